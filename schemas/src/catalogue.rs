@@ -1,0 +1,269 @@
+//! The catalogue of every table the pipeline writes, published or stage-internal.
+
+use std::sync::LazyLock;
+
+use arrow_schema::DataType::{Boolean, Date32, Int32, UInt64, Utf8};
+
+use crate::table::{Column, TableDef};
+
+/// All tables, in the order the catalogue document lists them.
+pub fn all_tables() -> &'static [TableDef] {
+    &CATALOGUE
+}
+
+/// Looks a table up by name. Panics on an unknown name: table names are compile-time facts of the code.
+pub fn table(name: &str) -> &'static TableDef {
+    CATALOGUE
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("table `{name}` is not in the schema catalogue"))
+}
+
+/// Columns naming where a staged row came from, so later checks can reject it with file and line.
+fn source_columns() -> [Column; 2] {
+    [
+        Column::required("source_file", Utf8, "Name of the dump file the row was read from"),
+        Column::required("source_line", UInt64, "1-based physical line where the row starts (header = line 1)"),
+    ]
+}
+
+fn grant_year() -> Column {
+    Column::required("grant_year", Int32, "Grant year of the (citing) patent; hive partition key")
+}
+
+static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
+    let mut tables = vec![
+        TableDef {
+            name: "patents",
+            version: 1,
+            doc: "One row per granted patent, from g_patent joined with g_application",
+            written_by: "ingest",
+            columns: vec![
+                Column::required("patent_id", Utf8, "PatentsView patent number, e.g. `10000000`, `D345393`, `RE46653`"),
+                Column::optional("patent_type", Utf8, "`utility`, `design`, `plant`, `reissue`, ..."),
+                Column::required("grant_date", Date32, "Grant (issue) date"),
+                Column::optional("filing_date", Date32, "Filing date from g_application; NULL when absent or invalid"),
+                Column::optional("filing_year", Int32, "Year of filing_date"),
+                Column::optional("application_id", Utf8, "Application number from g_application"),
+                Column::optional("title", Utf8, "Patent title"),
+                Column::optional("wipo_kind", Utf8, "WIPO kind code, e.g. `B1`, `B2`, `S1`"),
+                Column::optional("num_claims", Int32, "Number of claims"),
+                Column::optional("withdrawn", Boolean, "Withdrawn patent flag"),
+                grant_year(),
+            ],
+            partition_by: vec!["grant_year"],
+            sort_by: vec!["patent_id"],
+        },
+        TableDef {
+            name: "cpc",
+            version: 1,
+            doc: "Current CPC classification, one row per (patent, code), from g_cpc_current",
+            written_by: "ingest",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Classified patent"),
+                Column::required("cpc_sequence", Int32, "0-based order on the patent; 0 is the main CPC"),
+                Column::required("cpc_section", Utf8, "Section, e.g. `G`"),
+                Column::required("cpc_class", Utf8, "Class, e.g. `G06`"),
+                Column::required("cpc_subclass", Utf8, "Subclass, e.g. `G06N`"),
+                Column::required("cpc_group", Utf8, "Full group symbol, e.g. `G06N3/08`"),
+                Column::required("cpc_main_group", Utf8, "Main group of cpc_group, e.g. `G06N3/00`"),
+                Column::optional("cpc_type", Utf8, "`inventional` or `additional`"),
+                grant_year(),
+            ],
+            partition_by: vec!["grant_year"],
+            sort_by: vec!["patent_id", "cpc_sequence"],
+        },
+        TableDef {
+            name: "citations",
+            version: 1,
+            doc: "US patent-to-patent citations from g_us_patent_citation; partitioned by the citing patent's grant year",
+            written_by: "ingest",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Citing patent"),
+                Column::optional("citation_sequence", Int32, "0-based order on the citing patent"),
+                Column::required("cited_patent_id", Utf8, "Cited US patent; may predate the corpus and be absent from `patents`"),
+                Column::optional("citation_date", Date32, "First day of the month the cited patent was granted"),
+                Column::optional("citation_category", Utf8, "`cited by applicant`, `cited by examiner`, ..."),
+                grant_year(),
+            ],
+            partition_by: vec!["grant_year"],
+            sort_by: vec!["patent_id", "citation_sequence"],
+        },
+        TableDef {
+            name: "claims",
+            version: 1,
+            doc: "Claim texts from g_claims_YYYY, one row per claim",
+            written_by: "ingest",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Patent the claim belongs to"),
+                Column::required("claim_sequence", Int32, "0-based claim order (0 = claim 1)"),
+                Column::optional("claim_number", Utf8, "Claim number as printed, e.g. `00001`"),
+                Column::optional("claim_text", Utf8, "Claim text, embedded newlines kept"),
+                Column::optional("dependent", Utf8, "Claims this one depends on, e.g. `claim 1`; NULL when independent"),
+                Column::optional("exemplary", Boolean, "Exemplary claim flag"),
+                grant_year(),
+            ],
+            partition_by: vec!["grant_year"],
+            sort_by: vec!["patent_id", "claim_sequence"],
+        },
+        TableDef {
+            name: "rejects",
+            version: 1,
+            doc: "Input rows ingest could not accept, with where they came from and why",
+            written_by: "ingest",
+            columns: vec![
+                Column::required("source_file", Utf8, "Dump file holding the row"),
+                Column::required("line", UInt64, "1-based physical line where the row starts (header = line 1)"),
+                Column::required("source_table", Utf8, "Dump table kind, e.g. `g_cpc_current`"),
+                Column::required("reason", Utf8, "Why the row was rejected"),
+                Column::required("raw", Utf8, "The row as read (first 4 KiB), for inspection"),
+            ],
+            partition_by: vec![],
+            sort_by: vec!["source_file", "line"],
+        },
+    ];
+    tables.extend(staging_tables());
+    tables
+});
+
+/// Typed rows straight out of each dump file, before joins and partitioning. Internal to ingest.
+fn staging_tables() -> Vec<TableDef> {
+    let staged = |name, doc, mut columns: Vec<Column>| {
+        columns.extend(source_columns());
+        TableDef {
+            name,
+            version: 1,
+            doc,
+            written_by: "ingest (internal, deleted on publish)",
+            columns,
+            partition_by: vec![],
+            sort_by: vec![],
+        }
+    };
+    vec![
+        staged(
+            "staging_patents",
+            "Typed rows of g_patent / patent.tsv",
+            vec![
+                Column::required("patent_id", Utf8, "Patent number"),
+                Column::optional("patent_type", Utf8, "Patent type"),
+                Column::required("grant_date", Date32, "Grant date"),
+                Column::optional("title", Utf8, "Title"),
+                Column::optional("wipo_kind", Utf8, "WIPO kind code"),
+                Column::optional("num_claims", Int32, "Number of claims"),
+                Column::optional("withdrawn", Boolean, "Withdrawn flag"),
+            ],
+        ),
+        staged(
+            "staging_applications",
+            "Typed rows of g_application / application.tsv",
+            vec![
+                Column::required("patent_id", Utf8, "Patent number"),
+                Column::optional("application_id", Utf8, "Application number"),
+                Column::optional("filing_date", Date32, "Filing date"),
+            ],
+        ),
+        staged(
+            "staging_cpc",
+            "Typed rows of g_cpc_current / cpc_current.tsv",
+            vec![
+                Column::required("patent_id", Utf8, "Patent number"),
+                Column::required("cpc_sequence", Int32, "0-based order"),
+                Column::required("cpc_section", Utf8, "Section"),
+                Column::required("cpc_class", Utf8, "Class"),
+                Column::required("cpc_subclass", Utf8, "Subclass"),
+                Column::required("cpc_group", Utf8, "Group symbol"),
+                Column::required("cpc_main_group", Utf8, "Main group"),
+                Column::optional("cpc_type", Utf8, "Type"),
+            ],
+        ),
+        staged(
+            "staging_citations",
+            "Typed rows of g_us_patent_citation / uspatentcitation.tsv",
+            vec![
+                Column::required("patent_id", Utf8, "Citing patent"),
+                Column::optional("citation_sequence", Int32, "Order on the citing patent"),
+                Column::required("cited_patent_id", Utf8, "Cited patent"),
+                Column::optional("citation_date", Date32, "Cited patent's grant month"),
+                Column::optional("citation_category", Utf8, "Category"),
+            ],
+        ),
+        staged(
+            "staging_claims",
+            "Typed rows of g_claims_YYYY / claims_YYYY.tsv",
+            vec![
+                Column::required("patent_id", Utf8, "Patent number"),
+                Column::required("claim_sequence", Int32, "0-based claim order"),
+                Column::optional("claim_number", Utf8, "Claim number"),
+                Column::optional("claim_text", Utf8, "Claim text"),
+                Column::optional("dependent", Utf8, "Dependency"),
+                Column::optional("exemplary", Boolean, "Exemplary flag"),
+            ],
+        ),
+    ]
+}
+
+/// The human-readable table catalogue (the content of `schemas/README.md`).
+pub fn render_markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    out.push_str("# Table catalogue\n\n");
+    out.push_str("Generated by `cargo run -p schemas --bin schema-catalogue > schemas/README.md` from `schemas/src`; ");
+    out.push_str("do not edit by hand. A test fails when this file and the code disagree.\n\n");
+    out.push_str("Published tables live under `<stage output>/runs/<run_id>/<table>/`; the output's `_published.json` ");
+    out.push_str("names the current run. Partition columns are hive-style directories (`grant_year=2001/`).\n\n");
+    for t in all_tables() {
+        let _ = write!(out, "## `{}` (version {})\n\n{}. Written by {}.", t.name, t.version, t.doc, t.written_by);
+        if !t.partition_by.is_empty() {
+            let _ = write!(out, " Partitioned by `{}`.", t.partition_by.join("`, `"));
+        }
+        if !t.sort_by.is_empty() {
+            let _ = write!(out, " Sorted by `{}` within each file.", t.sort_by.join("`, `"));
+        }
+        out.push_str("\n\n| column | type | nullable | description |\n|---|---|---|---|\n");
+        for c in &t.columns {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                c.name,
+                c.data_type,
+                if c.nullable { "yes" } else { "no" },
+                c.doc
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checked_in_catalogue_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == render_markdown(),
+            "schemas/README.md is stale: run `cargo run -p schemas --bin schema-catalogue > schemas/README.md`"
+        );
+    }
+
+    #[test]
+    fn names_unique_and_partition_columns_last() {
+        let mut names: Vec<_> = all_tables().iter().map(|t| t.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all_tables().len());
+        for t in all_tables() {
+            let n = t.columns.len();
+            let tail: Vec<_> = t.columns[n - t.partition_by.len()..].iter().map(|c| c.name).collect();
+            assert_eq!(tail, t.partition_by, "{}: partition columns must come last", t.name);
+            assert_eq!(t.file_schema().fields().len(), n - t.partition_by.len());
+            for s in &t.sort_by {
+                assert!(t.column(s).is_some(), "{}: sort column {s} undeclared", t.name);
+            }
+        }
+    }
+}

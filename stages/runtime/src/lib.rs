@@ -1,0 +1,16 @@
+//! The runtime every stage binary shares: one CLI shape, object stores resolved from URLs, a DataFusion
+//! session factory, tracing and progress lines, and the atomic output protocol by which a stage's output
+//! becomes visible only once it is complete.
+
+pub mod cli;
+pub mod publish;
+pub mod session;
+pub mod store;
+pub mod telemetry;
+
+pub use cli::{StageArgs, run_stage};
+pub use publish::{
+    FileEntry, InputRef, PublishedManifest, RunWriter, TableEntry, fingerprint_input, new_manifest, read_published,
+};
+pub use session::{EngineOptions, register_parquet, session};
+pub use store::StoreLocation;

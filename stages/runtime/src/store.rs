@@ -1,0 +1,189 @@
+//! Object stores from URLs: plain paths and `file://` (local), `s3://` (AWS env vars, `AWS_ENDPOINT_URL`
+//! for S3-compatible servers), `gs://`, `az://`/`abfs://`, and `memory://NAME` (process-wide, for tests).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use anyhow::{Context, Result, bail};
+use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use url::Url;
+
+/// A store plus a prefix inside it: where a dataset lives.
+#[derive(Clone)]
+pub struct StoreLocation {
+    pub store: Arc<dyn ObjectStore>,
+    /// `scheme://authority` of the store, the key DataFusion registers it under.
+    pub base_url: Url,
+    pub prefix: Path,
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.url())
+    }
+}
+
+static MEMORY_STORES: LazyLock<Mutex<HashMap<String, Arc<InMemory>>>> = LazyLock::new(Default::default);
+
+impl StoreLocation {
+    /// Resolves a URL or a plain local path (relative paths are taken from the current directory).
+    pub fn parse(location: &str) -> Result<StoreLocation> {
+        let url = match Url::parse(location) {
+            Ok(url) if url.scheme().len() > 1 => url,
+            _ => {
+                let abs = std::path::absolute(location).with_context(|| format!("resolving path {location}"))?;
+                Url::from_directory_path(&abs).map_err(|_| anyhow::anyhow!("not a usable path: {}", abs.display()))?
+            }
+        };
+        let prefix = Path::from_url_path(url.path()).with_context(|| format!("bad path in {url}"))?;
+        let authority = &url[..url::Position::BeforePath];
+        let base_url = Url::parse(&format!("{authority}/")).context("store base url")?;
+        let store: Arc<dyn ObjectStore> = match url.scheme() {
+            "file" => Arc::new(LocalFileSystem::new()),
+            "memory" => {
+                let name = url.host_str().unwrap_or_default().to_string();
+                MEMORY_STORES.lock().expect("memory store registry").entry(name).or_default().clone()
+            }
+            "s3" | "s3a" => Arc::new(s3_from_env(&url)?),
+            "gs" => Arc::new(GoogleCloudStorageBuilder::from_env().with_url(url.as_str()).build()?),
+            "az" | "abfs" | "abfss" | "azure" => {
+                Arc::new(MicrosoftAzureBuilder::from_env().with_url(url.as_str()).build()?)
+            }
+            other => bail!("unsupported store scheme `{other}` in {location} (use a path, file://, s3://, gs://, az:// or memory://)"),
+        };
+        Ok(StoreLocation { store, base_url, prefix })
+    }
+
+    /// The location `name` below this one (`name` may hold several `/`-separated parts).
+    pub fn child(&self, name: &str) -> StoreLocation {
+        let mut prefix = self.prefix.clone();
+        for part in name.split('/').filter(|p| !p.is_empty()) {
+            prefix = prefix.clone().join(part);
+        }
+        StoreLocation { store: self.store.clone(), base_url: self.base_url.clone(), prefix }
+    }
+
+    /// The path of object `name` directly below this location.
+    pub fn path(&self, name: &str) -> Path {
+        self.child(name).prefix
+    }
+
+    /// Full URL of this location, with a trailing slash (a "directory").
+    pub fn url(&self) -> String {
+        let mut s = self.base_url.to_string();
+        if !self.prefix.as_ref().is_empty() {
+            s.push_str(self.prefix.as_ref());
+            s.push('/');
+        }
+        s
+    }
+
+    /// The path of `full` relative to this location.
+    pub fn relative(&self, full: &Path) -> String {
+        let full = full.as_ref();
+        let prefix = self.prefix.as_ref();
+        if prefix.is_empty() {
+            return full.to_string();
+        }
+        full.strip_prefix(prefix).map(|r| r.trim_start_matches('/')).unwrap_or(full).to_string()
+    }
+
+    /// Every object below this location, recursively; empty when the location does not exist.
+    pub async fn list_all(&self) -> Result<Vec<ObjectMeta>> {
+        let mut objects: Vec<ObjectMeta> = match self.store.list(Some(&self.prefix)).try_collect().await {
+            Ok(v) => v,
+            Err(object_store::Error::NotFound { .. }) => vec![],
+            Err(e) => return Err(e).with_context(|| format!("listing {}", self.url())),
+        };
+        objects.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(objects)
+    }
+
+    pub async fn get_bytes(&self, name: &str) -> Result<Option<bytes::Bytes>> {
+        match self.store.get(&self.path(name)).await {
+            Ok(r) => Ok(Some(r.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}{name}", self.url())),
+        }
+    }
+
+    pub async fn put_bytes(&self, name: &str, bytes: impl Into<PutPayload>) -> Result<()> {
+        self.store
+            .put(&self.path(name), bytes.into())
+            .await
+            .with_context(|| format!("writing {}{name}", self.url()))?;
+        Ok(())
+    }
+
+    /// Deletes every object below this location.
+    pub async fn delete_all(&self) -> Result<()> {
+        for meta in self.list_all().await? {
+            match self.store.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e).with_context(|| format!("deleting {}", meta.location)),
+            }
+        }
+        if self.base_url.scheme() == "file" {
+            // Local directories outlive their files; remove the empty tree so listings stay clean.
+            let _ = std::fs::remove_dir_all(format!("/{}", self.prefix.as_ref()));
+        }
+        Ok(())
+    }
+}
+
+/// S3 configured from the usual AWS environment variables. `AWS_ENDPOINT_URL` points it at an
+/// S3-compatible server; plain-http endpoints are allowed when named explicitly.
+fn s3_from_env(url: &Url) -> Result<object_store::aws::AmazonS3> {
+    let mut builder = AmazonS3Builder::from_env().with_url(url.as_str());
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
+        builder = builder.with_endpoint(&endpoint).with_allow_http(endpoint.starts_with("http://"));
+        if std::env::var("AWS_VIRTUAL_HOSTED_STYLE_REQUEST").is_err() {
+            builder = builder.with_virtual_hosted_style_request(false);
+        }
+    }
+    builder.build().with_context(|| format!("configuring S3 for {url}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_become_file_urls() {
+        let loc = StoreLocation::parse("/tmp/some dir/x").unwrap();
+        assert_eq!(loc.base_url.as_str(), "file:///");
+        assert_eq!(loc.url(), "file:///tmp/some%20dir/x/");
+        assert_eq!(loc.child("a/b").prefix.as_ref(), "tmp/some dir/x/a/b");
+    }
+
+    #[test]
+    fn s3_urls_keep_bucket_in_base() {
+        let loc = StoreLocation::parse("s3://bucket/data/ingest").unwrap();
+        assert_eq!(loc.base_url.as_str(), "s3://bucket/");
+        assert_eq!(loc.prefix.as_ref(), "data/ingest");
+        assert_eq!(loc.url(), "s3://bucket/data/ingest/");
+    }
+
+    #[tokio::test]
+    async fn memory_stores_are_shared_by_name() {
+        let a = StoreLocation::parse("memory://shared-test/x").unwrap();
+        a.put_bytes("f", b"hello".to_vec()).await.unwrap();
+        let b = StoreLocation::parse("memory://shared-test/x").unwrap();
+        assert_eq!(&b.get_bytes("f").await.unwrap().unwrap()[..], b"hello");
+        let other = StoreLocation::parse("memory://other-test/x").unwrap();
+        assert!(other.get_bytes("f").await.unwrap().is_none());
+    }
+
+    #[test]
+    fn unknown_scheme_is_a_clear_error() {
+        let err = StoreLocation::parse("ftp://host/x").unwrap_err().to_string();
+        assert!(err.contains("unsupported store scheme `ftp`"), "{err}");
+    }
+}

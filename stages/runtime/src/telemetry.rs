@@ -1,0 +1,85 @@
+//! Tracing setup for stage binaries and periodic progress lines for long work.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tracing_subscriber::EnvFilter;
+
+/// Logs to stderr at `info` unless `RUST_LOG` says otherwise. Safe to call more than once.
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .try_init();
+}
+
+/// Counts rows and bytes from any number of threads and logs a progress line at most every few seconds.
+pub struct Progress {
+    label: String,
+    total_bytes: Option<u64>,
+    rows: AtomicU64,
+    bytes: AtomicU64,
+    started: Instant,
+    last: Mutex<Instant>,
+    every: Duration,
+}
+
+impl Progress {
+    pub fn new(label: impl Into<String>, total_bytes: Option<u64>) -> Progress {
+        let now = Instant::now();
+        Progress {
+            label: label.into(),
+            total_bytes,
+            rows: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            started: now,
+            last: Mutex::new(now),
+            every: Duration::from_secs(3),
+        }
+    }
+
+    pub fn add(&self, rows: u64, bytes: u64) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        let Ok(mut last) = self.last.try_lock() else { return };
+        if last.elapsed() >= self.every {
+            *last = Instant::now();
+            drop(last);
+            self.log("progress");
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::Relaxed)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Logs the final totals.
+    pub fn finish(&self) {
+        self.log("done");
+    }
+
+    fn log(&self, what: &str) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        let mb = self.bytes() as f64 / 1e6;
+        let pct = self.total_bytes.filter(|t| *t > 0).map(|t| format!(" ({:.0}%)", 100.0 * self.bytes() as f64 / t as f64));
+        tracing::info!(
+            "{} {what}: {} rows, {mb:.1} MB{} in {secs:.1}s, {:.1} MB/s",
+            self.label,
+            self.rows(),
+            pct.unwrap_or_default(),
+            mb / secs
+        );
+    }
+}
