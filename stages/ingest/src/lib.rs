@@ -1,1 +1,3 @@
-//! placeholder
+//! Ingest: PatentsView dumps to typed, partitioned Parquet.
+pub mod tsv;
+pub mod convert;
