@@ -12,5 +12,5 @@ pub use cli::{StageArgs, run_stage};
 pub use publish::{
     FileEntry, InputRef, PublishedManifest, RunWriter, TableEntry, fingerprint_input, new_manifest, read_published,
 };
-pub use session::{EngineOptions, register_parquet, session};
+pub use session::{EngineOptions, register_parquet, register_published, session, write_table};
 pub use store::StoreLocation;

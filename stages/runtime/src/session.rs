@@ -65,3 +65,35 @@ pub async fn register_parquet(ctx: &SessionContext, name: &str, location: &Store
     ctx.register_table(name, Arc::new(table))?;
     Ok(())
 }
+
+/// Writes the result of `query` as table `def` below `target` (a folder URL): columns are selected by
+/// name and cast to the catalogue's types, so every file matches `schemas`; partition columns become
+/// hive folders. Returns the number of rows written.
+pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, target: &StoreLocation) -> Result<u64> {
+    use datafusion::dataframe::DataFrameWriteOptions;
+    use datafusion::prelude::{cast, col};
+    let df = ctx.sql(query).await.with_context(|| format!("planning table {}", def.name))?;
+    let exprs = def
+        .columns
+        .iter()
+        .map(|c| cast(col(format!("\"{}\"", c.name)), c.data_type.clone()).alias(c.name))
+        .collect::<Vec<_>>();
+    let df = df.select(exprs).with_context(|| format!("query result does not have the columns of table {}", def.name))?;
+    let options = DataFrameWriteOptions::new().with_partition_by(def.partition_by.iter().map(|s| s.to_string()).collect());
+    let url = if def.partition_by.is_empty() { format!("{}part-0.parquet", target.url()) } else { target.url() };
+    let batches = df.write_parquet(&url, options, None).await.with_context(|| format!("writing table {} to {url}", def.name))?;
+    Ok(batches
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<arrow::array::UInt64Array>().map(|a| a.value(0)))
+        .unwrap_or(0))
+}
+
+/// Registers table `name` of the output published at `output` (its current run) under the same name.
+pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, name: &str) -> Result<()> {
+    let published = crate::publish::read_published(output)
+        .await?
+        .with_context(|| format!("nothing is published at {} (has its stage run?)", output.url()))?;
+    let location = published.table_location(output, name)?;
+    ctx.register_object_store(&output.base_url, output.store.clone());
+    register_parquet(ctx, name, &location, schemas::table(name)).await
+}

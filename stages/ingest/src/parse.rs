@@ -1,0 +1,190 @@
+//! Phase 1 of ingest: every dump file streamed through the TSV reader into a typed staging Parquet
+//! file, with its malformed rows into a staging rejects file. Files are read in parallel; within a
+//! file, parsing (a blocking thread) and Parquet encoding (an async task) overlap.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::{RecordBatch, StringBuilder, UInt64Builder};
+use futures::StreamExt;
+use parquet::arrow::AsyncArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use schemas::patentsview::DumpKind;
+use stage_runtime::StoreLocation;
+use stage_runtime::telemetry::Progress;
+use tokio::sync::mpsc;
+
+use crate::convert::{BatchBuilder, map_header, staging_table};
+use crate::sources::DumpFile;
+use crate::tsv::{Next, TsvReader};
+
+/// Rows per staged batch.
+const BATCH_ROWS: usize = 16 * 1024;
+/// Characters of a rejected row kept in the rejects table.
+const RAW_KEEP: usize = 4096;
+
+/// Counts for one parsed file.
+#[derive(Debug, Clone)]
+pub struct FileStats {
+    pub file: String,
+    pub kind: DumpKind,
+    pub rows: u64,
+    pub rejects: u64,
+    /// Uncompressed TSV bytes read.
+    pub bytes: u64,
+}
+
+/// Options of the parse phase.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    pub max_record_bytes: usize,
+    pub parallel_files: usize,
+}
+
+/// Stages every file below `staging/<staging table>/` and `staging/rejects/`.
+pub async fn stage_files(files: Vec<DumpFile>, staging: &StoreLocation, options: &ParseOptions) -> Result<Vec<FileStats>> {
+    let progress = Arc::new(Progress::new("ingest parse", None));
+    let results: Vec<Result<FileStats>> = futures::stream::iter(files)
+        .map(|file| stage_file(file, staging.clone(), options.clone(), progress.clone()))
+        .buffer_unordered(options.parallel_files.max(1))
+        .collect()
+        .await;
+    progress.finish();
+    results.into_iter().collect()
+}
+
+async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOptions, progress: Arc<Progress>) -> Result<FileStats> {
+    let stem = file.display.replace('/', "_");
+    let table = staging_table(file.name.kind);
+    let data_path = staging.child(table.name).path(&format!("{stem}.parquet"));
+    let rejects_path = staging.child("rejects").path(&format!("{stem}.parquet"));
+    let (data_tx, data_rx) = mpsc::channel(4);
+    let (rejects_tx, rejects_rx) = mpsc::channel(4);
+    let data_writer = tokio::spawn(write_parquet(staging.clone(), data_path, table.arrow_schema(), data_rx));
+    let rejects_writer = tokio::spawn(write_parquet(staging.clone(), rejects_path, schemas::table("rejects").arrow_schema(), rejects_rx));
+    let handle = tokio::runtime::Handle::current();
+    let parse = tokio::task::spawn_blocking(move || {
+        file.with_reader(&handle, |reader, _size| parse_stream(&file, reader, &options, &data_tx, &rejects_tx, &progress))
+    });
+    let stats = parse.await.context("parser thread")?;
+    // The senders are dropped with the parser, so the writers finish either way.
+    let written = data_writer.await.context("staging writer")?;
+    let rejects_written = rejects_writer.await.context("rejects writer")?;
+    let stats = stats?;
+    written?;
+    rejects_written?;
+    tracing::info!("{}: {} rows, {} rejected, {:.1} MB of TSV", stats.file, stats.rows, stats.rejects, stats.bytes as f64 / 1e6);
+    Ok(stats)
+}
+
+fn parse_stream(
+    file: &DumpFile,
+    reader: &mut dyn std::io::BufRead,
+    options: &ParseOptions,
+    data: &mpsc::Sender<RecordBatch>,
+    rejects: &mpsc::Sender<RecordBatch>,
+    progress: &Progress,
+) -> Result<FileStats> {
+    let mut tsv = TsvReader::new(reader, options.max_record_bytes);
+    let header: Vec<String> = match tsv.next_record()? {
+        Next::Record => (0..tsv.len())
+            .map(|i| tsv.field(i).map(|f| f.trim_start_matches('\u{feff}').to_string()))
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("{}: header is not UTF-8", file.display))?,
+        Next::Malformed { reason, .. } => bail!("{}: unreadable header line: {reason}", file.display),
+        Next::End => bail!("{}: the file is empty (no header line)", file.display),
+    };
+    let kind = file.name.kind;
+    let positions = map_header(kind.table(), &header, &file.display)?;
+    let mut batch = BatchBuilder::new(kind, positions, header.len(), &file.display);
+    let mut bad = RejectsBuilder::new(&file.display, kind.table().name);
+    let (mut rows, mut rejected) = (0u64, 0u64);
+    let mut reported_bytes = tsv.bytes_read();
+    let send = |tx: &mpsc::Sender<RecordBatch>, b: RecordBatch| tx.blocking_send(b).map_err(|_| anyhow::anyhow!("Parquet writer stopped"));
+    loop {
+        match tsv.next_record()? {
+            Next::Record => match batch.push(&tsv) {
+                Ok(()) => rows += 1,
+                Err(reason) => {
+                    let line = tsv.line();
+                    let raw = tsv.reject_current();
+                    bad.push(line, &reason, &raw);
+                    rejected += 1;
+                }
+            },
+            Next::Malformed { line, reason } => {
+                // The reader consumed only the record's first line; report it with its text.
+                bad.push(line, &reason, "");
+                rejected += 1;
+            }
+            Next::End => break,
+        }
+        if batch.rows() >= BATCH_ROWS {
+            send(data, batch.finish())?;
+            let now = tsv.bytes_read();
+            progress.add(BATCH_ROWS as u64, now - reported_bytes);
+            reported_bytes = now;
+        }
+        if bad.rows >= BATCH_ROWS {
+            send(rejects, bad.finish())?;
+        }
+    }
+    progress.add(batch.rows() as u64, tsv.bytes_read() - reported_bytes);
+    if batch.rows() > 0 {
+        send(data, batch.finish())?;
+    }
+    if bad.rows > 0 {
+        send(rejects, bad.finish())?;
+    }
+    Ok(FileStats { file: file.display.clone(), kind, rows, rejects: rejected, bytes: tsv.bytes_read() })
+}
+
+/// Builds batches of the `rejects` table for one file.
+struct RejectsBuilder {
+    file: String,
+    table: &'static str,
+    line: UInt64Builder,
+    reason: StringBuilder,
+    raw: StringBuilder,
+    rows: usize,
+}
+
+impl RejectsBuilder {
+    fn new(file: &str, table: &'static str) -> Self {
+        RejectsBuilder { file: file.into(), table, line: UInt64Builder::new(), reason: StringBuilder::new(), raw: StringBuilder::new(), rows: 0 }
+    }
+
+    fn push(&mut self, line: u64, reason: &str, raw: &str) {
+        let cut = raw.char_indices().nth(RAW_KEEP).map_or(raw.len(), |(i, _)| i);
+        self.line.append_value(line);
+        self.reason.append_value(reason);
+        self.raw.append_value(&raw[..cut]);
+        self.rows += 1;
+    }
+
+    fn finish(&mut self) -> RecordBatch {
+        let n = self.rows;
+        self.rows = 0;
+        let repeat = |v: &str| Arc::new(arrow::array::StringArray::from(vec![v; n])) as arrow::array::ArrayRef;
+        RecordBatch::try_new(
+            schemas::table("rejects").arrow_schema(),
+            vec![repeat(&self.file), Arc::new(self.line.finish()), repeat(self.table), Arc::new(self.reason.finish()), Arc::new(self.raw.finish())],
+        )
+        .expect("rejects batch follows the rejects schema")
+    }
+}
+
+/// Writes the batches arriving on `rx` to one Parquet object; writes nothing if none arrive.
+async fn write_parquet(at: StoreLocation, path: object_store::path::Path, schema: arrow::datatypes::SchemaRef, mut rx: mpsc::Receiver<RecordBatch>) -> Result<()> {
+    let Some(first) = rx.recv().await else { return Ok(()) };
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let sink = object_store::buffered::BufWriter::new(at.store.clone(), path.clone());
+    let mut writer = AsyncArrowWriter::try_new(sink, schema, Some(props))?;
+    writer.write(&first).await?;
+    while let Some(batch) = rx.recv().await {
+        writer.write(&batch).await.with_context(|| format!("writing {path}"))?;
+    }
+    writer.close().await.with_context(|| format!("closing {path}"))?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The ingest stage from input folder to published output: discover, parse (phase 1), lay out
+//! (phase 2), check the reject ratio, publish.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use schemas::patentsview::DumpKind;
+use stage_runtime::{EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, session};
+
+use crate::layout;
+use crate::parse::{ParseOptions, stage_files};
+use crate::sources::discover;
+
+/// The published tables, in the order they are written.
+pub const TABLES: [&str; 5] = ["patents", "cpc", "citations", "claims", "rejects"];
+
+/// Ingest settings beyond input and output.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Fail, publishing nothing, when more than this share of input rows is rejected.
+    pub max_reject_ratio: f64,
+    /// Dump tables allowed to be absent from the input.
+    pub allow_missing: Vec<DumpKind>,
+    pub parse: ParseOptions,
+    pub engine: EngineOptions,
+    pub fingerprint: Option<String>,
+}
+
+/// Runs ingest from `input` to `output` and publishes the result.
+pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &IngestOptions) -> Result<PublishedManifest> {
+    let started = std::time::Instant::now();
+    let required: Vec<DumpKind> = schemas::patentsview::DUMP_TABLES
+        .iter()
+        .map(|t| t.kind)
+        .filter(|k| !options.allow_missing.contains(k))
+        .collect();
+    let input_fingerprint = fingerprint_input(input).await?;
+    let files = discover(input, &required).await?;
+    tracing::info!("reading {} dump files from {}", files.len(), input.url());
+
+    let run = RunWriter::begin(output);
+    let staging = run.table("_staging");
+    let stats = stage_files(files, &staging, &options.parse).await?;
+    let parsed_at = started.elapsed().as_secs_f64();
+
+    let ctx = session(&options.engine, &[input, output])?;
+    layout::register_staging(&ctx, &staging).await?;
+    layout::write_tables(&ctx, &run).await?;
+    staging.delete_all().await?;
+
+    let mut manifest = new_manifest("ingest", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    for name in TABLES {
+        manifest.tables.insert(name.to_string(), run.describe_parquet(schemas::table(name)).await?);
+    }
+    let rows_read: u64 = stats.iter().map(|s| s.rows + s.rejects).sum();
+    let rejected = manifest.tables["rejects"].rows;
+    let ratio = if rows_read == 0 { 0.0 } else { rejected as f64 / rows_read as f64 };
+    let tsv_bytes: u64 = stats.iter().map(|s| s.bytes).sum();
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        "read {rows_read} rows ({:.1} MB of TSV) in {seconds:.1}s ({:.1} MB/s; parse {parsed_at:.1}s); rejected {rejected} ({:.4}%)",
+        tsv_bytes as f64 / 1e6,
+        tsv_bytes as f64 / 1e6 / seconds.max(1e-9),
+        100.0 * ratio
+    );
+    if ratio > options.max_reject_ratio {
+        bail!(
+            "{rejected} of {rows_read} rows rejected ({:.3}%), above --max-reject-ratio {}; nothing published. \
+             The rejects (file, line, reason) are kept in {}",
+            100.0 * ratio,
+            options.max_reject_ratio,
+            run.table("rejects").url()
+        );
+    }
+
+    let per_file: BTreeMap<String, serde_json::Value> = stats
+        .iter()
+        .map(|s| (s.file.clone(), serde_json::json!({"rows": s.rows, "rejects": s.rejects, "tsv_bytes": s.bytes})))
+        .collect();
+    manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
+    manifest.metrics.insert("rows_read".into(), rows_read.into());
+    manifest.metrics.insert("rows_rejected".into(), rejected.into());
+    manifest.metrics.insert("tsv_bytes".into(), tsv_bytes.into());
+    manifest.metrics.insert("seconds".into(), seconds.into());
+    manifest.metrics.insert("files".into(), serde_json::to_value(per_file)?);
+    run.publish(manifest).await
+}
