@@ -1,1 +1,112 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: locating the built stage binaries, running them, reading
+//! published tables through DataFusion, and a loopback S3 server (moto) for real-protocol tests.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use arrow::util::display::array_value_to_string;
+use datafusion::prelude::SessionContext;
+use stage_runtime::{StoreLocation, register_published};
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// Path of a workspace binary built next to the running test (`target/<profile>/<name>`).
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is not built: run the tests with `bash tests/run.sh` (it builds all binaries first)", path.display());
+    path
+}
+
+/// Runs a stage binary to completion and panics with its output if it fails.
+pub fn run_ok(name: &str, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = Command::new(binary(name)).args(args).envs(envs.iter().copied()).output().expect("spawning stage");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{name} {args:?} failed:\n{text}");
+    text
+}
+
+/// Runs a query and returns its rows as strings.
+pub async fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
+    let batches = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).collect().await.unwrap();
+    let mut rows = vec![];
+    for b in batches {
+        for r in 0..b.num_rows() {
+            rows.push((0..b.num_columns()).map(|c| array_value_to_string(b.column(c), r).unwrap()).collect());
+        }
+    }
+    rows
+}
+
+/// A session with the given published tables of `output` registered.
+pub async fn published_tables(output: &str, tables: &[&str]) -> SessionContext {
+    let location = StoreLocation::parse(output).unwrap();
+    let ctx = SessionContext::new();
+    for t in tables {
+        register_published(&ctx, &location, t).await.unwrap();
+    }
+    ctx
+}
+
+/// A moto S3 server on a free loopback port, stopped on drop.
+pub struct MotoServer {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl MotoServer {
+    /// Starts `moto_server` (installed into `.venv` by `tests/run.sh`, or named by `MOTO_SERVER`).
+    pub fn start() -> MotoServer {
+        let program = std::env::var("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".venv/bin/moto_server"));
+        assert!(program.exists(), "{} not found: run the tests with `bash tests/run.sh`, which installs moto", program.display());
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting moto_server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let server = MotoServer { child, endpoint };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Creates a bucket (S3 `CreateBucket`, a plain `PUT /bucket`).
+    pub fn create_bucket(&self, bucket: &str) {
+        use std::io::{Read, Write};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        write!(stream, "PUT /{bucket} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "CreateBucket failed: {reply}");
+    }
+
+    /// Environment for a stage process talking to this server.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+        ]
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,14 @@
+//! The pipeline runner: a TOML manifest names stage binaries and the datasets that connect them; this
+//! crate validates it into a DAG, computes each stage's fingerprint, decides what is up to date, runs the
+//! rest as child processes in dependency order, and keeps run records and logs beside the data.
+
+pub mod dag;
+pub mod fingerprint;
+pub mod manifest;
+pub mod plan;
+pub mod record;
+pub mod runner;
+pub mod status;
+
+pub use manifest::{LoadOptions, Pipeline, Stage, ValidationError};
+pub use runner::{Outcome, RunOptions, RunSummary, run};

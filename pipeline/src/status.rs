@@ -1,0 +1,79 @@
+//! `pipeline status`: each stage's last run record and its published output, read from the store.
+
+use anyhow::Result;
+use stage_runtime::PublishedManifest;
+
+use crate::fingerprint::Fingerprint;
+use crate::manifest::Pipeline;
+use crate::plan;
+use crate::record::{self, RunRecord, RunStatus};
+
+/// What the store says about one stage.
+#[derive(Debug, Clone)]
+pub struct StageStatus {
+    pub stage: String,
+    pub output_url: String,
+    pub last_run: Option<RunRecord>,
+    pub published: Option<PublishedManifest>,
+}
+
+/// Reads every stage's record and published manifest.
+pub async fn collect(pipeline: &Pipeline) -> Result<Vec<StageStatus>> {
+    let mut statuses = vec![];
+    for stage in &pipeline.stages {
+        statuses.push(StageStatus {
+            stage: stage.name.clone(),
+            output_url: stage.output.url.clone(),
+            last_run: record::read(&pipeline.root, &stage.name).await?,
+            published: plan::published(stage).await?,
+        });
+    }
+    Ok(statuses)
+}
+
+/// The status as printed by `pipeline status`.
+pub fn render(pipeline: &Pipeline, statuses: &[StageStatus]) -> String {
+    let mut out = format!("status of {} (root {}):\n", pipeline.manifest_path.display(), pipeline.root.url());
+    for s in statuses {
+        out.push_str(&format!("\n{}  -> {}\n", s.stage, s.output_url));
+        match &s.last_run {
+            None => out.push_str("  last run   none recorded\n"),
+            Some(r) => {
+                let started = r.started_at.format("%Y-%m-%d %H:%M:%S UTC");
+                let line = match r.status {
+                    RunStatus::Running => format!(
+                        "running since {started} (pipeline pid {}; if that pipeline is gone, it was killed)",
+                        r.runner_pid
+                    ),
+                    RunStatus::Succeeded | RunStatus::Failed => {
+                        let status = if r.status == RunStatus::Succeeded { "succeeded" } else { "failed" };
+                        let mut line = format!("{status}, started {started}, took {:.1}s", r.duration_s.unwrap_or_default());
+                        if let Some(code) = r.exit_code {
+                            line.push_str(&format!(", exit code {code}"));
+                        }
+                        if let Some(error) = &r.error {
+                            line.push_str(&format!(": {error}"));
+                        }
+                        line
+                    }
+                };
+                out.push_str(&format!("  last run   {line}\n  log        {}\n", r.log));
+            }
+        }
+        match &s.published {
+            None => out.push_str("  published  nothing yet\n"),
+            Some(p) => {
+                let fingerprint = p.fingerprint.as_deref().map(Fingerprint::short).unwrap_or("none");
+                out.push_str(&format!(
+                    "  published  run {}, at {}, fingerprint {fingerprint}\n",
+                    p.run_id,
+                    p.published_at.format("%Y-%m-%d %H:%M:%S UTC")
+                ));
+                for (name, table) in &p.tables {
+                    out.push_str(&format!("    {name}: {} rows, {} files, {} bytes ({})\n", table.rows, table.files.len(), table.bytes, table.format));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,170 @@
+//! Manifest validation: every problem reported at once, in words that say what to fix.
+
+use std::path::{Path, PathBuf};
+
+use pipeline::{LoadOptions, Pipeline};
+
+/// Writes `manifest` (and an executable `ok.sh` beside it) into `dir` and loads it.
+fn load(dir: &Path, manifest: &str) -> anyhow::Result<Pipeline> {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("ok.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = dir.join("pipeline.toml");
+    std::fs::write(&path, manifest).unwrap();
+    let root = dir.join("data").display().to_string();
+    Pipeline::load(&path, &LoadOptions { root: Some(root), require_binaries: true })
+}
+
+fn error(manifest: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    format!("{:#}", load(dir.path(), manifest).expect_err("manifest should be rejected"))
+}
+
+#[test]
+fn lists_every_problem_at_once() {
+    let err = error(
+        r#"
+        [[stage]]
+        name = "a"
+        binary = "./ok.sh"
+        output = "x"
+
+        [[stage]]
+        name = "a"
+        binary = "./ok.sh"
+        output = "x"
+
+        [[stage]]
+        name = "ingest"
+        binary = "./ok.sh"
+        inputs = ["rawx"]
+        output = "ingest"
+        depends_on = ["nosuch"]
+
+        [[stage]]
+        name = "b"
+        binary = "./missing.sh"
+        output = "y"
+
+        [external]
+        raw = "/tmp/raw"
+        "#,
+    );
+    assert!(err.contains("(5 problems)"), "{err}");
+    assert!(err.contains("duplicate stage name `a` (stages #1 and #2)"), "{err}");
+    assert!(err.contains("dataset `x` is the output of both stage a and stage a"), "{err}");
+    assert!(err.contains("stage ingest: unknown input `rawx` (known datasets: x, x, ingest, y, raw)"), "{err}");
+    assert!(err.contains("stage ingest: depends_on names unknown stage `nosuch` (stages: a, a, ingest, b)"), "{err}");
+    assert!(err.contains("stage b: binary `./missing.sh` not found at "), "{err}");
+}
+
+#[test]
+fn names_the_stages_of_a_cycle() {
+    let err = error(
+        r#"
+        [[stage]]
+        name = "free"
+        binary = "./ok.sh"
+        output = "f"
+
+        [[stage]]
+        name = "a"
+        binary = "./ok.sh"
+        inputs = ["c_out"]
+        output = "a_out"
+
+        [[stage]]
+        name = "b"
+        binary = "./ok.sh"
+        inputs = ["a_out", "f"]
+        output = "b_out"
+
+        [[stage]]
+        name = "c"
+        binary = "./ok.sh"
+        output = "c_out"
+        depends_on = ["b"]
+        "#,
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    assert!(err.contains("dependency cycle: a -> b -> c -> a"), "{err}");
+}
+
+#[test]
+fn missing_binary_says_where_it_looked_and_how_to_build() {
+    let err = error(
+        r#"
+        [[stage]]
+        name = "s"
+        binary = "no-such-stage-binary-4f1c"
+        output = "o"
+        "#,
+    );
+    let exe_dir = std::env::current_exe().unwrap().parent().unwrap().display().to_string();
+    assert!(err.contains("stage s: binary `no-such-stage-binary-4f1c` not found in"), "{err}");
+    assert!(err.contains(&format!("{exe_dir} (beside the pipeline executable) or on PATH")), "{err}");
+    assert!(err.contains("cargo build --release --workspace"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_executable_is_no_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plain.sh"), "#!/bin/sh\n").unwrap();
+    let err = format!(
+        "{:#}",
+        load(dir.path(), "[[stage]]\nname = \"s\"\nbinary = \"./plain.sh\"\noutput = \"o\"\n").unwrap_err()
+    );
+    assert!(err.contains("binary `./plain.sh` is not executable at"), "{err}");
+}
+
+#[test]
+fn resolves_paths_from_the_manifest_folder_and_bare_names_on_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = load(
+        dir.path(),
+        r#"
+        [[stage]]
+        name = "shell"
+        binary = "sh"
+        inputs = ["raw"]
+        output = "o"
+
+        [[stage]]
+        name = "script"
+        binary = "./ok.sh"
+        inputs = ["o"]
+        output = "p"
+
+        [external]
+        raw = "s3://bucket/dumps"
+        "#,
+    )
+    .unwrap();
+    let shell = pipeline.stage("shell").unwrap();
+    assert!(shell.binary.is_absolute() && shell.binary.ends_with("sh"), "{:?}", shell.binary);
+    assert_eq!(shell.inputs[0].dataset.url, "s3://bucket/dumps/");
+    assert_eq!(shell.inputs[0].producer, None);
+    let script = pipeline.stage("script").unwrap();
+    assert_eq!(script.binary, dir.path().join("ok.sh"));
+    assert_eq!(script.inputs[0].producer, Some(0));
+    assert_eq!(script.output.url, format!("file://{}/data/p/", dir.path().display()));
+}
+
+#[test]
+fn unknown_fields_are_rejected() {
+    let err = error("[[stage]]\nname = \"s\"\nbinary = \"./ok.sh\"\noutput = \"o\"\nargz = []\n");
+    assert!(err.contains("unknown field `argz`"), "{err}");
+}
+
+#[test]
+fn default_manifest_is_a_valid_dag() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("default.toml");
+    let pipeline = Pipeline::load(&path, &LoadOptions { root: Some("s3://bucket/prefix".into()), require_binaries: false }).unwrap();
+    let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["synth", "ingest"]);
+    let ingest = pipeline.stage("ingest").unwrap();
+    assert_eq!(ingest.inputs[0].dataset.url, "s3://bucket/prefix/raw/");
+    assert_eq!(ingest.output.url, "s3://bucket/prefix/ingest/");
+    assert_eq!(ingest.upstream, [0]);
+}

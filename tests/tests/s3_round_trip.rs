@@ -1,0 +1,33 @@
+//! The stages against a real S3 protocol server (moto on loopback): synthetic dumps written to S3,
+//! ingested from S3 to S3, and read back, equal to the same ingest on local files.
+
+use pipeline_tests::{MotoServer, published_tables, query, run_ok};
+
+#[tokio::test]
+async fn synth_and_ingest_round_trip_through_s3() {
+    let moto = MotoServer::start();
+    moto.create_bucket("patents");
+    let env = moto.env();
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (k, v) in &env {
+        // SAFETY: this test binary holds this single test, so no other thread reads the environment.
+        unsafe { std::env::set_var(k, v) };
+    }
+
+    run_ok("synth-patentsview", &["--output", "s3://patents/raw", "--patents", "300", "--seed", "11"], &env_refs);
+    run_ok("ingest", &["--input", "s3://patents/raw", "--output", "s3://patents/ingest"], &env_refs);
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("ingest");
+    run_ok("ingest", &["--input", "s3://patents/raw", "--output", local.to_str().unwrap()], &env_refs);
+
+    let tables = ["patents", "cpc", "citations", "claims", "rejects"];
+    let summary = "SELECT (SELECT count(*) FROM patents), (SELECT count(DISTINCT patent_id) FROM cpc), \
+                   (SELECT sum(num_claims) FROM patents), (SELECT count(*) FROM citations), \
+                   (SELECT sum(length(claim_text)) FROM claims), (SELECT count(*) FROM rejects), \
+                   (SELECT min(grant_year) FROM cpc), (SELECT max(grant_year) FROM cpc)";
+    let on_s3 = query(&published_tables("s3://patents/ingest", &tables).await, summary).await;
+    let on_disk = query(&published_tables(local.to_str().unwrap(), &tables).await, summary).await;
+    assert_eq!(on_s3, on_disk);
+    let patents: u64 = on_s3[0][0].parse().unwrap();
+    assert_eq!(patents, 300, "every generated patent arrives through S3");
+}
