@@ -1,1 +1,106 @@
-fn main() {}
+//! `synth-patentsview`: generates a deterministic synthetic PatentsView bulk dump in a local temporary
+//! folder, uploads its files to a fresh run of `--output` and publishes them (see `stage_runtime::publish`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use object_store::buffered::BufWriter;
+use schemas::patentsview::DumpFileName;
+use stage_runtime::{FileEntry, RunWriter, StageArgs, StoreLocation, TableEntry};
+use synth_patentsview::{SynthConfig, SynthSummary, generate};
+use tokio::io::AsyncWriteExt;
+
+/// Writes a synthetic PatentsView bulk dump (g_patent, g_application, g_cpc_current,
+/// g_us_patent_citation, g_claims_YYYY as zipped quoted TSV) to --output. Takes no --input.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Cli {
+    #[command(flatten)]
+    stage: StageArgs,
+    #[command(flatten)]
+    config: SynthConfig,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    stage_runtime::run_stage("synth", run(cli)).await
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    if !cli.stage.inputs.is_empty() {
+        bail!("synth generates its data and takes no --input");
+    }
+    let output = cli.stage.output_location()?;
+    let local = match &cli.stage.spill_dir {
+        Some(dir) => tempfile::TempDir::new_in(dir),
+        None => tempfile::TempDir::new(),
+    }
+    .context("creating a temporary folder")?;
+
+    let started = std::time::Instant::now();
+    let (config, dir) = (cli.config.clone(), local.path().to_path_buf());
+    let summary = tokio::task::spawn_blocking(move || generate(&config, &dir)).await??;
+    let generate_seconds = started.elapsed().as_secs_f64();
+
+    let run = RunWriter::begin(&output);
+    let tables = match upload(&run.run, local.path(), &summary).await {
+        Ok(tables) => tables,
+        Err(e) => {
+            if let Err(cleanup) = run.abandon().await {
+                tracing::warn!("could not delete the unfinished run: {cleanup:#}");
+            }
+            return Err(e);
+        }
+    };
+    let mut manifest = stage_runtime::new_manifest("synth", env!("CARGO_PKG_VERSION"), cli.stage.fingerprint.clone());
+    manifest.tables = tables;
+    let c = &cli.config;
+    let metrics = [
+        ("seed", c.seed.into()),
+        ("patents", c.patents.into()),
+        ("first_year", c.first_year.into()),
+        ("years", c.years.into()),
+        ("topics", c.topics.into()),
+        ("inject_malformed", c.inject_malformed.into()),
+        ("malformed_rows", summary.malformed.into()),
+        ("generate_seconds", generate_seconds.into()),
+    ];
+    manifest.metrics = metrics.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let published = run.publish(manifest).await?;
+    tracing::info!("published {} files as run {} of {}", summary.files.len(), published.run_id, output.url());
+    Ok(())
+}
+
+/// Uploads every file directly into the run folder and describes them, grouped by dump table.
+async fn upload(run: &StoreLocation, local: &Path, summary: &SynthSummary) -> Result<BTreeMap<String, TableEntry>> {
+    let mut tables: BTreeMap<String, TableEntry> = BTreeMap::new();
+    for (name, rows) in &summary.files {
+        let bytes = upload_file(run, &local.join(name), name).await.with_context(|| format!("uploading {name}"))?;
+        let kind = DumpFileName::parse(name).context("generated an unrecognised file name")?.kind;
+        let table = tables.entry(kind.table().name.to_string()).or_insert_with(|| TableEntry {
+            format: "tsv.zip".into(),
+            schema_version: None,
+            partition_by: vec![],
+            rows: 0,
+            bytes: 0,
+            files: vec![],
+        });
+        table.rows += rows;
+        table.bytes += bytes;
+        table.files.push(FileEntry { path: name.clone(), rows: *rows, bytes });
+    }
+    Ok(tables)
+}
+
+/// Streams a local file to `run/name` (one put when small, a multipart upload when large).
+async fn upload_file(run: &StoreLocation, path: &Path, name: &str) -> Result<u64> {
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut writer = BufWriter::new(run.store.clone(), run.path(name));
+    let bytes = tokio::io::copy(&mut file, &mut writer).await?;
+    writer.shutdown().await?;
+    Ok(bytes)
+}

@@ -1,0 +1,334 @@
+//! The generation loop: patents in grant order, each written at once to every table — its `g_patent`
+//! and `g_application` rows, its CPC codes, its citations of earlier-granted patents and its claims
+//! (into the `g_claims_YYYY` of its grant year) — plus any requested malformed rows.
+//!
+//! Three random streams from the seed keep the parts independent: the model (catalogue, topics,
+//! vocabularies), the structure (kinds, numbers, codes, citations) and the text.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono::{Datelike, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use schemas::patentsview::{APPLICATION, CLAIMS, CPC_CURRENT, DumpFileName, DumpKind, DumpTable, PATENT, US_PATENT_CITATION};
+use stage_runtime::telemetry::Progress;
+
+use crate::model::{CitationPools, Model, PatentTopics};
+use crate::schedule::{self, GrantCalendar, PatentKind, PatentNumbers};
+use crate::text::{self, Vocabulary};
+use crate::tsv_writer::{Field, TsvZipWriter};
+use crate::{SynthConfig, SynthSummary};
+
+/// Above this many patents the zips use ZIP64 sizes, as a table may then pass 4 GiB.
+const LARGE_FILE_PATENTS: u64 = 2_000_000;
+/// Share of citations going to patents granted before the corpus (not in `g_patent`): most of them in
+/// the first years, as real patents cite mostly older art, then this floor.
+const PRE_CORPUS_CITATIONS: f64 = 0.04;
+/// Years over which the pre-corpus share decays (by a factor e) towards the floor.
+const PRE_CORPUS_DECAY_YEARS: f64 = 2.5;
+/// Mean number of citations per patent, beyond the first.
+const MEAN_EXTRA_CITATIONS: f64 = 7.0;
+/// Patents between progress updates.
+const PROGRESS_EVERY: usize = 4096;
+
+/// What is kept of each patent for the patents citing it later.
+struct CitedPatent {
+    number: u32,
+    kind: PatentKind,
+    published: bool,
+    granted: NaiveDate,
+    topic: u16,
+    surname: u16,
+    et_al: bool,
+}
+
+impl CitedPatent {
+    fn record_name(&self) -> String {
+        text::record_name(self.surname, self.et_al)
+    }
+}
+
+/// The patent being written, as its tables need it.
+struct Grant<'a> {
+    index: usize,
+    id: &'a str,
+    granted: NaiveDate,
+    topics: PatentTopics,
+}
+
+pub struct Generator<'c> {
+    config: &'c SynthConfig,
+    dir: PathBuf,
+    model: Model,
+    vocabularies: Vec<Vocabulary>,
+    rng: ChaCha8Rng,
+    text_rng: ChaCha8Rng,
+    numbers: PatentNumbers,
+    pools: CitationPools,
+    patents: Vec<CitedPatent>,
+    patent: TsvZipWriter,
+    application: TsvZipWriter,
+    cpc: TsvZipWriter,
+    citation: TsvZipWriter,
+    /// The claims file of the grant year being written.
+    claims: Option<(i32, TsvZipWriter)>,
+    finished_claims: Vec<(String, u64)>,
+    finished_bytes: u64,
+    malformed: u64,
+    /// Scratch: CPC groups and cited patents of the current patent.
+    codes: Vec<u32>,
+    cited: Vec<u32>,
+}
+
+fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+impl<'c> Generator<'c> {
+    pub fn new(config: &'c SynthConfig, dir: &Path) -> Result<Generator<'c>> {
+        let mut model_rng = stream(config.seed, 0);
+        let model = Model::new(&mut model_rng, config.topics, config.years);
+        let vocabularies = Vocabulary::for_topics(&model, &mut model_rng);
+        let table = |t: &'static DumpTable| {
+            TsvZipWriter::create(dir, &DumpFileName::current_name(t.kind, None), t, config.patents > LARGE_FILE_PATENTS)
+        };
+        Ok(Generator {
+            config,
+            dir: dir.to_path_buf(),
+            pools: CitationPools::new(model.topics.len(), config.patents as usize),
+            model,
+            vocabularies,
+            rng: stream(config.seed, 1),
+            text_rng: stream(config.seed, 2),
+            numbers: PatentNumbers::default(),
+            patents: Vec::with_capacity(config.patents as usize),
+            patent: table(&PATENT)?,
+            application: table(&APPLICATION)?,
+            cpc: table(&CPC_CURRENT)?,
+            citation: table(&US_PATENT_CITATION)?,
+            claims: None,
+            finished_claims: vec![],
+            finished_bytes: 0,
+            malformed: 0,
+            codes: vec![],
+            cited: vec![],
+        })
+    }
+
+    pub fn run(mut self) -> Result<SynthSummary> {
+        let calendar = GrantCalendar::new(self.config.patents, self.config.first_year, self.config.years);
+        let progress = Progress::new("synth", None);
+        let mut reported_bytes = 0;
+        for (index, granted) in calendar.dates().enumerate() {
+            self.write_patent(index, granted)?;
+            if (index + 1) % PROGRESS_EVERY == 0 {
+                let bytes = self.bytes();
+                progress.add(PROGRESS_EVERY as u64, bytes - reported_bytes);
+                reported_bytes = bytes;
+            }
+        }
+        progress.add(self.patents.len() as u64 - progress.rows(), self.bytes() - reported_bytes);
+        let mut files = vec![self.patent.finish()?, self.application.finish()?, self.cpc.finish()?, self.citation.finish()?];
+        files.append(&mut self.finished_claims);
+        if let Some((_, claims)) = self.claims {
+            files.push(claims.finish()?);
+        }
+        progress.finish();
+        Ok(SynthSummary { files, malformed: self.malformed })
+    }
+
+    /// Uncompressed bytes written so far.
+    fn bytes(&self) -> u64 {
+        let open = [&self.patent, &self.application, &self.cpc, &self.citation].into_iter().chain(self.claims.as_ref().map(|(_, w)| w));
+        self.finished_bytes + open.map(TsvZipWriter::bytes).sum::<u64>()
+    }
+
+    fn write_patent(&mut self, index: usize, granted: NaiveDate) -> Result<()> {
+        // Patents granted before this one's date become citable.
+        while self.pools.admitted() < index && self.patents[self.pools.admitted()].granted < granted {
+            self.pools.admit(self.patents[self.pools.admitted()].topic);
+        }
+        let rng = &mut self.rng;
+        let kind = PatentKind::draw(rng);
+        let number = self.numbers.next(kind, granted, rng);
+        let id = kind.patent_id(number);
+        let year = granted.year();
+        let topics = self.model.draw_topics((year - self.config.first_year) as usize, rng);
+        let published = rng.random_bool(0.7);
+        let withdrawn = rng.random_bool(0.0005);
+        let secondary = topics.secondary.map(|t| &self.vocabularies[t as usize]);
+        let mut writer = text::Writer::new(&self.vocabularies[topics.primary as usize], secondary, &mut self.text_rng);
+        let title = writer.title();
+        let claims = writer.claims(self.rng.random_range(3..=20));
+        let filename = schedule::grant_file_name(granted);
+        let patent_row = [
+            Field::Text(&id),
+            Field::Text(kind.type_name()),
+            Field::Date(granted),
+            Field::Text(&title),
+            Field::Text(kind.wipo_kind(year, published)),
+            Field::Int(claims.len() as i64),
+            Field::Int(withdrawn as i64),
+            Field::Text(&filename),
+        ];
+        self.patent.row(&patent_row)?;
+
+        let grant = Grant { index, id: &id, granted, topics };
+        self.write_application(&grant, kind)?;
+        self.write_cpc(&grant)?;
+        self.write_citations(&grant)?;
+        self.write_claims(&grant, &claims)?;
+        self.write_malformed(&grant, &patent_row)?;
+        self.patents.push(CitedPatent {
+            number,
+            kind,
+            published,
+            granted,
+            topic: topics.primary,
+            surname: text::surname(&mut self.rng),
+            et_al: self.rng.random_bool(0.6),
+        });
+        Ok(())
+    }
+
+    fn write_application(&mut self, grant: &Grant, kind: PatentKind) -> Result<()> {
+        let filed = schedule::filing_date(grant.granted, &mut self.rng);
+        let series = schedule::series_code(kind, filed);
+        let application_id = format!("{series}{:06}", schedule::application_serial(grant.index as u64, self.config.seed));
+        let rule_47 = self.rng.random_bool(0.01);
+        self.application.row(&[
+            Field::Text(&application_id),
+            Field::Text(grant.id),
+            Field::Text(kind.type_name()),
+            Field::Date(filed),
+            Field::Text(series),
+            Field::Int(rule_47 as i64),
+        ])
+    }
+
+    fn write_cpc(&mut self, grant: &Grant) -> Result<()> {
+        self.model.draw_cpc(grant.topics, &mut self.rng, &mut self.codes);
+        for (sequence, &code) in self.codes.iter().enumerate() {
+            let cpc_type = if sequence == 0 || self.rng.random_bool(0.6) { "inventional" } else { "additional" };
+            let row = cpc_row(grant.id, sequence, &self.model.catalogue.groups[code as usize], cpc_type);
+            self.cpc.row(&row)?;
+        }
+        Ok(())
+    }
+
+    /// About eight citations, to earlier patents of the corpus or to patents older than the corpus.
+    fn write_citations(&mut self, grant: &Grant) -> Result<()> {
+        let wanted = 1 + (-(1.0 - self.rng.random::<f64>()).ln() * MEAN_EXTRA_CITATIONS).min(60.0) as usize;
+        let corpus_age = (grant.granted.year() - self.config.first_year) as f64 + grant.granted.ordinal0() as f64 / 365.0;
+        let pre_corpus = PRE_CORPUS_CITATIONS + (1.0 - PRE_CORPUS_CITATIONS) * (-corpus_age / PRE_CORPUS_DECAY_YEARS).exp();
+        self.cited.clear();
+        let mut sequence = 0;
+        // A repeated pick is drawn again, a few times at most (small corpora have few candidates).
+        for _ in 0..3 * wanted {
+            if sequence == wanted as i64 {
+                break;
+            }
+            let category = if self.rng.random_bool(0.6) { "cited by applicant" } else { "cited by examiner" };
+            let in_corpus = match self.rng.random_bool(pre_corpus) {
+                true => None,
+                false => self.pools.cite(grant.topics, &mut self.rng),
+            };
+            let (cited_id, granted, name, kind) = match in_corpus {
+                Some(i) if self.cited.contains(&i) => continue,
+                Some(i) => {
+                    self.cited.push(i);
+                    let cited = &self.patents[i as usize];
+                    let kind = cited.kind.wipo_kind(cited.granted.year(), cited.published);
+                    (cited.kind.patent_id(cited.number), cited.granted, cited.record_name(), kind)
+                }
+                None => {
+                    let (number, granted) = schedule::pre_corpus_patent(self.config.first_year, &mut self.rng);
+                    let name = text::record_name(text::surname(&mut self.rng), self.rng.random_bool(0.5));
+                    (number.to_string(), granted, name, PatentKind::Utility.wipo_kind(granted.year(), false))
+                }
+            };
+            self.citation.row(&[
+                Field::Text(grant.id),
+                Field::Int(sequence),
+                Field::Text(&cited_id),
+                Field::Date(granted.with_day(1).expect("every month has a first day")),
+                Field::Text(&name),
+                Field::Text(kind),
+                Field::Text(category),
+            ])?;
+            sequence += 1;
+        }
+        Ok(())
+    }
+
+    fn write_claims(&mut self, grant: &Grant, claims: &[text::Claim]) -> Result<()> {
+        let writer = self.claims_file(grant.granted.year())?;
+        for (sequence, claim) in claims.iter().enumerate() {
+            let dependent = claim.depends_on.map(|parent| format!("claim {parent}"));
+            writer.row(&[
+                Field::Text(grant.id),
+                Field::Int(sequence as i64),
+                Field::Text(&claim.text),
+                dependent.as_deref().map_or(Field::Null, Field::Text),
+                Field::Text(&format!("{:05}", sequence + 1)),
+                Field::Int((sequence == 0) as i64),
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// The claims file of `year`, closing the previous year's.
+    fn claims_file(&mut self, year: i32) -> Result<&mut TsvZipWriter> {
+        if self.claims.as_ref().is_some_and(|(y, _)| *y != year)
+            && let Some((_, previous)) = self.claims.take()
+        {
+            self.finished_bytes += previous.bytes();
+            self.finished_claims.push(previous.finish()?);
+        }
+        if self.claims.is_none() {
+            let name = DumpFileName::current_name(DumpKind::Claims, Some(year));
+            let large = self.config.patents > LARGE_FILE_PATENTS;
+            self.claims = Some((year, TsvZipWriter::create(&self.dir, &name, &CLAIMS, large)?));
+        }
+        Ok(&mut self.claims.as_mut().expect("just opened").1)
+    }
+
+    /// The malformed rows due after this patent, spread evenly over the run; see `--inject-malformed`.
+    fn write_malformed(&mut self, grant: &Grant, patent_row: &[Field]) -> Result<()> {
+        let (wanted, patents) = (self.config.inject_malformed, self.config.patents);
+        let main_group = &self.model.catalogue.groups[self.codes[0] as usize];
+        let cpc_row = cpc_row(grant.id, 0, main_group, "inventional");
+        while self.malformed < wanted && (2 * self.malformed + 1) * patents / (2 * wanted) <= grant.index as u64 {
+            match self.malformed % 4 {
+                0 => self.patent.malformed_row(&patent_row[..patent_row.len() - 1])?,
+                1 => self.cpc.malformed_row(&with_field(&cpc_row, 1, Field::Text("one")))?,
+                2 => self.patent.malformed_row(&with_field(patent_row, 2, Field::Text("2001-13-45")))?,
+                _ => self.cpc.malformed_row(&cpc_row[..cpc_row.len() - 1])?,
+            }
+            self.malformed += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A `g_cpc_current` row; section, class and subclass are prefixes of the group symbol.
+fn cpc_row<'a>(id: &'a str, sequence: usize, group: &'a str, cpc_type: &'a str) -> [Field<'a>; 7] {
+    [
+        Field::Text(id),
+        Field::Int(sequence as i64),
+        Field::Text(&group[..1]),
+        Field::Text(&group[..3]),
+        Field::Text(&group[..4]),
+        Field::Text(group),
+        Field::Text(cpc_type),
+    ]
+}
+
+fn with_field<'a>(row: &[Field<'a>], column: usize, value: Field<'a>) -> Vec<Field<'a>> {
+    let mut row = row.to_vec();
+    row[column] = value;
+    row
+}
