@@ -18,7 +18,7 @@ async fn killed_ingest_leaves_previous_output_readable() {
     let location = StoreLocation::parse(out).unwrap();
     let before = read_published(&location).await.unwrap().unwrap();
     let ctx = published_tables(out, &["patents", "cpc"]).await;
-    let counts_before = query(&ctx, "SELECT (SELECT count(*) FROM patents), (SELECT count(*) FROM cpc)").await;
+    let counts_before = query(&ctx, "SELECT (SELECT count(*) FROM patents) AS p, (SELECT count(*) FROM cpc) AS c").await;
 
     // Start a second run and kill it as soon as it has begun writing its run folder.
     let mut child = Command::new(binary("ingest")).args(["--input", raw, "--output", out]).stderr(std::process::Stdio::null()).spawn().unwrap();
@@ -47,7 +47,7 @@ async fn killed_ingest_leaves_previous_output_readable() {
         }
     }
     let ctx = published_tables(out, &["patents", "cpc"]).await;
-    assert_eq!(query(&ctx, "SELECT (SELECT count(*) FROM patents), (SELECT count(*) FROM cpc)").await, counts_before);
+    assert_eq!(query(&ctx, "SELECT (SELECT count(*) FROM patents) AS p, (SELECT count(*) FROM cpc) AS c").await, counts_before);
 
     // The next run publishes, and removes the killed run's folder.
     run_ok("ingest", &["--input", raw, "--output", out], &[]);

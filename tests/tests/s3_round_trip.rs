@@ -21,10 +21,10 @@ async fn synth_and_ingest_round_trip_through_s3() {
     run_ok("ingest", &["--input", "s3://patents/raw", "--output", local.to_str().unwrap()], &env_refs);
 
     let tables = ["patents", "cpc", "citations", "claims", "rejects"];
-    let summary = "SELECT (SELECT count(*) FROM patents), (SELECT count(DISTINCT patent_id) FROM cpc), \
-                   (SELECT sum(num_claims) FROM patents), (SELECT count(*) FROM citations), \
-                   (SELECT sum(length(claim_text)) FROM claims), (SELECT count(*) FROM rejects), \
-                   (SELECT min(grant_year) FROM cpc), (SELECT max(grant_year) FROM cpc)";
+    let summary = "SELECT (SELECT count(*) FROM patents) AS a, (SELECT count(DISTINCT patent_id) FROM cpc) AS b, \
+                   (SELECT sum(num_claims) FROM patents) AS c, (SELECT count(*) FROM citations) AS d, \
+                   (SELECT sum(length(claim_text)) FROM claims) AS e, (SELECT count(*) FROM rejects) AS f, \
+                   (SELECT min(grant_year) FROM cpc) AS g, (SELECT max(grant_year) FROM cpc) AS h";
     let on_s3 = query(&published_tables("s3://patents/ingest", &tables).await, summary).await;
     let on_disk = query(&published_tables(local.to_str().unwrap(), &tables).await, summary).await;
     assert_eq!(on_s3, on_disk);
