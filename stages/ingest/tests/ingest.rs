@@ -4,11 +4,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use arrow::util::display::array_value_to_string;
-use datafusion::prelude::SessionContext;
 use ingest::parse::ParseOptions;
 use ingest::run::{IngestOptions, TABLES, run};
-use stage_runtime::{EngineOptions, StoreLocation, read_published, register_published};
+use pipeline_tests::{published_tables, query};
+use stage_runtime::{EngineOptions, StoreLocation, read_published};
 
 fn options(max_reject_ratio: f64) -> IngestOptions {
     IngestOptions {
@@ -91,25 +90,6 @@ fn current_dumps(dir: &Path) {
     );
 }
 
-async fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
-    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-    let mut rows = vec![];
-    for b in batches {
-        for r in 0..b.num_rows() {
-            rows.push((0..b.num_columns()).map(|c| array_value_to_string(b.column(c), r).unwrap()).collect());
-        }
-    }
-    rows
-}
-
-async fn context_for(output: &StoreLocation) -> SessionContext {
-    let ctx = SessionContext::new();
-    for t in TABLES {
-        register_published(&ctx, output, t).await.unwrap();
-    }
-    ctx
-}
-
 fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
     rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
 }
@@ -122,7 +102,7 @@ async fn current_format_dumps_become_typed_partitioned_tables() {
     let output = StoreLocation::parse(tmp.path().join("out").to_str().unwrap()).unwrap();
     let published = run(&input, &output, &options(0.9)).await.unwrap();
     assert_eq!(published.fingerprint.as_deref(), Some("test"));
-    let ctx = context_for(&output).await;
+    let ctx = published_tables(&output.url(), &TABLES).await;
 
     let patents = query(
         &ctx,
@@ -203,7 +183,7 @@ async fn legacy_names_and_columns_are_read() {
     let output = StoreLocation::parse(tmp.path().join("out").to_str().unwrap()).unwrap();
     let published = run(&input, &output, &options(0.0)).await.unwrap();
     assert_eq!(published.tables["rejects"].rows, 0);
-    let ctx = context_for(&output).await;
+    let ctx = published_tables(&output.url(), &TABLES).await;
     let rows = query(
         &ctx,
         "SELECT p.patent_id, p.title, p.wipo_kind, p.withdrawn, CAST(p.filing_date AS VARCHAR), p.application_id, c.cpc_subclass, c.cpc_type, \
@@ -254,7 +234,7 @@ async fn reject_ratio_gate_keeps_previous_output_and_reruns_replace() {
     let second = run(&input, &output, &options(0.9)).await.unwrap();
     let third = run(&input, &output, &options(0.9)).await.unwrap();
     assert_ne!(second.run_id, third.run_id);
-    let ctx = context_for(&output).await;
+    let ctx = published_tables(&output.url(), &TABLES).await;
     assert_eq!(query(&ctx, "SELECT count(*) FROM patents").await, strings(&[&["3"]]));
     let runs: Vec<String> = std::fs::read_dir(tmp.path().join("out/runs")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     let mut expected = vec![second.run_id.clone(), third.run_id.clone()];
