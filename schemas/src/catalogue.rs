@@ -116,19 +116,30 @@ static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
                 Column::required("line", UInt64, "1-based physical line where the row starts (header = line 1)"),
                 Column::required("source_table", Utf8, "Dump table kind, e.g. `g_cpc_current`"),
                 Column::required("reason", Utf8, "Why the row was rejected"),
-                Column::required("raw", Utf8, "The row as read (first 4 KiB), for inspection"),
+                Column::required(
+                    "raw",
+                    Utf8,
+                    "The line as read (first 4 KiB); for duplicates and orphans found after parsing, the row's key values",
+                ),
             ],
             partition_by: vec![],
             sort_by: vec!["source_file", "line"],
         },
     ];
-    tables.extend(staging_tables());
+    let staging = staging_tables(&tables);
+    tables.extend(staging);
     tables
 });
 
 /// Typed rows straight out of each dump file, before joins and partitioning. Internal to ingest.
-fn staging_tables() -> Vec<TableDef> {
-    let staged = |name, doc, mut columns: Vec<Column>| {
+/// Their columns are those of the published tables they feed, plus where each row came from.
+fn staging_tables(published: &[TableDef]) -> Vec<TableDef> {
+    let staged = |name, doc, from: &str, keep: &[&str]| {
+        let source = published.iter().find(|t| t.name == from).expect("staging tables feed published ones");
+        let mut columns: Vec<Column> = keep
+            .iter()
+            .map(|k| source.column(k).unwrap_or_else(|| panic!("{from} has no column {k}")).clone())
+            .collect();
         columns.extend(source_columns());
         TableDef {
             name,
@@ -140,66 +151,31 @@ fn staging_tables() -> Vec<TableDef> {
             sort_by: vec![],
         }
     };
+    let all_but_grant_year = |from: &str| -> Vec<&'static str> {
+        let source = published.iter().find(|t| t.name == from).expect("published table");
+        source.columns.iter().map(|c| c.name).filter(|n| *n != "grant_year").collect()
+    };
     vec![
         staged(
             "staging_patents",
             "Typed rows of g_patent / patent.tsv",
-            vec![
-                Column::required("patent_id", Utf8, "Patent number"),
-                Column::optional("patent_type", Utf8, "Patent type"),
-                Column::required("grant_date", Date32, "Grant date"),
-                Column::optional("title", Utf8, "Title"),
-                Column::optional("wipo_kind", Utf8, "WIPO kind code"),
-                Column::optional("num_claims", Int32, "Number of claims"),
-                Column::optional("withdrawn", Boolean, "Withdrawn flag"),
-            ],
+            "patents",
+            &["patent_id", "patent_type", "grant_date", "title", "wipo_kind", "num_claims", "withdrawn"],
         ),
         staged(
             "staging_applications",
             "Typed rows of g_application / application.tsv",
-            vec![
-                Column::required("patent_id", Utf8, "Patent number"),
-                Column::optional("application_id", Utf8, "Application number"),
-                Column::optional("filing_date", Date32, "Filing date"),
-            ],
+            "patents",
+            &["patent_id", "application_id", "filing_date"],
         ),
-        staged(
-            "staging_cpc",
-            "Typed rows of g_cpc_current / cpc_current.tsv",
-            vec![
-                Column::required("patent_id", Utf8, "Patent number"),
-                Column::required("cpc_sequence", Int32, "0-based order"),
-                Column::required("cpc_section", Utf8, "Section"),
-                Column::required("cpc_class", Utf8, "Class"),
-                Column::required("cpc_subclass", Utf8, "Subclass"),
-                Column::required("cpc_group", Utf8, "Group symbol"),
-                Column::required("cpc_main_group", Utf8, "Main group"),
-                Column::optional("cpc_type", Utf8, "Type"),
-            ],
-        ),
+        staged("staging_cpc", "Typed rows of g_cpc_current / cpc_current.tsv", "cpc", &all_but_grant_year("cpc")),
         staged(
             "staging_citations",
             "Typed rows of g_us_patent_citation / uspatentcitation.tsv",
-            vec![
-                Column::required("patent_id", Utf8, "Citing patent"),
-                Column::optional("citation_sequence", Int32, "Order on the citing patent"),
-                Column::required("cited_patent_id", Utf8, "Cited patent"),
-                Column::optional("citation_date", Date32, "Cited patent's grant month"),
-                Column::optional("citation_category", Utf8, "Category"),
-            ],
+            "citations",
+            &all_but_grant_year("citations"),
         ),
-        staged(
-            "staging_claims",
-            "Typed rows of g_claims_YYYY / claims_YYYY.tsv",
-            vec![
-                Column::required("patent_id", Utf8, "Patent number"),
-                Column::required("claim_sequence", Int32, "0-based claim order"),
-                Column::optional("claim_number", Utf8, "Claim number"),
-                Column::optional("claim_text", Utf8, "Claim text"),
-                Column::optional("dependent", Utf8, "Dependency"),
-                Column::optional("exemplary", Boolean, "Exemplary flag"),
-            ],
-        ),
+        staged("staging_claims", "Typed rows of g_claims_YYYY / claims_YYYY.tsv", "claims", &all_but_grant_year("claims")),
     ]
 }
 
