@@ -77,7 +77,7 @@ fn unzip_all(zips: &Path, tsv: &Path) -> Result<()> {
         let path = entry?.path();
         let mut archive = zip::ZipArchive::new(std::fs::File::open(&path)?)?;
         let mut member = archive.by_index(0)?;
-        let name = member.name().to_string();
+        let name = member.name()?.to_string();
         std::io::copy(&mut member, &mut std::fs::File::create(tsv.join(name))?)?;
     }
     Ok(())

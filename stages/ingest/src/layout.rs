@@ -5,6 +5,7 @@
 use anyhow::Result;
 use datafusion::prelude::SessionContext;
 use schemas::patentsview::DumpKind;
+use stage_runtime::telemetry::with_heartbeat;
 use stage_runtime::{RunWriter, StoreLocation, register_parquet, write_table};
 
 use crate::convert::staging_table;
@@ -101,7 +102,8 @@ fn orphans(staging: &str, source_table: &str, keys: &str) -> String {
 
 async fn write(ctx: &SessionContext, query: &str, run: &RunWriter, table: &str) -> Result<()> {
     let started = std::time::Instant::now();
-    let rows = write_table(ctx, query, schemas::table(table), &run.table(table)).await?;
+    let target = run.table(table);
+    let rows = with_heartbeat(&format!("writing {table}"), write_table(ctx, query, schemas::table(table), &target)).await?;
     tracing::info!("wrote {rows} rows of {table} in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }

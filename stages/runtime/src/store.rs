@@ -38,7 +38,7 @@ impl StoreLocation {
         let url = match Url::parse(location) {
             Ok(url) if url.scheme().len() > 1 => url,
             _ => {
-                let abs = std::path::absolute(location).with_context(|| format!("resolving path {location}"))?;
+                let abs = normalize(&std::path::absolute(location).with_context(|| format!("resolving path {location}"))?);
                 Url::from_directory_path(&abs).map_err(|_| anyhow::anyhow!("not a usable path: {}", abs.display()))?
             }
         };
@@ -77,12 +77,11 @@ impl StoreLocation {
 
     /// Full URL of this location, with a trailing slash (a "directory").
     pub fn url(&self) -> String {
-        let mut s = self.base_url.to_string();
-        if !self.prefix.as_ref().is_empty() {
-            s.push_str(self.prefix.as_ref());
-            s.push('/');
+        let mut url = self.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(self.prefix.parts().map(|p| p.as_ref().to_string())).push("");
         }
-        s
+        url.to_string()
     }
 
     /// The path of `full` relative to this location.
@@ -138,6 +137,22 @@ impl StoreLocation {
     }
 }
 
+/// Resolves `.` and `..` lexically (object store paths allow neither).
+fn normalize(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// S3 configured from the usual AWS environment variables. `AWS_ENDPOINT_URL` points it at an
 /// S3-compatible server; plain-http endpoints are allowed when named explicitly.
 fn s3_from_env(url: &Url) -> Result<object_store::aws::AmazonS3> {
@@ -161,6 +176,7 @@ mod tests {
         assert_eq!(loc.base_url.as_str(), "file:///");
         assert_eq!(loc.url(), "file:///tmp/some%20dir/x/");
         assert_eq!(loc.child("a/b").prefix.as_ref(), "tmp/some dir/x/a/b");
+        assert_eq!(StoreLocation::parse("/tmp/a/../b/./c").unwrap().url(), "file:///tmp/b/c/");
     }
 
     #[test]

@@ -84,3 +84,18 @@ impl Progress {
         );
     }
 }
+
+/// Awaits `work`, logging a line every ten seconds while it runs, for long steps that report no
+/// progress of their own (a large SQL write).
+pub async fn with_heartbeat<T>(label: &str, work: impl std::future::Future<Output = T>) -> T {
+    let started = Instant::now();
+    let mut work = std::pin::pin!(work);
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tick.tick() => tracing::info!("{label}: still running after {:.0}s", started.elapsed().as_secs_f64()),
+        }
+    }
+}
