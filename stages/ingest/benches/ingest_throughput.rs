@@ -20,6 +20,7 @@ src, dst = sys.argv[1], sys.argv[2]
 os.makedirs(dst, exist_ok=True)
 con = duckdb.connect()
 con.execute("SET threads = 2")
+con.execute("SET enable_progress_bar = false")
 start = time.time()
 for path in sorted(glob.glob(os.path.join(src, "*.tsv"))):
     out = os.path.join(dst, os.path.basename(path)[:-4] + ".parquet")
@@ -28,6 +29,7 @@ print(time.time() - start)
 "#;
 
 fn main() -> Result<()> {
+    stage_runtime::telemetry::init_tracing();
     let patents: u64 = std::env::args().skip(1).find(|a| !a.starts_with('-')).map_or(Ok(1_000_000), |a| a.parse())?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let data = root.join(format!("target/bench-data/synth-{patents}"));
@@ -59,13 +61,12 @@ fn main() -> Result<()> {
         runtime.block_on(run(&StoreLocation::parse(input.to_str().unwrap())?, &StoreLocation::parse(out.to_str().unwrap())?, &options))?;
         Ok(started.elapsed().as_secs_f64())
     };
-    let plain = ingest_secs(&tsv)?;
-    let zipped = ingest_secs(&zips)?;
-    let duck = duckdb_secs(&root, &tsv, &data.join("duckdb"))?;
-
     println!("corpus: {patents} patents, {mb:.0} MB of TSV in {} files", std::fs::read_dir(&tsv)?.count());
+    let plain = ingest_secs(&tsv)?;
     println!("ingest (plain TSV -> typed, joined, sorted, partitioned Parquet): {plain:.1} s, {:.1} MB/s", mb / plain);
+    let zipped = ingest_secs(&zips)?;
     println!("ingest (zipped TSV, the dump format):                        {zipped:.1} s, {:.1} MB/s", mb / zipped);
+    let duck = duckdb_secs(&root, &tsv, &data.join("duckdb"))?;
     println!("duckdb read_csv(all_varchar) -> COPY TO parquet, 2 threads:   {duck:.1} s, {:.1} MB/s", mb / duck);
     println!("throughput ratio ingest/duckdb (plain TSV): {:.2}", duck / plain);
     Ok(())
@@ -96,7 +97,8 @@ fn duckdb_secs(root: &Path, tsv: &Path, out: &Path) -> Result<f64> {
     if !output.status.success() {
         bail!("duckdb failed: {}", String::from_utf8_lossy(&output.stderr));
     }
-    String::from_utf8(output.stdout)?.trim().parse().context("duckdb timing")
+    let stdout = String::from_utf8(output.stdout)?;
+    stdout.lines().last().unwrap_or_default().trim().parse().with_context(|| format!("duckdb timing in {stdout:?}"))
 }
 
 fn run_command(cmd: &mut Command) -> Result<()> {
