@@ -8,7 +8,7 @@ use schemas::patentsview::DumpKind;
 use stage_runtime::{EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, session};
 
 use crate::layout;
-use crate::parse::{ParseOptions, stage_files};
+use crate::parse::{FileStats, ParseOptions, stage_files};
 use crate::sources::discover;
 
 /// The published tables, in the order they are written.
@@ -39,24 +39,21 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     tracing::info!("reading {} dump files from {}", files.len(), input.url());
 
     let run = RunWriter::begin(output);
-    let staging = run.table("_staging");
-    let stats = stage_files(files, &staging, &options.parse).await?;
-    let parsed_at = started.elapsed().as_secs_f64();
-
-    let ctx = session(&options.engine, &[input, output])?;
-    layout::register_staging(&ctx, &staging).await?;
-    layout::write_tables(&ctx, &run).await?;
-    staging.delete_all().await?;
-
-    let mut manifest = new_manifest("ingest", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    for name in TABLES {
-        manifest.tables.insert(name.to_string(), run.describe_parquet(schemas::table(name)).await?);
-    }
+    let written = write_run(&run, files, &[input, output], options).await;
+    let (mut manifest, stats, parsed_at) = match written {
+        Ok(written) => written,
+        Err(e) => {
+            // Nothing of a failed run is worth keeping; the published output is untouched either way.
+            run.abandon().await;
+            return Err(e);
+        }
+    };
     let rows_read: u64 = stats.iter().map(|s| s.rows + s.rejects).sum();
     let rejected = manifest.tables["rejects"].rows;
     let ratio = if rows_read == 0 { 0.0 } else { rejected as f64 / rows_read as f64 };
     let tsv_bytes: u64 = stats.iter().map(|s| s.bytes).sum();
     let seconds = started.elapsed().as_secs_f64();
+    let parsed_at = parsed_at.duration_since(started).as_secs_f64();
     tracing::info!(
         "read {rows_read} rows ({:.1} MB of TSV) in {seconds:.1}s ({:.1} MB/s; parse {parsed_at:.1}s); rejected {rejected} ({:.4}%)",
         tsv_bytes as f64 / 1e6,
@@ -84,4 +81,26 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     manifest.metrics.insert("seconds".into(), seconds.into());
     manifest.metrics.insert("files".into(), serde_json::to_value(per_file)?);
     run.publish(manifest).await
+}
+
+/// Parses, lays out and describes the tables of one run; returns the manifest to publish, the
+/// per-file counts and when parsing ended.
+async fn write_run(
+    run: &RunWriter,
+    files: Vec<crate::sources::DumpFile>,
+    stores: &[&StoreLocation],
+    options: &IngestOptions,
+) -> Result<(PublishedManifest, Vec<FileStats>, std::time::Instant)> {
+    let staging = run.table("_staging");
+    let stats = stage_files(files, &staging, &options.parse).await?;
+    let parsed_at = std::time::Instant::now();
+    let ctx = session(&options.engine, stores)?;
+    layout::register_staging(&ctx, &staging).await?;
+    layout::write_tables(&ctx, run).await?;
+    staging.delete_all().await?;
+    let mut manifest = new_manifest("ingest", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    for name in TABLES {
+        manifest.tables.insert(name.to_string(), run.describe_parquet(schemas::table(name)).await?);
+    }
+    Ok((manifest, stats, parsed_at))
 }

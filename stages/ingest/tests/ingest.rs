@@ -214,6 +214,8 @@ async fn missing_files_and_columns_are_named() {
     let err = format!("{:#}", run(&input, &output, &options(1.0)).await.unwrap_err());
     assert!(err.contains("g_us_patent_citation.tsv: missing required column(s) citation_patent_id"), "{err}");
     assert!(read_published(&output).await.unwrap().is_none(), "a failed ingest publishes nothing");
+    let leftovers = std::fs::read_dir(tmp.path().join("out/runs")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(leftovers, 0, "a failed ingest deletes its unfinished run");
 }
 
 #[tokio::test]

@@ -199,9 +199,12 @@ impl RunWriter {
         Ok(manifest)
     }
 
-    /// Deletes everything the run wrote (used when a stage fails).
-    pub async fn abandon(self) -> Result<()> {
-        self.run.delete_all().await
+    /// Deletes everything the run wrote, when a stage fails; a failure to clean up is only logged (the
+    /// next publish collects what is left).
+    pub async fn abandon(self) {
+        if let Err(e) = self.run.delete_all().await {
+            tracing::warn!("could not delete the unfinished run {}: {e:#}", self.run.url());
+        }
     }
 
     async fn collect_garbage(&self, keep: &[String]) -> Result<()> {

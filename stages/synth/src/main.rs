@@ -50,9 +50,7 @@ async fn run(cli: Cli) -> Result<()> {
     let tables = match upload(&run.run, local.path(), &summary).await {
         Ok(tables) => tables,
         Err(e) => {
-            if let Err(cleanup) = run.abandon().await {
-                tracing::warn!("could not delete the unfinished run: {cleanup:#}");
-            }
+            run.abandon().await;
             return Err(e);
         }
     };
