@@ -19,8 +19,8 @@ enum Source {
     Dump(&'static str),
     /// A part of the `cpc_group` symbol.
     Cpc(CpcPart),
-    SourceFile,
-    SourceLine,
+    FileName,
+    LineNumber,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
             ],
         ),
     };
-    sources.extend([SourceFile, SourceLine]);
+    sources.extend([FileName, LineNumber]);
     (table, sources)
 }
 
@@ -175,8 +175,8 @@ impl BatchBuilder {
         };
         for (source, column) in self.sources.iter().zip(&self.def.columns) {
             let value = match *source {
-                Source::SourceFile => Value::Str(self.file_name.as_str().into()),
-                Source::SourceLine => Value::Line(record.line()),
+                Source::FileName => Value::Str(self.file_name.as_str().into()),
+                Source::LineNumber => Value::Line(record.line()),
                 Source::Dump(name) => {
                     let index = table.columns.iter().position(|c| c.name == name).expect("layout names a dump column");
                     match self.positions[index] {

@@ -63,7 +63,7 @@ pub async fn discover(input: &StoreLocation, required: &[DumpKind]) -> Result<Ve
     }
     // Largest first, so the long files start early when several are read in parallel.
     let mut files: Vec<DumpFile> = files.into_values().collect();
-    files.sort_by(|a, b| b.size.cmp(&a.size));
+    files.sort_by_key(|f| std::cmp::Reverse(f.size));
     Ok(files)
 }
 

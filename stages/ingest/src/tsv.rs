@@ -264,8 +264,11 @@ fn trim_newline(raw: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
+    /// A line number with what was found there.
+    type Lines<T> = Vec<(u64, T)>;
+
     /// Reads everything: accepted records as field lists with their line, and rejected lines.
-    fn read_all(text: &str) -> (Vec<(u64, Vec<String>)>, Vec<(u64, String)>) {
+    fn read_all(text: &str) -> (Lines<Vec<String>>, Lines<String>) {
         let mut r = TsvReader::new(text.as_bytes(), 1 << 20);
         let (mut ok, mut bad) = (vec![], vec![]);
         loop {
