@@ -134,8 +134,10 @@ pub struct BatchBuilder {
     kind: DumpKind,
     def: &'static TableDef,
     sources: Vec<Source>,
-    /// Header position of each of the dump table's columns.
-    positions: Vec<Option<usize>>,
+    /// Header position of each source that reads a dump column (resolved once, not per row).
+    source_positions: Vec<Option<usize>>,
+    /// Header positions of `cpc_group`, `cpc_section`, `cpc_class`, `cpc_subclass`.
+    cpc_positions: [Option<usize>; 4],
     header_len: usize,
     file_name: String,
     columns: Vec<ColumnBuilder>,
@@ -154,8 +156,24 @@ impl BatchBuilder {
     pub fn new(kind: DumpKind, positions: Vec<Option<usize>>, header_len: usize, file_name: &str) -> BatchBuilder {
         let (table, sources) = layout(kind);
         let def = schemas::table(table);
+        let position = |name: &str| {
+            let index = kind.table().columns.iter().position(|c| c.name == name).expect("layout names a dump column");
+            positions[index]
+        };
+        let source_positions = sources.iter().map(|s| if let Source::Dump(name) = s { position(name) } else { None }).collect();
+        let cpc_positions = if kind == DumpKind::CpcCurrent { CPC_CHECKED.map(position) } else { [None; 4] };
         let columns = def.columns.iter().map(|c| new_column(&c.data_type)).collect();
-        BatchBuilder { kind, def, sources, positions, header_len, file_name: file_name.to_string(), columns, rows: 0 }
+        BatchBuilder {
+            kind,
+            def,
+            sources,
+            source_positions,
+            cpc_positions,
+            header_len,
+            file_name: file_name.to_string(),
+            columns,
+            rows: 0,
+        }
     }
 
     pub fn rows(&self) -> usize {
@@ -167,23 +185,19 @@ impl BatchBuilder {
         if record.len() != self.header_len {
             return Err(format!("expected {} columns, found {}", self.header_len, record.len()));
         }
-        let table = self.kind.table();
         let mut values = Vec::with_capacity(self.sources.len());
         let cpc = match self.kind {
             DumpKind::CpcCurrent => Some(self.cpc_symbol(record)?),
             _ => None,
         };
-        for (source, column) in self.sources.iter().zip(&self.def.columns) {
+        for ((source, position), column) in self.sources.iter().zip(&self.source_positions).zip(&self.def.columns) {
             let value = match *source {
                 Source::FileName => Value::Str(self.file_name.as_str().into()),
                 Source::LineNumber => Value::Line(record.line()),
-                Source::Dump(name) => {
-                    let index = table.columns.iter().position(|c| c.name == name).expect("layout names a dump column");
-                    match self.positions[index] {
-                        None => Value::Null,
-                        Some(pos) => parse_value(record, pos, &column.data_type).map_err(|e| format!("{name}: {e}"))?,
-                    }
-                }
+                Source::Dump(name) => match *position {
+                    None => Value::Null,
+                    Some(pos) => parse_value(record, pos, &column.data_type).map_err(|e| format!("{name}: {e}"))?,
+                },
                 Source::Cpc(part) => Value::Str(cpc.as_ref().expect("cpc layouts parse the symbol").part(part).into()),
             };
             if matches!(value, Value::Null) && !column.nullable {
@@ -207,29 +221,28 @@ impl BatchBuilder {
 
     /// Parses `cpc_group` and checks it against the section/class/subclass columns when present.
     fn cpc_symbol<R>(&self, record: &TsvReader<R>) -> Result<CpcSymbol, String> {
-        let table = self.kind.table();
-        let text = |name: &str| -> Result<Option<String>, String> {
-            let index = table.columns.iter().position(|c| c.name == name).expect("cpc column");
-            match self.positions[index] {
-                None => Ok(None),
-                Some(pos) => match parse_value(record, pos, &DataType::Utf8).map_err(|e| format!("{name}: {e}"))? {
-                    Value::Str(s) => Ok(Some(s.into_owned())),
-                    _ => Ok(None),
-                },
+        let text = |i: usize| -> Result<Option<std::borrow::Cow<'_, str>>, String> {
+            let Some(pos) = self.cpc_positions[i] else { return Ok(None) };
+            match parse_value(record, pos, &DataType::Utf8).map_err(|e| format!("{}: {e}", CPC_CHECKED[i]))? {
+                Value::Str(s) => Ok(Some(s)),
+                _ => Ok(None),
             }
         };
-        let group = text("cpc_group")?.ok_or("cpc_group is empty")?;
+        let group = text(0)?.ok_or("cpc_group is empty")?;
         let symbol = CpcSymbol::parse(&group).ok_or_else(|| format!("cpc_group `{group}` is not a CPC symbol like G06N3/08"))?;
-        for (name, part) in [("cpc_section", CpcPart::Section), ("cpc_class", CpcPart::Class), ("cpc_subclass", CpcPart::Subclass)] {
-            if let Some(given) = text(name)?
+        for (i, part) in [(1, CpcPart::Section), (2, CpcPart::Class), (3, CpcPart::Subclass)] {
+            if let Some(given) = text(i)?
                 && given != symbol.part(part)
             {
-                return Err(format!("{name} `{given}` disagrees with cpc_group `{group}`"));
+                return Err(format!("{} `{given}` disagrees with cpc_group `{group}`", CPC_CHECKED[i]));
             }
         }
         Ok(symbol)
     }
 }
+
+/// The CPC dump columns read to build and check a [`CpcSymbol`], in [`BatchBuilder::cpc_positions`] order.
+const CPC_CHECKED: [&str; 4] = ["cpc_group", "cpc_section", "cpc_class", "cpc_subclass"];
 
 fn new_column(data_type: &DataType) -> ColumnBuilder {
     match data_type {
