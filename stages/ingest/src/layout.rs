@@ -4,46 +4,29 @@
 
 use anyhow::Result;
 use datafusion::prelude::SessionContext;
-use schemas::patentsview::DumpKind;
+use schemas::patentsview::{DUMP_TABLES, DumpKind};
 use stage_runtime::telemetry::with_heartbeat;
 use stage_runtime::{RunWriter, StoreLocation, register_parquet, write_table};
 
 use crate::convert::staging_table;
 
-/// Staged rows ranked per patent_id in file order; rank 1 is the row kept.
-const RANKED_PATENTS: &str = "SELECT *, row_number() OVER (PARTITION BY patent_id ORDER BY source_file, source_line) AS rn FROM staging_patents";
-const RANKED_APPLICATIONS: &str =
-    "SELECT *, row_number() OVER (PARTITION BY patent_id ORDER BY source_file, source_line) AS rn FROM staging_applications";
+/// Staged rows of `staging` ranked per patent_id in file order; rank 1 is the row kept.
+fn ranked(staging: &str) -> String {
+    format!("SELECT *, row_number() OVER (PARTITION BY patent_id ORDER BY source_file, source_line) AS rn FROM {staging}")
+}
 
-/// The child tables joined to `patents` for their grant year: (table, staging table, columns, sort key, key columns for reject reports).
-const CHILD_TABLES: [(&str, DumpKind, &str, &str, &str); 3] = [
-    (
-        "cpc",
-        DumpKind::CpcCurrent,
-        "c.patent_id, c.cpc_sequence, c.cpc_section, c.cpc_class, c.cpc_subclass, c.cpc_group, c.cpc_main_group, c.cpc_type",
-        "c.patent_id, c.cpc_sequence",
-        "c.patent_id, c.cpc_group",
-    ),
-    (
-        "citations",
-        DumpKind::UsPatentCitation,
-        "c.patent_id, c.citation_sequence, c.cited_patent_id, c.citation_date, c.citation_category",
-        "c.patent_id, c.citation_sequence",
-        "c.patent_id, c.cited_patent_id",
-    ),
-    (
-        "claims",
-        DumpKind::Claims,
-        "c.patent_id, c.claim_sequence, c.claim_number, c.claim_text, c.dependent, c.exemplary",
-        "c.patent_id, c.claim_sequence",
-        "c.patent_id, CAST(c.claim_sequence AS VARCHAR)",
-    ),
+/// The child tables joined to `patents` for their grant year: (table, dump kind, key columns for
+/// reject reports). Their columns are the staging table's, their order the catalogue's `sort_by`.
+const CHILD_TABLES: [(&str, DumpKind, &str); 3] = [
+    ("cpc", DumpKind::CpcCurrent, "c.patent_id, c.cpc_group"),
+    ("citations", DumpKind::UsPatentCitation, "c.patent_id, c.cited_patent_id"),
+    ("claims", DumpKind::Claims, "c.patent_id, CAST(c.claim_sequence AS VARCHAR)"),
 ];
 
 /// Registers the staging tables found below `staging`.
 pub async fn register_staging(ctx: &SessionContext, staging: &StoreLocation) -> Result<()> {
-    for kind in [DumpKind::Patent, DumpKind::Application, DumpKind::CpcCurrent, DumpKind::UsPatentCitation, DumpKind::Claims] {
-        let def = staging_table(kind);
+    for dump in &DUMP_TABLES {
+        let def = staging_table(dump.kind);
         register_parquet(ctx, def.name, &staging.child(def.name), def).await?;
     }
     register_parquet(ctx, "staging_rejects", &staging.child("rejects"), schemas::table("rejects")).await
@@ -51,45 +34,53 @@ pub async fn register_staging(ctx: &SessionContext, staging: &StoreLocation) -> 
 
 /// Writes `patents`, `cpc`, `citations`, `claims` and `rejects` into the run.
 pub async fn write_tables(ctx: &SessionContext, run: &RunWriter) -> Result<()> {
+    let (ranked_patents, ranked_applications) = (ranked("staging_patents"), ranked("staging_applications"));
     let patents = format!(
         "SELECT p.patent_id, p.patent_type, p.grant_date, a.filing_date, \
                 CAST(date_part('year', a.filing_date) AS INT) AS filing_year, a.application_id, \
                 p.title, p.wipo_kind, p.num_claims, p.withdrawn, \
                 CAST(date_part('year', p.grant_date) AS INT) AS grant_year \
-         FROM ({RANKED_PATENTS}) p \
-         LEFT JOIN ({RANKED_APPLICATIONS}) a ON p.patent_id = a.patent_id AND a.rn = 1 \
+         FROM ({ranked_patents}) p \
+         LEFT JOIN ({ranked_applications}) a ON p.patent_id = a.patent_id AND a.rn = 1 \
          WHERE p.rn = 1 \
          ORDER BY grant_year, p.patent_id"
     );
     write(ctx, &patents, run, "patents").await?;
     register_parquet(ctx, "patents", &run.table("patents"), schemas::table("patents")).await?;
 
-    for (table, kind, columns, sort, _) in CHILD_TABLES {
+    for (table, kind, _) in CHILD_TABLES {
+        let staging = staging_table(kind);
+        let columns: Vec<String> =
+            staging.columns.iter().filter(|c| !matches!(c.name, "source_file" | "source_line")).map(|c| format!("c.{}", c.name)).collect();
+        let sort: Vec<String> = schemas::table(table).sort_by.iter().map(|c| format!("c.{c}")).collect();
         let query = format!(
-            "SELECT {columns}, p.grant_year FROM {} c JOIN patents p ON c.patent_id = p.patent_id \
-             ORDER BY p.grant_year, {sort}",
-            staging_table(kind).name
+            "SELECT {}, p.grant_year FROM {} c JOIN patents p ON c.patent_id = p.patent_id ORDER BY p.grant_year, {}",
+            columns.join(", "),
+            staging.name,
+            sort.join(", ")
         );
         write(ctx, &query, run, table).await?;
     }
 
     let mut rejects = vec![
         "SELECT source_file, line, source_table, reason, raw FROM staging_rejects".to_string(),
-        format!(
-            "SELECT source_file, source_line, 'g_patent', 'duplicate patent_id; the first row is kept', patent_id \
-             FROM ({RANKED_PATENTS}) WHERE rn > 1"
-        ),
-        format!(
-            "SELECT source_file, source_line, 'g_application', 'duplicate patent_id; the first row is kept', patent_id \
-             FROM ({RANKED_APPLICATIONS}) WHERE rn > 1"
-        ),
+        duplicates(&ranked_patents, "g_patent"),
+        duplicates(&ranked_applications, "g_application"),
         orphans("staging_applications", "g_application", "c.patent_id, c.application_id"),
     ];
-    for (_, kind, _, _, keys) in CHILD_TABLES {
+    for (_, kind, keys) in CHILD_TABLES {
         rejects.push(orphans(staging_table(kind).name, kind.table().name, keys));
     }
     let query = format!("{} ORDER BY source_file, line", rejects.join(" UNION ALL "));
     write(ctx, &query, run, "rejects").await
+}
+
+/// Rows after the first for one patent_id, from a [`ranked`] staging table.
+fn duplicates(ranked: &str, source_table: &str) -> String {
+    format!(
+        "SELECT source_file, source_line, '{source_table}', 'duplicate patent_id; the first row is kept', patent_id \
+         FROM ({ranked}) WHERE rn > 1"
+    )
 }
 
 /// Rows of a staging table whose patent is not in `patents`.
