@@ -1,6 +1,6 @@
-//! The README's first command on a temporary root: the default manifest runs synth then ingest, every
-//! generated row arrives in a table or in `rejects`, the files match the schema catalogue, and a second
-//! run skips everything.
+//! The README's first command on a temporary root: the default manifest runs synth, ingest and
+//! co-occurrence; every generated row arrives in a table or in `rejects`, the co-occurrence tables
+//! agree with ingest's, the files match the schema catalogue, and a second run skips everything.
 
 use std::collections::BTreeMap;
 
@@ -45,11 +45,35 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     .await;
     assert_eq!(misplaced[0][0], "0", "rows sit in their patent's grant-year partition");
 
+    // Co-occurrence: |P(t)| is the number of patents with codes granted up to t, every such patent
+    // has its novelty row at each level, and the plots were written.
+    let cooc_location = StoreLocation::parse(root.join("cooccurrence").to_str().unwrap()).unwrap();
+    let cooc = read_published(&cooc_location).await.unwrap().unwrap();
+    let stats = published_tables(root.join("cooccurrence").to_str().unwrap(), &["cpc_pair_stats", "patent_novelty"]).await;
+    let sizes = query(&stats, "SELECT DISTINCT year, patents FROM cpc_pair_stats ORDER BY year").await;
+    let by_year = query(&ctx, "SELECT grant_year, count(DISTINCT patent_id) FROM cpc GROUP BY grant_year ORDER BY grant_year").await;
+    assert_eq!(sizes.len(), by_year.len(), "one |P| per year");
+    let mut cumulative = 0u64;
+    for (size, year) in sizes.iter().zip(&by_year) {
+        cumulative += year[1].parse::<u64>().unwrap();
+        assert_eq!((size[0].as_str(), size[1].parse::<u64>().unwrap()), (year[0].as_str(), cumulative));
+    }
+    let with_codes: u64 = query(&ctx, "SELECT count(DISTINCT patent_id) FROM cpc").await[0][0].parse().unwrap();
+    for level in ["group", "subclass", "class"] {
+        let rows = query(&stats, &format!("SELECT count(*), count(DISTINCT patent_id) FROM patent_novelty WHERE level = '{level}'")).await;
+        assert_eq!(rows[0], vec![with_codes.to_string(), with_codes.to_string()], "{level}");
+    }
+    for plot in cooc.metrics["plots"].as_array().unwrap() {
+        let svg = std::fs::read_to_string(root.join("cooccurrence").join(&cooc.run_prefix).join(plot.as_str().unwrap())).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
+    }
+
     // Every published file matches the schema catalogue.
-    for (name, table) in &ingest.tables {
+    for (stage, published) in [("ingest", &ingest), ("cooccurrence", &cooc)] {
+      for (name, table) in &published.tables {
         let def = schemas::table(name);
         for f in &table.files {
-            let path = root.join("ingest").join(&ingest.run_prefix).join(&f.path);
+            let path = root.join(stage).join(&published.run_prefix).join(&f.path);
             let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
             let meta = reader.metadata().file_metadata();
             let schema = parquet_to_arrow_schema(meta.schema_descr(), meta.key_value_metadata()).unwrap();
@@ -57,11 +81,14 @@ async fn default_manifest_runs_end_to_end_then_skips() {
             assert_eq!(fields(&schema), fields(&def.file_schema()), "{}", path.display());
             assert_eq!(meta.num_rows() as u64, f.rows);
         }
+      }
     }
 
     // Second run: everything is up to date.
     let second = run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
-    assert!(second.contains("synth: skip (up to date") && second.contains("ingest: skip (up to date"), "{second}");
-    assert!(second.contains("0 ran, 2 up to date"), "{second}");
+    for stage in ["synth", "ingest", "cooccurrence"] {
+        assert!(second.contains(&format!("{stage}: skip (up to date")), "{second}");
+    }
+    assert!(second.contains("0 ran, 3 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -37,7 +38,11 @@ pub fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Result<Ses
         Some(dir) => DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
         None => DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
     };
+    // No cached directory listings: stages read back tables they are still writing (year folds), and
+    // a cached listing would hide the new files.
+    let caches = CacheManagerConfig::default().with_list_files_cache_limit(0);
     let runtime = RuntimeEnvBuilder::new()
+        .with_cache_manager(caches)
         .with_memory_pool(Arc::new(FairSpillPool::new(options.memory_limit as usize)))
         .with_disk_manager_builder(disk)
         .build_arc()

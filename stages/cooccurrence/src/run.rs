@@ -1,0 +1,150 @@
+//! The co-occurrence stage from ingest output to published tables: stage each patent's codes by
+//! year, fold the years in order (pairs, unit counts, pair statistics, patent features), plot,
+//! publish.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::{Int32Type, Int64Type};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use schemas::table;
+use stage_runtime::{
+    InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, register_parquet,
+    register_published, session, write_table,
+};
+
+use crate::options::{CoarseGraining, CooccurrenceOptions, YearField};
+use crate::plots;
+use crate::sql::{self, YearQueries};
+
+/// The published tables.
+pub const TABLES: [&str; 2] = ["cpc_pair_stats", "patent_novelty"];
+
+/// Work tables, written under the run's `_work/` and deleted before publishing.
+const WORK_TABLES: [&str; 3] = ["cooc_patent_codes", "cooc_unit_counts", "cooc_patent_pairs"];
+
+/// Runs the stage from ingest's output `input` to `output` and publishes the result.
+pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &CooccurrenceOptions) -> Result<PublishedManifest> {
+    if options.levels.is_empty() {
+        bail!("no levels chosen: pass --levels with one or more of group, subclass, class");
+    }
+    let started = std::time::Instant::now();
+    let input_fingerprint = fingerprint_input(input).await?;
+    let run = RunWriter::begin(output);
+    let mut manifest = match write_run(&run, input, output, options).await {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            run.abandon().await;
+            return Err(e);
+        }
+    };
+    manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
+    manifest.metrics.insert("seconds".into(), started.elapsed().as_secs_f64().into());
+    run.publish(manifest).await
+}
+
+async fn write_run(
+    run: &RunWriter,
+    input: &StoreLocation,
+    output: &StoreLocation,
+    options: &CooccurrenceOptions,
+) -> Result<PublishedManifest> {
+    let ctx = session(&options.engine, &[input, output])?;
+    register_published(&ctx, input, "cpc").await?;
+    if options.year_field == YearField::Filing {
+        register_published(&ctx, input, "patents").await?;
+    }
+    let work = run.table("_work");
+    for name in WORK_TABLES {
+        register_parquet(&ctx, name, &work.child(name), table(name)).await?;
+    }
+    for name in TABLES {
+        register_parquet(&ctx, name, &run.table(name), table(name)).await?;
+    }
+
+    let codes = write_table(&ctx, &sql::patent_codes(options.year_field), table("cooc_patent_codes"), &work.child("cooc_patent_codes"))
+        .await?;
+    tracing::info!("staged {codes} distinct (patent, group) rows by {}", options.year_field.name());
+    if options.coarse_graining == CoarseGraining::SumCodePairs {
+        let map = ctx.sql(sql::CODE_MAP).await?.collect().await?;
+        let schema = map.first().map(RecordBatch::schema).unwrap_or_else(|| table("cooc_patent_codes").file_schema());
+        ctx.register_table("cooc_code_map", Arc::new(MemTable::try_new(schema, vec![map])?))?;
+    }
+    let per_year = patents_per_year(&ctx).await?;
+    let (Some(&first), Some(&last)) = (per_year.keys().next(), per_year.keys().next_back()) else {
+        bail!("the input has no patents with CPC codes (and a {})", options.year_field.name());
+    };
+
+    let mut levels = options.levels.clone();
+    levels.sort();
+    levels.dedup();
+    let mut cumulative = 0i64;
+    let mut pair_rows = 0u64;
+    let mut novelty_rows = 0u64;
+    for year in first..=last {
+        cumulative += per_year.get(&year).copied().unwrap_or(0);
+        let queries = YearQueries {
+            year,
+            patents: cumulative,
+            levels: &levels,
+            coarse_graining: options.coarse_graining,
+            marginals: options.marginals,
+        };
+        let year_started = std::time::Instant::now();
+        write_table(&ctx, &queries.patent_pairs(), table("cooc_patent_pairs"), &work.child("cooc_patent_pairs")).await?;
+        write_table(&ctx, &queries.unit_counts(), table("cooc_unit_counts"), &work.child("cooc_unit_counts")).await?;
+        let pairs = write_table(&ctx, &queries.pair_stats(), table("cpc_pair_stats"), &run.table("cpc_pair_stats")).await?;
+        let patents = write_table(&ctx, &queries.patent_novelty(), table("patent_novelty"), &run.table("patent_novelty")).await?;
+        pair_rows += pairs;
+        novelty_rows += patents;
+        tracing::info!(
+            "year {year} ({}/{}): |P| = {cumulative}, {pairs} pairs, {patents} patent rows, {:.1}s",
+            year - first + 1,
+            last - first + 1,
+            year_started.elapsed().as_secs_f64()
+        );
+        // Only the year just written is read by the next one.
+        work.child(&format!("cooc_patent_pairs/year={year}")).delete_all().await?;
+        work.child(&format!("cooc_unit_counts/year={}", year - 1)).delete_all().await?;
+    }
+
+    let mut manifest = new_manifest("cooccurrence", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    if options.plots {
+        let written = plots::write(&ctx, &run.run.child("plots"), &levels).await?;
+        manifest.metrics.insert("plots".into(), written.into());
+    }
+    work.delete_all().await?;
+    for name in TABLES {
+        manifest.tables.insert(name.to_string(), run.describe_parquet(table(name)).await?);
+    }
+    let metrics = [
+        ("year_field", options.year_field.name().into()),
+        ("levels", levels.iter().map(|l| l.name()).collect::<Vec<_>>().into()),
+        ("coarse_graining", options.coarse_graining.name().into()),
+        ("marginals", options.marginals.name().into()),
+        ("first_year", first.into()),
+        ("last_year", last.into()),
+        ("patents", cumulative.into()),
+        ("pair_rows", pair_rows.into()),
+        ("novelty_rows", novelty_rows.into()),
+    ];
+    manifest.metrics.extend(metrics.into_iter().map(|(k, v): (&str, serde_json::Value)| (k.to_string(), v)));
+    Ok(manifest)
+}
+
+/// Patents with codes per year, from the staged codes.
+async fn patents_per_year(ctx: &SessionContext) -> Result<BTreeMap<i32, i64>> {
+    let batches = ctx.sql(sql::PATENTS_PER_YEAR).await?.collect().await.context("counting patents per year")?;
+    let mut out = BTreeMap::new();
+    for batch in batches {
+        let years = batch.column(0).as_primitive::<Int32Type>();
+        let counts = batch.column(1).as_primitive::<Int64Type>();
+        for i in 0..batch.num_rows() {
+            out.insert(years.value(i), counts.value(i));
+        }
+    }
+    Ok(out)
+}
