@@ -1,0 +1,209 @@
+//! The similarity stage from ingest output to published tables: tokenize one grant year at a time,
+//! keep terms by corpus df, write term frequencies and the yearly BIDF vocabulary, then one pass per
+//! weighting year (norms, centroids, window sums), the per-patent statistics, plot, publish.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::{Array, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type};
+use datafusion::prelude::SessionContext;
+use schemas::table;
+use stage_runtime::{
+    InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, register_parquet,
+    register_published, session, write_table,
+};
+
+use crate::options::SimilarityOptions;
+use crate::sql::{self, WeightingQueries};
+use crate::windows::Windows;
+use crate::{plots, udf};
+
+/// The published tables.
+pub const TABLES: [&str; 3] = ["vocabulary", "patent_terms", "patent_similarity"];
+
+/// Work tables, written under the run's `_work/` and deleted before publishing.
+const WORK_TABLES: [&str; 6] =
+    ["sim_raw_terms", "sim_kept_terms", "sim_documents", "sim_norms", "sim_centroids", "sim_window_sums"];
+
+/// Runs the stage from ingest's output `input` to `output` and publishes the result.
+pub async fn run(
+    input: &StoreLocation,
+    output: &StoreLocation,
+    options: &SimilarityOptions,
+) -> Result<PublishedManifest> {
+    let started = Instant::now();
+    let input_fingerprint = fingerprint_input(input).await?;
+    let run = RunWriter::begin(output);
+    let mut manifest = match write_run(&run, input, output, options).await {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            run.abandon().await;
+            return Err(e);
+        }
+    };
+    manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
+    manifest.metrics.insert("seconds".into(), started.elapsed().as_secs_f64().into());
+    run.publish(manifest).await
+}
+
+async fn write_run(
+    run: &RunWriter,
+    input: &StoreLocation,
+    output: &StoreLocation,
+    options: &SimilarityOptions,
+) -> Result<PublishedManifest> {
+    let boilerplate = options.validate()?;
+    let ctx = session(&options.engine, &[input, output])?;
+    udf::register(&ctx);
+    register_published(&ctx, input, "patents").await?;
+    if options.text.uses_claims() {
+        register_published(&ctx, input, "claims").await?;
+    }
+    let work = run.table("_work");
+    for name in WORK_TABLES {
+        register_parquet(&ctx, name, &work.child(name), table(name)).await?;
+    }
+    for name in TABLES {
+        register_parquet(&ctx, name, &run.table(name), table(name)).await?;
+    }
+    // Writes one table (work tables under `_work/`), logging the query at debug level and the timing.
+    let step = |label: String, query: String, name: &'static str| {
+        let target = if WORK_TABLES.contains(&name) { work.child(name) } else { run.table(name) };
+        let ctx = &ctx;
+        async move {
+            let started = Instant::now();
+            tracing::debug!("{label}:\n{query};");
+            let rows = write_table(ctx, &query, table(name), &target).await.with_context(|| label.clone())?;
+            tracing::info!("{label}: {rows} rows in {:.2}s", started.elapsed().as_secs_f64());
+            Ok::<u64, anyhow::Error>(rows)
+        }
+    };
+
+    // 1. Tokens, one grant year (one partition of the inputs) at a time.
+    let counts = int_rows(&ctx, sql::PATENT_COUNTS).await?;
+    let (patents, with_filing_year) = (counts[0][0], counts[0][1]);
+    for row in int_rows(&ctx, sql::GRANT_YEARS).await? {
+        let g = row[0] as i32;
+        let query = sql::raw_terms(options.text, g, options.min_token_len, &boilerplate);
+        step(format!("tokenize grant year {g} ({} patents)", row[1]), query, "sim_raw_terms").await?;
+    }
+
+    // 2. Terms kept by corpus df; per filing year, term frequencies and the patents with a kept term.
+    let kept = step("keep terms".into(), sql::kept_terms(options.min_df), "sim_kept_terms").await?;
+    let raw_years = int_rows(&ctx, sql::RAW_FILING_YEARS).await?;
+    for row in &raw_years {
+        let y = row[0] as i32;
+        step(format!("patent_terms {y}"), sql::patent_terms(y), "patent_terms").await?;
+        step(format!("documents {y}"), sql::documents(y), "sim_documents").await?;
+    }
+    let year_counts: BTreeMap<i32, (i64, i64)> =
+        int_rows(&ctx, sql::YEAR_COUNTS).await?.into_iter().map(|r| (r[0] as i32, (r[1], r[2]))).collect();
+    let years: Vec<i32> = year_counts.keys().copied().collect();
+    let (Some(&first_year), Some(&last_year)) = (years.first(), years.last()) else {
+        bail!("no patent has a filing year and a kept term (text: {}, min df {})", options.text.name(), options.min_df);
+    };
+    let documents: i64 = year_counts.values().map(|c| c.0).sum();
+
+    // 3. The vocabulary, folding df_before over the years.
+    let mut patents_before = BTreeMap::new();
+    let mut cumulative = 0i64;
+    let mut previous = None;
+    for (&year, &(n, _)) in &year_counts {
+        patents_before.insert(year, cumulative);
+        step(format!("vocabulary {year}"), sql::vocabulary(year, previous, cumulative), "vocabulary").await?;
+        cumulative += n;
+        previous = Some(year);
+    }
+
+    // 4. One pass per weighting year t: norms and centroids under BIDF_t, then the window sums.
+    let windows = Windows {
+        backward_years: options.backward_years,
+        forward_years: options.forward_years,
+        bidf_year: options.bidf_year,
+    };
+    let plan = windows.plan(&years);
+    let mut window_sum_rows = 0;
+    for (i, (&t, pairs)) in plan.iter().enumerate() {
+        if patents_before[&t] == 0 {
+            tracing::info!("weighting year {t}: no earlier patents, BIDF undefined: vectors empty, similarities 0");
+            continue;
+        }
+        let started = Instant::now();
+        let queries = WeightingQueries { bidf_year: t, pairs };
+        step(format!("norms under {t}"), queries.norms(), "sim_norms").await?;
+        step(format!("centroids under {t}"), queries.centroids(), "sim_centroids").await?;
+        window_sum_rows += step(format!("window sums under {t}"), queries.window_sums(), "sim_window_sums").await?;
+        tracing::info!(
+            "weighting year {t} ({}/{}): {} year pairs in {:.2}s",
+            i + 1,
+            plan.len(),
+            pairs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        work.child(&format!("sim_norms/bidf_year={t}")).delete_all().await?;
+        work.child(&format!("sim_centroids/bidf_year={t}")).delete_all().await?;
+    }
+
+    // 5. Per-patent statistics.
+    let query =
+        sql::patent_similarity(options.backward_years, options.forward_years, last_year, options.breakthrough_quantile);
+    step("patent_similarity".into(), query, "patent_similarity").await?;
+
+    let mut manifest = new_manifest("similarity", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    if options.plots {
+        let written = plots::write(&ctx, &run.run.child("plots"), options.forward_years, last_year).await?;
+        manifest.metrics.insert("plots".into(), written.into());
+    }
+    work.delete_all().await?;
+    for name in TABLES {
+        manifest.tables.insert(name.to_string(), run.describe_parquet(table(name)).await?);
+    }
+    let metrics = [
+        ("text", options.text.name().into()),
+        ("min_token_len", options.min_token_len.into()),
+        ("min_df", options.min_df.into()),
+        ("stop_words", "nltk-english-179".into()),
+        ("boilerplate", boilerplate.into()),
+        ("bidf_year", options.bidf_year.name().into()),
+        ("backward_years", options.backward_years.into()),
+        ("forward_years", options.forward_years.into()),
+        ("breakthrough_quantile", options.breakthrough_quantile.into()),
+        ("first_year", first_year.into()),
+        ("last_year", last_year.into()),
+        ("patents", patents.into()),
+        ("patents_without_filing_year", (patents - with_filing_year).into()),
+        ("patents_without_terms", (with_filing_year - documents).into()),
+        ("documents", documents.into()),
+        ("kept_terms", kept.into()),
+        ("kept_tokens", year_counts.values().map(|c| c.1).sum::<i64>().into()),
+        ("weighting_years", plan.len().into()),
+        ("window_sum_rows", window_sum_rows.into()),
+    ];
+    manifest.metrics.extend(metrics.into_iter().map(|(k, v): (&str, serde_json::Value)| (k.to_string(), v)));
+    Ok(manifest)
+}
+
+/// Runs a query whose columns are all integers (or castable to Int64; NULL reads as 0); returns
+/// its rows.
+async fn int_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<i64>>> {
+    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
+    let mut rows = vec![];
+    for batch in batches {
+        let columns = batch.columns().iter().map(|c| cast(c, &DataType::Int64)).collect::<Result<Vec<_>, _>>()?;
+        for i in 0..batch.num_rows() {
+            rows.push(
+                columns
+                    .iter()
+                    .map(|c| {
+                        let c = c.as_primitive::<Int64Type>();
+                        if c.is_null(i) { 0 } else { c.value(i) }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(rows)
+}

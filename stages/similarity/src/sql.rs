@@ -1,0 +1,363 @@
+//! The similarity stage's queries, as plain SQL text a data engineer can read and re-run (the stage
+//! logs each one at debug level: `RUST_LOG=similarity=debug`). They need the stage's functions
+//! ([`crate::udf::register`]).
+//!
+//! Tables they read: `patents` and `claims` from ingest; the published tables as they are written
+//! (`patent_terms`, `vocabulary`); and the work tables `sim_raw_terms`, `sim_kept_terms`,
+//! `sim_documents`, `sim_norms`, `sim_centroids` and `sim_window_sums`.
+//!
+//! Notation: tf_pw is term w's share of patent p's kept tokens; BIDF_t(w) = ln(N_<t / (1 + df_<t(w)));
+//! the vector of p under year t has components x_pw = tf_pw BIDF_t(w), and its normalised form is
+//! v_p = x_p / |x_p| (a zero vector stays zero). The similarity of two patents is v_i . v_j, both
+//! under the same t. Sums over all patents j of a window year Y are dot products with the centroid
+//! C_Y = sum_j v_j, so no pair of patents is ever enumerated on the main path.
+
+use crate::options::{BidfYear, TextSource};
+use crate::windows::{Direction, YearPair};
+
+/// Grant years of the input with their patent counts: the tokenizing pass runs one grant year (one
+/// partition of `claims` and `patents`) at a time.
+pub const GRANT_YEARS: &str =
+    "SELECT grant_year, COUNT(*) AS patents FROM patents GROUP BY grant_year ORDER BY grant_year";
+
+/// Patents in the input, and those with a filing year.
+pub const PATENT_COUNTS: &str = "SELECT COUNT(*) AS patents, COUNT(filing_year) AS with_filing_year FROM patents";
+
+/// Token counts of the patents granted in `grant_year` (with a filing year), before the min-df
+/// rule; written as `sim_raw_terms`.
+///
+/// Claims are tokenized one by one and their counts summed: that equals tokenizing all the claims
+/// of a patent concatenated (in claim_sequence order, separated by a space), since no token spans
+/// a non-letter.
+pub fn raw_terms(text: TextSource, grant_year: i32, min_token_len: usize, boilerplate: &[String]) -> String {
+    let g = grant_year;
+    let mut texts = vec![];
+    if text.uses_claims() {
+        texts.push(format!(
+            "  SELECT p.patent_id, p.filing_year, c.claim_text AS text
+  FROM claims c JOIN patents p ON p.patent_id = c.patent_id
+  WHERE c.grant_year = {g} AND p.grant_year = {g} AND p.filing_year IS NOT NULL"
+        ));
+    }
+    if text.uses_title() {
+        texts.push(format!(
+            "  SELECT patent_id, filing_year, title AS text
+  FROM patents
+  WHERE grant_year = {g} AND filing_year IS NOT NULL"
+        ));
+    }
+    // Boiler-plate words are single alphabetic words (checked by the options), so no quoting issue.
+    let boilerplate = boilerplate.join(" ");
+    format!(
+        "-- Token counts per patent granted in {g} ({text}), before the min-df rule
+WITH texts AS (
+{texts}
+), tokens AS (
+  SELECT patent_id, filing_year, unnest(tokenize(text, {min_token_len}, '{boilerplate}')) AS term
+  FROM texts
+)
+SELECT patent_id, term, COUNT(*) AS count, filing_year
+FROM tokens
+GROUP BY patent_id, filing_year, term",
+        text = text.name(),
+        texts = texts.join("\n  UNION ALL\n"),
+    )
+}
+
+/// Terms in at least `min_df` patents of the corpus; written as `sim_kept_terms`. (A patent holds
+/// a term at most once in `sim_raw_terms`.)
+pub fn kept_terms(min_df: u64) -> String {
+    format!(
+        "-- Terms whose corpus document frequency is at least {min_df}
+SELECT term, COUNT(*) AS df
+FROM sim_raw_terms
+GROUP BY term
+HAVING COUNT(*) >= {min_df}"
+    )
+}
+
+/// Filing years present in the token counts.
+pub const RAW_FILING_YEARS: &str = "SELECT filing_year, COUNT(DISTINCT patent_id) AS patents FROM sim_raw_terms
+  GROUP BY filing_year ORDER BY filing_year";
+
+/// `patent_terms` for the patents filed in `year`: kept terms with count and tf.
+pub fn patent_terms(year: i32) -> String {
+    format!(
+        "-- Kept terms of the patents filed in {year}, with tf = count / the patent's kept tokens
+SELECT r.patent_id, r.term, r.count,
+       CAST(r.count AS DOUBLE) / CAST(SUM(r.count) OVER (PARTITION BY r.patent_id) AS DOUBLE) AS tf,
+       r.filing_year
+FROM sim_raw_terms r
+JOIN sim_kept_terms k ON k.term = r.term
+WHERE r.filing_year = {year}
+ORDER BY r.patent_id, r.term"
+    )
+}
+
+/// `sim_documents` for `year`: the patents filed in `year` with at least one kept term.
+pub fn documents(year: i32) -> String {
+    format!(
+        "-- Patents filed in {year} with at least one kept term
+SELECT patent_id, COUNT(*) AS terms, SUM(count) AS tokens, filing_year
+FROM patent_terms
+WHERE filing_year = {year}
+GROUP BY patent_id, filing_year"
+    )
+}
+
+/// Patents with at least one kept term per filing year (the members of the windows, and the
+/// increments of N_<t).
+pub const YEAR_COUNTS: &str = "SELECT filing_year, COUNT(*) AS patents, SUM(tokens) AS tokens FROM sim_documents
+  GROUP BY filing_year ORDER BY filing_year";
+
+/// `vocabulary` for filing year `year`: every kept term with its df in `year`, its df before
+/// `year` (the previous corpus year's df_before + df) and BIDF. `previous` is the previous year
+/// with patents (`None` for the first); `patents_before` is N_<year.
+pub fn vocabulary(year: i32, previous: Option<i32>, patents_before: i64) -> String {
+    let before = match previous {
+        Some(prev) => format!("SELECT term, df_before + df AS df_before FROM vocabulary WHERE filing_year = {prev}"),
+        None => "SELECT term, df_before FROM vocabulary WHERE false".to_string(),
+    };
+    let n = patents_before;
+    format!(
+        "-- BIDF of every kept term for filing year {year}: ln(N_<t / (1 + df_<t)) with N_<t = {n};
+-- NULL when no patent was filed before (vectors under this year are empty)
+WITH here AS (
+  SELECT term, COUNT(*) AS df FROM patent_terms WHERE filing_year = {year} GROUP BY term
+), before AS (
+  {before}
+)
+SELECT k.term,
+       COALESCE(h.df, 0) AS df,
+       COALESCE(b.df_before, 0) AS df_before,
+       CAST({n} AS BIGINT) AS patents_before,
+       CASE WHEN {n} > 0 THEN ln(CAST({n} AS DOUBLE) / (1.0 + CAST(COALESCE(b.df_before, 0) AS DOUBLE))) END AS bidf,
+       CAST({year} AS INT) AS filing_year
+FROM sim_kept_terms k
+LEFT JOIN here h ON h.term = k.term
+LEFT JOIN before b ON b.term = k.term
+ORDER BY k.term"
+    )
+}
+
+/// The queries of one weighting year t: norms, centroids and window sums for the year pairs whose
+/// patent pairs are weighted with BIDF_t.
+pub struct WeightingQueries<'a> {
+    /// The weighting year t.
+    pub bidf_year: i32,
+    /// The (focal year, window year) pairs weighted with t ([`crate::windows::Windows::plan`]).
+    pub pairs: &'a [YearPair],
+}
+
+fn year_list(years: impl Iterator<Item = i32>) -> String {
+    let mut years: Vec<i32> = years.collect();
+    years.sort();
+    years.dedup();
+    years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl WeightingQueries<'_> {
+    /// `sim_norms` for t: |x_p| under BIDF_t for every patent filed in a focal or window year of the
+    /// pairs.
+    pub fn norms(&self) -> String {
+        let t = self.bidf_year;
+        let years = year_list(self.pairs.iter().flat_map(|p| [p.focal_year, p.window_year]));
+        format!(
+            "-- Norms of the TF-BIDF vectors under BIDF_{t} of the patents filed in {years}
+SELECT pt.patent_id, pt.filing_year,
+       sqrt(SUM((pt.tf * v.bidf) * (pt.tf * v.bidf))) AS norm,
+       CAST({t} AS INT) AS bidf_year
+FROM patent_terms pt
+JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
+WHERE pt.filing_year IN ({years})
+GROUP BY pt.patent_id, pt.filing_year"
+        )
+    }
+
+    /// `sim_centroids` for t: C_Y[w] = sum over patents j filed in Y of tf_jw BIDF_t(w) / |x_j|, for
+    /// every window year Y of the pairs. Zero vectors add nothing.
+    pub fn centroids(&self) -> String {
+        let t = self.bidf_year;
+        let years = year_list(self.pairs.iter().map(|p| p.window_year));
+        format!(
+            "-- Centroids under BIDF_{t} of the patents filed in each of {years}
+SELECT pt.filing_year AS window_year, pt.term,
+       SUM(pt.tf * v.bidf / n.norm) AS weight,
+       CAST({t} AS INT) AS bidf_year
+FROM patent_terms pt
+JOIN sim_norms n ON n.bidf_year = {t} AND n.patent_id = pt.patent_id
+JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
+WHERE pt.filing_year IN ({years}) AND n.norm > 0
+GROUP BY pt.filing_year, pt.term"
+        )
+    }
+
+    /// `sim_window_sums` for t: for each focal patent p filed in T and each window year Y paired
+    /// with T, sum over j in Y of sim(p, j) = v_p . C_Y. Patents sharing no term with C_Y get no row
+    /// (their sum is 0).
+    pub fn window_sums(&self) -> String {
+        let t = self.bidf_year;
+        let values = self
+            .pairs
+            .iter()
+            .map(|p| format!("({}, {}, '{}')", p.focal_year, p.window_year, p.direction.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let focal = year_list(self.pairs.iter().map(|p| p.focal_year));
+        format!(
+            "-- Sums of similarities under BIDF_{t}: focal patent . centroid of each paired window year
+WITH pairs AS (
+  SELECT * FROM (VALUES {values}) AS pairs(focal_year, window_year, direction)
+)
+SELECT pt.patent_id, p.window_year, p.direction,
+       SUM(pt.tf * v.bidf / n.norm * c.weight) AS sim_sum,
+       CAST({t} AS INT) AS bidf_year
+FROM patent_terms pt
+JOIN pairs p ON p.focal_year = pt.filing_year
+JOIN sim_norms n ON n.bidf_year = {t} AND n.patent_id = pt.patent_id
+JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
+JOIN sim_centroids c ON c.bidf_year = {t} AND c.window_year = p.window_year AND c.term = pt.term
+WHERE pt.filing_year IN ({focal}) AND n.norm > 0
+GROUP BY pt.patent_id, p.window_year, p.direction"
+        )
+    }
+}
+
+/// `patent_similarity`: window sums and counts, BS, FS, q, log q, the grant-year residual and the
+/// breakthrough flag, for every patent with a kept term. `last_year` is the last filing year of the
+/// corpus (forward windows beyond it are incomplete).
+pub fn patent_similarity(
+    backward_years: i32,
+    forward_years: i32,
+    last_year: i32,
+    breakthrough_quantile: f64,
+) -> String {
+    let (b, f) = (backward_years, forward_years);
+    let backward = Direction::Backward.name();
+    let forward = Direction::Forward.name();
+    format!(
+        "-- Backward and forward similarity, importance q = FS / BS and breakthroughs
+WITH year_counts AS (
+  -- patents with at least one kept term per filing year: the members of the windows
+  SELECT filing_year, COUNT(*) AS patents FROM sim_documents GROUP BY filing_year
+), windows AS (
+  -- window sizes of each focal year: years T-{b}..T-1 and T+1..T+{f}
+  SELECT f.filing_year,
+         SUM(CASE WHEN w.filing_year BETWEEN f.filing_year - {b} AND f.filing_year - 1 THEN w.patents ELSE 0 END) AS bs_count,
+         SUM(CASE WHEN w.filing_year BETWEEN f.filing_year + 1 AND f.filing_year + {f} THEN w.patents ELSE 0 END) AS fs_count
+  FROM year_counts f CROSS JOIN year_counts w
+  GROUP BY f.filing_year
+), sums AS (
+  SELECT patent_id,
+         SUM(CASE WHEN direction = '{backward}' THEN sim_sum ELSE 0.0 END) AS bs_sum,
+         SUM(CASE WHEN direction = '{forward}' THEN sim_sum ELSE 0.0 END) AS fs_sum
+  FROM sim_window_sums
+  GROUP BY patent_id
+), base AS (
+  SELECT d.patent_id, d.filing_year, p.grant_year,
+         COALESCE(s.bs_sum, 0.0) AS bs_sum, w.bs_count,
+         COALESCE(s.fs_sum, 0.0) AS fs_sum, w.fs_count,
+         d.filing_year + {f} > {last_year} AS fs_incomplete
+  FROM sim_documents d
+  JOIN patents p ON p.patent_id = d.patent_id
+  JOIN windows w ON w.filing_year = d.filing_year
+  LEFT JOIN sums s ON s.patent_id = d.patent_id
+), means AS (
+  SELECT *,
+         CASE WHEN bs_count > 0 THEN bs_sum / CAST(bs_count AS DOUBLE) END AS bs,
+         CASE WHEN fs_count > 0 THEN fs_sum / CAST(fs_count AS DOUBLE) END AS fs
+  FROM base
+), importance AS (
+  SELECT *, CASE WHEN bs <> 0 THEN fs / bs END AS q FROM means
+), logs AS (
+  -- ln q where q is positive and finite
+  SELECT *, CASE WHEN q > 0 AND q <= {max:e} THEN ln(q) END AS log_q FROM importance
+), residuals AS (
+  -- minus the mean log q of the grant year, over patents with a complete forward window
+  SELECT *,
+         CASE WHEN NOT fs_incomplete THEN log_q END
+           - AVG(CASE WHEN NOT fs_incomplete THEN log_q END) OVER (PARTITION BY grant_year) AS log_q_residual
+  FROM logs
+), cutoff AS (
+  SELECT percentile_cont({breakthrough_quantile}) WITHIN GROUP (ORDER BY log_q_residual) AS threshold
+  FROM residuals
+  WHERE log_q_residual IS NOT NULL
+)
+SELECT r.patent_id, r.grant_year, r.bs_sum, r.bs_count, r.fs_sum, r.fs_count, r.bs, r.fs, r.q, r.log_q,
+       r.log_q_residual, r.log_q_residual >= c.threshold AS breakthrough, r.fs_incomplete, r.filing_year
+FROM residuals r CROSS JOIN cutoff c
+ORDER BY r.patent_id",
+        max = f64::MAX,
+    )
+}
+
+/// Exact similarities of the pairs given by `pairs`, a query over the CTE `documents(patent_id,
+/// filing_year)` (the patents of `patent_terms`) with columns (patent_a, patent_b, year_a,
+/// year_b): both vectors under the BIDF of the year `bidf_year` picks, dot product over shared
+/// terms. Reads the published `patent_terms` and `vocabulary`; columns patent_a, patent_b,
+/// year_a, year_b, bidf_year, similarity.
+pub fn pair_similarities(pairs: &str, bidf_year: BidfYear) -> String {
+    format!(
+        "WITH documents AS (
+  SELECT DISTINCT patent_id, filing_year FROM patent_terms
+), pairs AS (
+  {pairs}
+), weighted AS (
+  SELECT DISTINCT patent_a, patent_b, year_a, year_b, {t} AS bidf_year FROM pairs
+), needed AS (
+  SELECT patent_a AS patent_id, year_a AS filing_year, bidf_year FROM weighted
+  UNION
+  SELECT patent_b, year_b, bidf_year FROM weighted
+), weights AS (
+  SELECT n.patent_id, n.bidf_year, pt.term, pt.tf * v.bidf AS x
+  FROM needed n
+  JOIN patent_terms pt ON pt.filing_year = n.filing_year AND pt.patent_id = n.patent_id
+  JOIN vocabulary v ON v.filing_year = n.bidf_year AND v.term = pt.term
+), norms AS (
+  SELECT patent_id, bidf_year, sqrt(SUM(x * x)) AS norm FROM weights GROUP BY patent_id, bidf_year
+), vectors AS (
+  SELECT w.patent_id, w.bidf_year, w.term, w.x / n.norm AS v
+  FROM weights w JOIN norms n ON n.patent_id = w.patent_id AND n.bidf_year = w.bidf_year
+  WHERE n.norm > 0
+), dots AS (
+  SELECT p.patent_a, p.patent_b, SUM(a.v * b.v) AS dot
+  FROM weighted p
+  JOIN vectors a ON a.patent_id = p.patent_a AND a.bidf_year = p.bidf_year
+  JOIN vectors b ON b.patent_id = p.patent_b AND b.bidf_year = p.bidf_year AND b.term = a.term
+  GROUP BY p.patent_a, p.patent_b
+)
+SELECT p.patent_a, p.patent_b, p.year_a, p.year_b, p.bidf_year, COALESCE(d.dot, 0.0) AS similarity
+FROM weighted p LEFT JOIN dots d ON d.patent_a = p.patent_a AND d.patent_b = p.patent_b",
+        t = bidf_year.sql("year_a", "year_b"),
+    )
+}
+
+/// The pairs of the in-memory table `sim_pair_input(patent_a, patent_b)` whose patents both have
+/// a kept term, for [`pair_similarities`].
+pub const GIVEN_PAIRS: &str = "SELECT i.patent_a, i.patent_b, a.filing_year AS year_a, b.filing_year AS year_b
+  FROM sim_pair_input i
+  JOIN documents a ON a.patent_id = i.patent_a
+  JOIN documents b ON b.patent_id = i.patent_b";
+
+/// Every patent of the in-memory table `sim_focal_input(patent_id)` paired with every patent filed
+/// in its backward window, for [`pair_similarities`].
+pub fn backward_candidates(backward_years: i32) -> String {
+    format!(
+        "SELECT f.patent_id AS patent_a, c.patent_id AS patent_b, f.filing_year AS year_a, c.filing_year AS year_b
+  FROM sim_focal_input i
+  JOIN documents f ON f.patent_id = i.patent_id
+  JOIN documents c ON c.filing_year BETWEEN f.filing_year - {backward_years} AND f.filing_year - 1"
+    )
+}
+
+/// The `k` most similar pairs per patent_a of `similarities` (ties broken by patent_b), ranked from 1.
+pub fn top_k(similarities: &str, k: usize) -> String {
+    format!(
+        "SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY patent_a ORDER BY similarity DESC, patent_b) AS rank
+  FROM ({similarities}) s
+) ranked
+WHERE rank <= {k}
+ORDER BY patent_a, rank"
+    )
+}

@@ -1,0 +1,134 @@
+//! The windows of a focal patent and the plan that turns them into per-year centroid work.
+//!
+//! A focal patent filed in year T is compared with the patents filed in the backward window
+//! T-b..T-1 and the forward window T+1..T+f (same-year patents are in neither). Every pair is
+//! weighted with the BIDF of one year t, fixed by the pair's two filing years ([`BidfYear`]), so all
+//! pairs between focal year T and window year Y share t, and the sum of the focal patent's
+//! similarities to year Y is one dot product with the centroid of year Y under BIDF_t. The plan
+//! groups the (T, Y) year pairs by t: one pass per weighting year computes the centroids and dot
+//! products it needs.
+
+use std::collections::BTreeMap;
+
+use crate::options::BidfYear;
+
+/// Which window a year pair belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Direction {
+    /// The window year is before the focal year.
+    Backward,
+    /// The window year is after the focal year.
+    Forward,
+}
+
+impl Direction {
+    /// The value of the `direction` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Backward => "backward",
+            Direction::Forward => "forward",
+        }
+    }
+}
+
+/// A focal filing year and one year of its windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct YearPair {
+    /// Filing year T of the focal patents.
+    pub focal_year: i32,
+    /// Filing year Y of the patents they are compared with.
+    pub window_year: i32,
+    /// The window Y is in.
+    pub direction: Direction,
+}
+
+/// Window lengths and the weighting convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    /// b: the backward window is T-b..T-1.
+    pub backward_years: i32,
+    /// f: the forward window is T+1..T+f.
+    pub forward_years: i32,
+    /// Whose filing year's BIDF weights a pair.
+    pub bidf_year: BidfYear,
+}
+
+impl Windows {
+    /// The window of focal year `focal` that year `other` falls in, if any.
+    pub fn direction(&self, focal: i32, other: i32) -> Option<Direction> {
+        if other < focal && other >= focal - self.backward_years {
+            Some(Direction::Backward)
+        } else if other > focal && other <= focal + self.forward_years {
+            Some(Direction::Forward)
+        } else {
+            None
+        }
+    }
+
+    /// Every (focal year, window year) pair among `years` (the filing years present), grouped by
+    /// the weighting year t of its patent pairs.
+    pub fn plan(&self, years: &[i32]) -> BTreeMap<i32, Vec<YearPair>> {
+        let mut plan: BTreeMap<i32, Vec<YearPair>> = BTreeMap::new();
+        for &focal_year in years {
+            for &window_year in years {
+                if let Some(direction) = self.direction(focal_year, window_year) {
+                    let t = self.bidf_year.pick(focal_year, window_year);
+                    plan.entry(t).or_default().push(YearPair { focal_year, window_year, direction });
+                }
+            }
+        }
+        plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(focal_year: i32, window_year: i32, direction: Direction) -> YearPair {
+        YearPair { focal_year, window_year, direction }
+    }
+
+    #[test]
+    fn windows_exclude_the_focal_year() {
+        let w = Windows { backward_years: 2, forward_years: 3, bidf_year: BidfYear::Earlier };
+        let got: Vec<_> = (2000..=2010).map(|y| w.direction(2005, y)).collect();
+        use Direction::*;
+        let want = [
+            None,
+            None,
+            None,
+            Some(Backward),
+            Some(Backward),
+            None,
+            Some(Forward),
+            Some(Forward),
+            Some(Forward),
+            None,
+            None,
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn earlier_convention_weights_with_the_older_year() {
+        let w = Windows { backward_years: 1, forward_years: 2, bidf_year: BidfYear::Earlier };
+        let plan = w.plan(&[2000, 2001, 2003]);
+        use Direction::*;
+        // 2000 -> forward 2001 (t 2000), 2002 absent; 2001 -> backward 2000 (t 2000), forward 2003 (t 2001);
+        // 2003 -> backward 2002 absent, forward none.
+        assert_eq!(plan[&2000], [pair(2000, 2001, Forward), pair(2001, 2000, Backward)]);
+        assert_eq!(plan[&2001], [pair(2001, 2003, Forward)]);
+        assert_eq!(plan.len(), 2);
+    }
+
+    #[test]
+    fn later_convention_weights_with_the_newer_year() {
+        let w = Windows { backward_years: 1, forward_years: 2, bidf_year: BidfYear::Later };
+        let plan = w.plan(&[2000, 2001, 2003]);
+        use Direction::*;
+        assert_eq!(plan[&2001], [pair(2000, 2001, Forward), pair(2001, 2000, Backward)]);
+        assert_eq!(plan[&2003], [pair(2001, 2003, Forward)]);
+        assert_eq!(plan.len(), 2);
+    }
+}
