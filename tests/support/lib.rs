@@ -1,14 +1,37 @@
 //! Helpers shared by the end-to-end tests: locating the built stage binaries, running them, reading
-//! published tables through DataFusion, and a loopback S3 server (moto) for real-protocol tests.
+//! published tables through DataFusion, publishing hand-built inputs as ingest would, and a loopback
+//! S3 server (moto) for real-protocol tests.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
 use arrow::util::display::array_value_to_string;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use stage_runtime::{StoreLocation, register_published};
+use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, register_published, session, write_table};
+
+/// Publishes tables at `location` as stage `ingest` would: each `(table, sql)` is written through the
+/// stage runtime (so the files match the catalogue) from a query over the in-memory `batches`,
+/// registered under their names.
+pub async fn publish_as_ingest(location: &StoreLocation, batches: Vec<(&str, RecordBatch)>, tables: &[(&str, &str)]) {
+    let ctx = session(&EngineOptions::default(), &[location]).unwrap();
+    for (name, batch) in batches {
+        ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap())).unwrap();
+    }
+    let run = RunWriter::begin(location);
+    let mut manifest = new_manifest("ingest", "test", None);
+    for (name, sql) in tables {
+        let def = schemas::table(name);
+        write_table(&ctx, sql, def, &run.table(name)).await.unwrap();
+        manifest.tables.insert(name.to_string(), run.describe_parquet(def).await.unwrap());
+    }
+    run.publish(manifest).await.unwrap();
+}
 
 /// The repository root.
 pub fn workspace_root() -> PathBuf {

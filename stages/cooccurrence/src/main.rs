@@ -44,9 +44,7 @@ async fn main() -> ExitCode {
             fingerprint: cli.stage.fingerprint.clone(),
         };
         let published = run(&cli.stage.single_input()?, &cli.stage.output_location()?, &options).await?;
-        for (name, table) in &published.tables {
-            tracing::info!("published {name}: {} rows in {} files", table.rows, table.files.len());
-        }
+        published.log_tables();
         Ok(())
     })
     .await

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, BooleanArray, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Float64Type, Int32Type, Int64Type, Schema};
 use cooccurrence::{CoarseGraining, CooccurrenceOptions, Level, Marginals, YearField};
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, register_published, session, write_table};
+use stage_runtime::{EngineOptions, StoreLocation, register_published};
 
 /// One patent of a test corpus.
 #[derive(Debug, Clone)]
@@ -75,7 +74,6 @@ fn random_corpus(seed: u64, patents: usize) -> Vec<Patent> {
 
 /// Publishes `corpus` at `location` as ingest would: tables `patents` and `cpc`.
 async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
-    let ctx = session(&EngineOptions::default(), &[location]).unwrap();
     let patents = RecordBatch::try_new(
         Arc::new(Schema::new(vec![
             Field::new("patent_id", DataType::Utf8, false),
@@ -106,10 +104,6 @@ async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
         ],
     )
     .unwrap();
-    for (name, batch) in [("mem_patents", patents), ("mem_cpc", cpc)] {
-        ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap())).unwrap();
-    }
-    let run = RunWriter::begin(location);
     let tables = [
         (
             "patents",
@@ -125,13 +119,7 @@ async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
              grant_year FROM mem_cpc",
         ),
     ];
-    let mut manifest = new_manifest("ingest", "test", None);
-    for (name, sql) in tables {
-        let def = schemas::table(name);
-        write_table(&ctx, sql, def, &run.table(name)).await.unwrap();
-        manifest.tables.insert(name.into(), run.describe_parquet(def).await.unwrap());
-    }
-    run.publish(manifest).await.unwrap();
+    pipeline_tests::publish_as_ingest(location, vec![("mem_patents", patents), ("mem_cpc", cpc)], &tables).await;
 }
 
 /// Pair statistics as the stage reports them or as brute force computes them.

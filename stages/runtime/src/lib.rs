@@ -11,6 +11,7 @@ pub mod telemetry;
 pub use cli::{StageArgs, run_stage};
 pub use publish::{
     FileEntry, InputRef, PublishedManifest, RunWriter, TableEntry, fingerprint_input, new_manifest, read_published,
+    write_and_publish,
 };
 pub use session::{EngineOptions, register_parquet, register_published, session, write_table};
 pub use store::StoreLocation;

@@ -74,6 +74,13 @@ pub struct FileEntry {
 }
 
 impl PublishedManifest {
+    /// Logs each published table's rows and files.
+    pub fn log_tables(&self) {
+        for (name, table) in &self.tables {
+            tracing::info!("published {name}: {} rows in {} files", table.rows, table.files.len());
+        }
+    }
+
     /// Where the published run of the output at `output` lives.
     pub fn run_location(&self, output: &StoreLocation) -> StoreLocation {
         output.child(&self.run_prefix)
@@ -220,6 +227,29 @@ impl RunWriter {
         }
         Ok(())
     }
+}
+
+/// Writes one run of a stage that reads `input` and publishes it: `write` fills the run and returns
+/// its manifest. On error the run is deleted and nothing is published; otherwise the input's
+/// fingerprint and the seconds taken are added to the manifest before publishing.
+pub async fn write_and_publish(
+    input: &StoreLocation,
+    output: &StoreLocation,
+    write: impl AsyncFnOnce(&RunWriter) -> Result<PublishedManifest>,
+) -> Result<PublishedManifest> {
+    let started = std::time::Instant::now();
+    let input_fingerprint = fingerprint_input(input).await?;
+    let run = RunWriter::begin(output);
+    let mut manifest = match write(&run).await {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            run.abandon().await;
+            return Err(e);
+        }
+    };
+    manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
+    manifest.metrics.insert("seconds".into(), started.elapsed().as_secs_f64().into());
+    run.publish(manifest).await
 }
 
 /// A fresh manifest for `stage`; [`RunWriter::publish`] fills in the run fields.

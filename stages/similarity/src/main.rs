@@ -109,9 +109,7 @@ async fn run_similarity(stage: Option<StageArgs>, s: StatisticArgs) -> Result<()
         fingerprint: stage.fingerprint.clone(),
     };
     let published = run(&stage.single_input()?, &stage.output_location()?, &options).await?;
-    for (name, table) in &published.tables {
-        tracing::info!("published {name}: {} rows in {} files", table.rows, table.files.len());
-    }
+    published.log_tables();
     Ok(())
 }
 

@@ -12,8 +12,8 @@ use arrow::datatypes::{DataType, Int64Type};
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use stage_runtime::{
-    InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, register_parquet,
-    register_published, session, write_table,
+    PublishedManifest, RunWriter, StoreLocation, new_manifest, register_parquet, register_published, session,
+    write_and_publish, write_table,
 };
 
 use crate::options::SimilarityOptions;
@@ -34,19 +34,7 @@ pub async fn run(
     output: &StoreLocation,
     options: &SimilarityOptions,
 ) -> Result<PublishedManifest> {
-    let started = Instant::now();
-    let input_fingerprint = fingerprint_input(input).await?;
-    let run = RunWriter::begin(output);
-    let mut manifest = match write_run(&run, input, output, options).await {
-        Ok(manifest) => manifest,
-        Err(e) => {
-            run.abandon().await;
-            return Err(e);
-        }
-    };
-    manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
-    manifest.metrics.insert("seconds".into(), started.elapsed().as_secs_f64().into());
-    run.publish(manifest).await
+    write_and_publish(input, output, async |run: &RunWriter| write_run(run, input, output, options).await).await
 }
 
 async fn write_run(

@@ -11,14 +11,13 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, BooleanArray, Int32Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use similarity::tokenize::NLTK_STOP_WORDS;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource};
 use stage_runtime::{
-    EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session, write_table,
+    EngineOptions, PublishedManifest, StoreLocation, register_published,
 };
 
 /// One patent of a test corpus.
@@ -97,7 +96,6 @@ fn random_corpus(seed: u64, n: usize) -> Vec<Patent> {
 /// Publishes `corpus` at `location` as ingest would: tables `patents` and `claims` (rows in
 /// reverse claim order, so the stage cannot rely on row order).
 async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
-    let ctx = session(&EngineOptions::default(), &[location]).unwrap();
     let patents = RecordBatch::try_new(
         Arc::new(Schema::new(vec![
             Field::new("patent_id", DataType::Utf8, false),
@@ -130,10 +128,6 @@ async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
         ],
     )
     .unwrap();
-    for (name, batch) in [("mem_patents", patents), ("mem_claims", claims)] {
-        ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap())).unwrap();
-    }
-    let run = RunWriter::begin(location);
     let tables = [
         (
             "patents",
@@ -148,13 +142,7 @@ async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
              claim_text, NULL AS dependent, claim_sequence = 0 AS exemplary, grant_year FROM mem_claims",
         ),
     ];
-    let mut manifest = new_manifest("ingest", "test", None);
-    for (name, sql) in tables {
-        let def = schemas::table(name);
-        write_table(&ctx, sql, def, &run.table(name)).await.unwrap();
-        manifest.tables.insert(name.into(), run.describe_parquet(def).await.unwrap());
-    }
-    run.publish(manifest).await.unwrap();
+    pipeline_tests::publish_as_ingest(location, vec![("mem_patents", patents), ("mem_claims", claims)], &tables).await;
 }
 
 /// Plain tokenizer: walk the characters, collect letters, cut at anything else.
