@@ -395,11 +395,11 @@ fn similarity_tables() -> Vec<TableDef> {
         TableDef {
             name: "sim_centroids",
             version: 1,
-            doc: "Centroid C_Y(t): the sum of the normalised vectors, under the BIDF of bidf_year t, of the patents \
-                  filed in window_year Y",
+            doc: "Centroid C_g(t): the sum of the normalised vectors, under the BIDF of bidf_year t, of the patents \
+                  filed in the years of window-year group g (the years one focal year sums in one direction under t)",
             written_by: internal,
             columns: vec![
-                Column::required("window_year", Int32, "Filing year Y of the summed patents"),
+                Column::required("window_group", Int32, "Window-year group g of the weighting year's plan"),
                 Column::required("term", Utf8, "Term"),
                 Column::required("weight", Float64, "The centroid's component for the term"),
                 bidf_year(),
@@ -410,12 +410,11 @@ fn similarity_tables() -> Vec<TableDef> {
         TableDef {
             name: "sim_window_sums",
             version: 1,
-            doc: "Sum of a focal patent's similarities to the patents of one window year, as the dot product of its \
-                  normalised vector with that year's centroid under the BIDF of bidf_year",
+            doc: "Sum of a focal patent's similarities to the patents of the window years weighted by bidf_year in one \
+                  direction, as the dot product of its normalised vector with their centroid under that year's BIDF",
             written_by: internal,
             columns: vec![
                 Column::required("patent_id", Utf8, "Focal patent"),
-                Column::required("window_year", Int32, "Filing year of the patents summed over"),
                 Column::required("direction", Utf8, "`backward` or `forward`"),
                 Column::required("sim_sum", Float64, "Sum of similarities"),
                 bidf_year(),

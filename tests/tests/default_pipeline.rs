@@ -1,6 +1,7 @@
-//! The README's first command on a temporary root: the default manifest runs synth, ingest and
-//! co-occurrence; every generated row arrives in a table or in `rejects`, the co-occurrence tables
-//! agree with ingest's, the files match the schema catalogue, and a second run skips everything.
+//! The README's first command on a temporary root: the default manifest runs synth, ingest,
+//! co-occurrence and similarity; every generated row arrives in a table or in `rejects`, the
+//! co-occurrence and similarity tables agree with ingest's, the files match the schema catalogue,
+//! and a second run skips everything.
 
 use std::collections::BTreeMap;
 
@@ -68,8 +69,32 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
+    // Similarity: one row per patent with a filing year and a kept term, each window count is the
+    // number of such patents filed in the window's years, and the log q plot was written.
+    let sim_location = StoreLocation::parse(root.join("similarity").to_str().unwrap()).unwrap();
+    let sim = read_published(&sim_location).await.unwrap().unwrap();
+    let sim_ctx = published_tables(root.join("similarity").to_str().unwrap(), &["patent_terms", "patent_similarity"]).await;
+    let documents = query(&sim_ctx, "SELECT filing_year, count(DISTINCT patent_id) FROM patent_terms GROUP BY filing_year").await;
+    let documents: BTreeMap<i32, u64> = documents.iter().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
+    let rows = query(&sim_ctx, "SELECT filing_year, count(*), min(bs_count), max(bs_count), min(fs_count), max(fs_count) FROM patent_similarity GROUP BY filing_year").await;
+    assert_eq!(rows.len(), documents.len());
+    let in_years = |years: std::ops::RangeInclusive<i32>| years.filter_map(|y| documents.get(&y)).sum::<u64>().to_string();
+    for row in &rows {
+        let year: i32 = row[0].parse().unwrap();
+        assert_eq!(row[1], documents[&year].to_string(), "{year}");
+        let (backward, forward) = (in_years(year - 5..=year - 1), in_years(year + 1..=year + 10));
+        assert_eq!(row[2..], [backward.clone(), backward, forward.clone(), forward], "{year}");
+    }
+    let breakthroughs = query(&sim_ctx, "SELECT count(*) FILTER (WHERE breakthrough), count(breakthrough) FROM patent_similarity").await;
+    let (flagged, rated): (f64, f64) = (breakthroughs[0][0].parse().unwrap(), breakthroughs[0][1].parse().unwrap());
+    assert!(rated > 100.0 && (flagged / rated - 0.1).abs() < 0.02, "about 10% breakthroughs: {flagged} of {rated}");
+    for plot in sim.metrics["plots"].as_array().unwrap() {
+        let svg = std::fs::read_to_string(root.join("similarity").join(&sim.run_prefix).join(plot.as_str().unwrap())).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
+    }
+
     // Every published file matches the schema catalogue.
-    for (stage, published) in [("ingest", &ingest), ("cooccurrence", &cooc)] {
+    for (stage, published) in [("ingest", &ingest), ("cooccurrence", &cooc), ("similarity", &sim)] {
       for (name, table) in &published.tables {
         let def = schemas::table(name);
         for f in &table.files {
@@ -86,9 +111,9 @@ async fn default_manifest_runs_end_to_end_then_skips() {
 
     // Second run: everything is up to date.
     let second = run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
-    for stage in ["synth", "ingest", "cooccurrence"] {
+    for stage in ["synth", "ingest", "cooccurrence", "similarity"] {
         assert!(second.contains(&format!("{stage}: skip (up to date")), "{second}");
     }
-    assert!(second.contains("0 ran, 3 up to date"), "{second}");
+    assert!(second.contains("0 ran, 4 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
 }

@@ -7,16 +7,11 @@
 //! `--naive-up-to` (default 1,000,000). Corpora are generated once into `target/bench-data/` (claims
 //! are not needed and are dropped before ingest).
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Result;
 use cooccurrence::{CooccurrenceOptions, Marginals};
-use ingest::parse::ParseOptions;
-use ingest::run::IngestOptions;
-use schemas::patentsview::DumpKind;
 use stage_runtime::{EngineOptions, StoreLocation};
-use synth_patentsview::{SynthConfig, generate};
 
 fn main() -> Result<()> {
     stage_runtime::telemetry::init_tracing();
@@ -31,17 +26,13 @@ fn main() -> Result<()> {
             sizes = arg.split(',').map(str::parse).collect::<Result<_, _>>()?;
         }
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data");
+    let root = bench_corpus::bench_data();
     let runtime = tokio::runtime::Runtime::new()?;
     let engine = EngineOptions { memory_limit: 4 << 30, spill_dir: None, target_partitions: None };
 
     let mut rows = vec![];
     for &patents in &sizes {
-        let ingested = root.join(format!("cooc-ingest-{patents}"));
-        if !ingested.join("_published.json").exists() {
-            prepare(patents, &ingested, &engine, &runtime)?;
-        }
-        let input = StoreLocation::parse(ingested.to_str().unwrap())?;
+        let input = bench_corpus::ingested_corpus(patents, false, &engine, &runtime)?;
         let time = |marginals: Marginals| -> Result<(f64, u64)> {
             let out = root.join(format!("cooc-out-{patents}-{}", marginals.name()));
             let _ = std::fs::remove_dir_all(&out);
@@ -77,35 +68,5 @@ fn main() -> Result<()> {
         };
         println!("| {patents} | {fast:.1} | {pair_rows} | {growth} | {naive_s} | {ratio} |");
     }
-    Ok(())
-}
-
-/// Generates `patents` patents and ingests them (without claims) into `ingested`.
-fn prepare(patents: u64, ingested: &Path, engine: &EngineOptions, runtime: &tokio::runtime::Runtime) -> Result<()> {
-    let raw = ingested.with_extension("raw");
-    let _ = std::fs::remove_dir_all(&raw);
-    std::fs::create_dir_all(&raw)?;
-    eprintln!("generating {patents} patents into {}", raw.display());
-    generate(&SynthConfig { patents, ..SynthConfig::default() }, &raw)?;
-    for entry in std::fs::read_dir(&raw)? {
-        let path = entry?.path();
-        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("g_claims")) {
-            std::fs::remove_file(path)?;
-        }
-    }
-    let options = IngestOptions {
-        max_reject_ratio: 0.0,
-        allow_missing: vec![DumpKind::Claims],
-        parse: ParseOptions { max_record_bytes: 64 << 20, parallel_files: 2 },
-        engine: engine.clone(),
-        fingerprint: None,
-    };
-    let _ = std::fs::remove_dir_all(ingested);
-    runtime.block_on(ingest::run::run(
-        &StoreLocation::parse(raw.to_str().unwrap())?,
-        &StoreLocation::parse(ingested.to_str().unwrap())?,
-        &options,
-    ))?;
-    std::fs::remove_dir_all(&raw)?;
     Ok(())
 }

@@ -114,21 +114,22 @@ async fn write_run(
     };
     let plan = windows.plan(&years);
     let mut window_sum_rows = 0;
-    for (i, (&t, pairs)) in plan.iter().enumerate() {
+    for (i, (&t, year_plan)) in plan.iter().enumerate() {
         if patents_before[&t] == 0 {
             tracing::info!("weighting year {t}: no earlier patents, BIDF undefined: vectors empty, similarities 0");
             continue;
         }
         let started = Instant::now();
-        let queries = WeightingQueries { bidf_year: t, pairs };
+        let queries = WeightingQueries { bidf_year: t, plan: year_plan };
         step(format!("norms under {t}"), queries.norms(), "sim_norms").await?;
         step(format!("centroids under {t}"), queries.centroids(), "sim_centroids").await?;
         window_sum_rows += step(format!("window sums under {t}"), queries.window_sums(), "sim_window_sums").await?;
         tracing::info!(
-            "weighting year {t} ({}/{}): {} year pairs in {:.2}s",
+            "weighting year {t} ({}/{}): {} year pairs in {} centroids in {:.2}s",
             i + 1,
             plan.len(),
-            pairs.len(),
+            year_plan.year_pairs(),
+            year_plan.groups.len(),
             started.elapsed().as_secs_f64()
         );
         work.child(&format!("sim_norms/bidf_year={t}")).delete_all().await?;

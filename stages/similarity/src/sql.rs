@@ -13,7 +13,7 @@
 //! C_Y = sum_j v_j, so no pair of patents is ever enumerated on the main path.
 
 use crate::options::{BidfYear, TextSource};
-use crate::windows::{Direction, YearPair};
+use crate::windows::{Direction, WeightingPlan};
 
 /// Grant years of the input with their patent counts: the tokenizing pass runs one grant year (one
 /// partition of `claims` and `patents`) at a time.
@@ -145,8 +145,8 @@ ORDER BY k.term"
 pub struct WeightingQueries<'a> {
     /// The weighting year t.
     pub bidf_year: i32,
-    /// The (focal year, window year) pairs weighted with t ([`crate::windows::Windows::plan`]).
-    pub pairs: &'a [YearPair],
+    /// Its window-year groups and focal years ([`crate::windows::Windows::plan`]).
+    pub plan: &'a WeightingPlan,
 }
 
 fn year_list(years: impl Iterator<Item = i32>) -> String {
@@ -157,11 +157,19 @@ fn year_list(years: impl Iterator<Item = i32>) -> String {
 }
 
 impl WeightingQueries<'_> {
+    fn window_years(&self) -> impl Iterator<Item = i32> {
+        self.plan.groups.iter().flatten().copied()
+    }
+
+    fn focal_years(&self) -> impl Iterator<Item = i32> {
+        self.plan.focal.iter().map(|f| f.0)
+    }
+
     /// `sim_norms` for t: |x_p| under BIDF_t for every patent filed in a focal or window year of the
-    /// pairs.
+    /// plan.
     pub fn norms(&self) -> String {
         let t = self.bidf_year;
-        let years = year_list(self.pairs.iter().flat_map(|p| [p.focal_year, p.window_year]));
+        let years = year_list(self.focal_years().chain(self.window_years()));
         format!(
             "-- Norms of the TF-BIDF vectors under BIDF_{t} of the patents filed in {years}
 SELECT pt.patent_id, pt.filing_year,
@@ -174,51 +182,64 @@ GROUP BY pt.patent_id, pt.filing_year"
         )
     }
 
-    /// `sim_centroids` for t: C_Y[w] = sum over patents j filed in Y of tf_jw BIDF_t(w) / |x_j|, for
-    /// every window year Y of the pairs. Zero vectors add nothing.
+    /// `sim_centroids` for t: C_g[w] = sum over patents j filed in a year of group g of
+    /// tf_jw BIDF_t(w) / |x_j|, for every window-year group g of the plan. Zero vectors add nothing.
     pub fn centroids(&self) -> String {
         let t = self.bidf_year;
-        let years = year_list(self.pairs.iter().map(|p| p.window_year));
+        let members = self
+            .plan
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, years)| years.iter().map(move |y| format!("({g}, {y})")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let years = year_list(self.window_years());
         format!(
-            "-- Centroids under BIDF_{t} of the patents filed in each of {years}
-SELECT pt.filing_year AS window_year, pt.term,
+            "-- Centroids under BIDF_{t} of the window-year groups (group, year): {members}
+WITH groups AS (
+  SELECT * FROM (VALUES {members}) AS groups(window_group, window_year)
+)
+SELECT g.window_group, pt.term,
        SUM(pt.tf * v.bidf / n.norm) AS weight,
        CAST({t} AS INT) AS bidf_year
 FROM patent_terms pt
+JOIN groups g ON g.window_year = pt.filing_year
 JOIN sim_norms n ON n.bidf_year = {t} AND n.patent_id = pt.patent_id
 JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
 WHERE pt.filing_year IN ({years}) AND n.norm > 0
-GROUP BY pt.filing_year, pt.term"
+GROUP BY g.window_group, pt.term"
         )
     }
 
-    /// `sim_window_sums` for t: for each focal patent p filed in T and each window year Y paired
-    /// with T, sum over j in Y of sim(p, j) = v_p . C_Y. Patents sharing no term with C_Y get no row
-    /// (their sum is 0).
+    /// `sim_window_sums` for t: for each focal patent p filed in T and each direction, the sum of
+    /// sim(p, j) over the patents j of the window-year group it is paired with: v_p . C_g. Patents
+    /// sharing no term with C_g get no row (their sum is 0).
     pub fn window_sums(&self) -> String {
         let t = self.bidf_year;
         let values = self
-            .pairs
+            .plan
+            .focal
             .iter()
-            .map(|p| format!("({}, {}, '{}')", p.focal_year, p.window_year, p.direction.name()))
+            .map(|(focal_year, direction, group)| format!("({focal_year}, '{}', {group})", direction.name()))
             .collect::<Vec<_>>()
             .join(", ");
-        let focal = year_list(self.pairs.iter().map(|p| p.focal_year));
+        let focal = year_list(self.focal_years());
         format!(
-            "-- Sums of similarities under BIDF_{t}: focal patent . centroid of each paired window year
-WITH pairs AS (
-  SELECT * FROM (VALUES {values}) AS pairs(focal_year, window_year, direction)
+            "-- Sums of similarities under BIDF_{t}: focal patent . centroid of its window-year group
+WITH focal AS (
+  SELECT * FROM (VALUES {values}) AS focal(focal_year, direction, window_group)
 )
-SELECT pt.patent_id, p.window_year, p.direction,
+SELECT pt.patent_id, f.direction,
        SUM(pt.tf * v.bidf / n.norm * c.weight) AS sim_sum,
        CAST({t} AS INT) AS bidf_year
 FROM patent_terms pt
-JOIN pairs p ON p.focal_year = pt.filing_year
+JOIN focal f ON f.focal_year = pt.filing_year
 JOIN sim_norms n ON n.bidf_year = {t} AND n.patent_id = pt.patent_id
 JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
-JOIN sim_centroids c ON c.bidf_year = {t} AND c.window_year = p.window_year AND c.term = pt.term
+JOIN sim_centroids c ON c.bidf_year = {t} AND c.window_group = f.window_group AND c.term = pt.term
 WHERE pt.filing_year IN ({focal}) AND n.norm > 0
-GROUP BY pt.patent_id, p.window_year, p.direction"
+GROUP BY pt.patent_id, f.direction"
         )
     }
 }
@@ -319,12 +340,16 @@ pub fn pair_similarities(pairs: &str, bidf_year: BidfYear) -> String {
   SELECT w.patent_id, w.bidf_year, w.term, w.x / n.norm AS v
   FROM weights w JOIN norms n ON n.patent_id = w.patent_id AND n.bidf_year = w.bidf_year
   WHERE n.norm > 0
-), dots AS (
-  SELECT p.patent_a, p.patent_b, SUM(a.v * b.v) AS dot
+), pair_terms AS (
+  SELECT p.patent_a, p.patent_b, p.bidf_year, a.term, a.v
   FROM weighted p
   JOIN vectors a ON a.patent_id = p.patent_a AND a.bidf_year = p.bidf_year
-  JOIN vectors b ON b.patent_id = p.patent_b AND b.bidf_year = p.bidf_year AND b.term = a.term
-  GROUP BY p.patent_a, p.patent_b
+), dots AS (
+  -- the patent_b vectors are the hash join's build side; the (pair, term) rows stream past them
+  SELECT pt.patent_a, pt.patent_b, SUM(pt.v * b.v) AS dot
+  FROM vectors b
+  JOIN pair_terms pt ON b.patent_id = pt.patent_b AND b.bidf_year = pt.bidf_year AND b.term = pt.term
+  GROUP BY pt.patent_a, pt.patent_b
 )
 SELECT p.patent_a, p.patent_b, p.year_a, p.year_b, p.bidf_year, COALESCE(d.dot, 0.0) AS similarity
 FROM weighted p LEFT JOIN dots d ON d.patent_a = p.patent_a AND d.patent_b = p.patent_b",

@@ -16,7 +16,7 @@ use stage_runtime::telemetry::Progress;
 
 use crate::model::{CitationPools, Model, PatentTopics};
 use crate::schedule::{self, GrantCalendar, PatentKind, PatentNumbers};
-use crate::text::{self, Vocabulary};
+use crate::text::{self, Lexicon, Vocabulary};
 use crate::tsv_writer::{Field, TsvZipWriter};
 use crate::{SynthConfig, SynthSummary};
 
@@ -62,6 +62,7 @@ pub struct Generator<'c> {
     dir: PathBuf,
     model: Model,
     vocabularies: Vec<Vocabulary>,
+    lexicon: Lexicon,
     rng: ChaCha8Rng,
     text_rng: ChaCha8Rng,
     numbers: PatentNumbers,
@@ -101,6 +102,7 @@ impl<'c> Generator<'c> {
             pools: CitationPools::new(model.topics.len(), config.patents as usize),
             model,
             vocabularies,
+            lexicon: Lexicon::new(),
             rng: stream(config.seed, 1),
             text_rng: stream(config.seed, 2),
             numbers: PatentNumbers::default(),
@@ -160,7 +162,7 @@ impl<'c> Generator<'c> {
         let published = rng.random_bool(0.7);
         let withdrawn = rng.random_bool(0.0005);
         let secondary = topics.secondary.map(|t| &self.vocabularies[t as usize]);
-        let mut writer = text::Writer::new(&self.vocabularies[topics.primary as usize], secondary, &mut self.text_rng);
+        let mut writer = text::Writer::new(&self.vocabularies[topics.primary as usize], secondary, &self.lexicon, &mut self.text_rng);
         let title = writer.title();
         let claims = writer.claims(self.rng.random_range(3..=20));
         let filename = schedule::grant_file_name(granted);

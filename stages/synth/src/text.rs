@@ -2,7 +2,10 @@
 //! modifiers, verbs); a topic speaks the words of its subclasses, so claim-text similarity follows
 //! the CPC codes. Claims mix those words with generic patent boiler-plate ("comprising", "wherein",
 //! "said"), and a few carry embedded newlines, quoted words (`a "smart" device`) or a tab, as real
-//! claim text does.
+//! claim text does. Beside these, claims draw words from a [`Lexicon`] of 200,000 generated
+//! pseudo-words with Zipf frequencies (the common ranks shared, the tail rotated per topic), so a
+//! corpus has a real text vocabulary's long tail: most terms rare, the vocabulary growing with the
+//! corpus.
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -67,6 +70,62 @@ pub struct Vocabulary {
     nouns: Vec<String>,
     modifiers: Vec<&'static str>,
     verbs: Vec<&'static str>,
+    /// Rotation of the [`Lexicon`]'s tail ranks for this topic.
+    tail_offset: usize,
+}
+
+/// Generated pseudo-words (`bakitemous`) drawn with Zipf frequencies (rank r with weight 1/r).
+pub struct Lexicon {
+    words: Vec<String>,
+    /// Cumulative weights of the ranks.
+    cumulative: Vec<f64>,
+}
+
+impl Lexicon {
+    /// Number of words.
+    const SIZE: usize = 200_000;
+    /// Ranks below this are the same words in every topic.
+    const SHARED: usize = 300;
+
+    pub fn new() -> Lexicon {
+        const CONSONANTS: &[u8] = b"bcdfghklmnprstvz";
+        const VOWELS: &[u8] = b"aeiou";
+        const SUFFIXES: &[&str] = &["ate", "ine", "ous", "al", "ic", "ide", "ase"];
+        const SYLLABLES: u64 = 80;
+        let words = (0..Lexicon::SIZE as u64)
+            .map(|i| {
+                // An odd multiplier not divisible by 5 permutes 0..80^3, so the words are distinct.
+                let mut x = i * 2_654_435_761 % SYLLABLES.pow(3);
+                let mut word = String::with_capacity(10);
+                for _ in 0..3 {
+                    let syllable = (x % SYLLABLES) as usize;
+                    word.push(CONSONANTS[syllable / 5] as char);
+                    word.push(VOWELS[syllable % 5] as char);
+                    x /= SYLLABLES;
+                }
+                word + SUFFIXES[i as usize % SUFFIXES.len()]
+            })
+            .collect();
+        let cumulative = (1..=Lexicon::SIZE)
+            .scan(0.0, |total, rank| {
+                *total += 1.0 / rank as f64;
+                Some(*total)
+            })
+            .collect();
+        Lexicon { words, cumulative }
+    }
+
+    /// A word drawn by Zipf rank, the tail rotated by `offset`.
+    fn draw(&self, offset: usize, rng: &mut impl Rng) -> &str {
+        let total = self.cumulative.last().expect("lexicon is not empty");
+        let rank = self.cumulative.partition_point(|&c| c < rng.random::<f64>() * total).min(Lexicon::SIZE - 1);
+        let index = if rank < Lexicon::SHARED {
+            rank
+        } else {
+            Lexicon::SHARED + (rank - Lexicon::SHARED + offset) % (Lexicon::SIZE - Lexicon::SHARED)
+        };
+        &self.words[index]
+    }
 }
 
 impl Vocabulary {
@@ -76,8 +135,9 @@ impl Vocabulary {
         model
             .topics
             .iter()
-            .map(|topic| {
-                let mut vocabulary = Vocabulary::default();
+            .enumerate()
+            .map(|(t, topic)| {
+                let mut vocabulary = Vocabulary { tail_offset: t * 7919, ..Vocabulary::default() };
                 for part in topic.subclasses.iter().map(|&s| &by_subclass[s as usize]) {
                     vocabulary.nouns.extend(part.nouns.iter().cloned());
                     vocabulary.modifiers.extend(&part.modifiers);
@@ -95,7 +155,7 @@ impl Vocabulary {
         nouns.extend((0..2).map(|_| pick(ROOTS, rng).to_string()));
         let modifiers = (0..3).map(|_| pick(MODIFIERS, rng)).collect();
         let verbs = (0..2).map(|_| pick(VERBS, rng)).collect();
-        Vocabulary { nouns, modifiers, verbs }
+        Vocabulary { nouns, modifiers, verbs, tail_offset: 0 }
     }
 }
 
@@ -119,12 +179,13 @@ pub struct Claim {
 pub struct Writer<'a, R> {
     primary: &'a Vocabulary,
     secondary: &'a Vocabulary,
+    lexicon: &'a Lexicon,
     rng: &'a mut R,
 }
 
 impl<'a, R: Rng> Writer<'a, R> {
-    pub fn new(primary: &'a Vocabulary, secondary: Option<&'a Vocabulary>, rng: &'a mut R) -> Self {
-        Writer { primary, secondary: secondary.unwrap_or(primary), rng }
+    pub fn new(primary: &'a Vocabulary, secondary: Option<&'a Vocabulary>, lexicon: &'a Lexicon, rng: &'a mut R) -> Self {
+        Writer { primary, secondary: secondary.unwrap_or(primary), lexicon, rng }
     }
 
     /// A title such as `Ceramic microvalve for a thermosensor`.
@@ -186,7 +247,9 @@ impl<'a, R: Rng> Writer<'a, R> {
             text.push_str(if last { "" } else { ";" });
         }
         let (verb, object) = (self.verb(), self.noun_phrase());
-        text.push_str(&format!(", wherein said {} {verb} {object}.", if method { self.noun() } else { subject.as_str() }));
+        let tail = self.lexicon_words(8..=20);
+        let actor = if method { self.noun() } else { subject.as_str() };
+        text.push_str(&format!(", wherein said {actor} {verb} {object}, characterised by {tail}."));
         (text, subject)
     }
 
@@ -197,7 +260,15 @@ impl<'a, R: Rng> Writer<'a, R> {
             1 => format!("further comprising {} {} the {}", self.noun_phrase(), pick(RELATIONS, self.rng), self.noun()),
             _ => format!("wherein the {} is {}", self.noun(), self.modifier()),
         };
-        format!("{number}. The {subject} of claim {parent}, {detail}.")
+        let tail = self.lexicon_words(3..=10);
+        format!("{number}. The {subject} of claim {parent}, {detail}, with {tail}.")
+    }
+
+    /// A run of [`Lexicon`] words (in the primary topic's rotation), as many as `count` draws.
+    fn lexicon_words(&mut self, count: std::ops::RangeInclusive<usize>) -> String {
+        let count = self.rng.random_range(count);
+        let words: Vec<&str> = (0..count).map(|_| self.lexicon.draw(self.primary.tail_offset, self.rng)).collect();
+        words.join(" ")
     }
 
     /// `a thermal microvalve`, `an encoder`, now and then `a "smart" device`.
