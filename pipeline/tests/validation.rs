@@ -162,7 +162,7 @@ fn default_manifest_is_a_valid_dag() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("default.toml");
     let pipeline = Pipeline::load(&path, &LoadOptions { root: Some("s3://bucket/prefix".into()), require_binaries: false }).unwrap();
     let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity"]);
+    assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity", "labels"]);
     let ingest = pipeline.stage("ingest").unwrap();
     assert_eq!(ingest.inputs[0].dataset.url, "s3://bucket/prefix/raw/");
     assert_eq!(ingest.output.url, "s3://bucket/prefix/ingest/");
@@ -173,4 +173,5 @@ fn default_manifest_is_a_valid_dag() {
     let similarity = pipeline.stage("similarity").unwrap();
     assert_eq!(similarity.inputs[0].dataset.url, "s3://bucket/prefix/ingest/");
     assert_eq!(similarity.upstream, [1]);
+    assert_eq!(pipeline.stage("labels").unwrap().upstream, [1]);
 }

@@ -130,8 +130,47 @@ static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
     tables.extend(staging);
     tables.extend(cooccurrence_tables());
     tables.extend(similarity_tables());
+    tables.push(impact_labels());
     tables
 });
+
+/// The labels stage's table: forward citations in a window after grant and the impact label.
+fn impact_labels() -> TableDef {
+    TableDef {
+        name: "impact_labels",
+        version: 1,
+        doc: "Forward citations of each patent within a window after its grant, and its impact label: L1 \
+              (breakthrough) for the top share of its technological field and grant year by forward citations, L2 \
+              otherwise; only patents with a complete window and a field are labelled",
+        written_by: "labels",
+        columns: vec![
+            Column::required("patent_id", Utf8, "Patent"),
+            Column::optional("field", Utf8, "Technological field: the main CPC (cpc_sequence 0) at the manifest's `field` level; NULL without one"),
+            Column::required(
+                "forward_citations",
+                Int64,
+                "Distinct patents granted after this one, at most `window_years` later (grant date + years), citing it",
+            ),
+            Column::required("window_end", Date32, "Last grant date counted: grant_date + window_years"),
+            Column::required("window_complete", Boolean, "window_end is on or before the corpus's last grant date"),
+            Column::optional("group_size", Int64, "Labelled patents of the same field and grant year; NULL when unlabelled"),
+            Column::optional(
+                "citation_rank",
+                Int64,
+                "1-based rank in the group by forward_citations descending, ties by patent_id ascending; NULL when unlabelled",
+            ),
+            Column::optional(
+                "label",
+                Utf8,
+                "`L1` when forward_citations > 0 and citation_rank <= ceil(top_share x group_size), else `L2`; NULL when \
+                 the window is incomplete or the patent has no field",
+            ),
+            Column::required("grant_year", Int32, "Grant year of the patent; hive partition key"),
+        ],
+        partition_by: vec!["grant_year"],
+        sort_by: vec!["patent_id"],
+    }
+}
 
 /// The co-occurrence stage's tables: yearly cumulative CPC pair statistics, per-patent novelty
 /// features, and the stage's internal work tables.

@@ -1,6 +1,6 @@
 //! The README's first command on a temporary root: the default manifest runs synth, ingest,
-//! co-occurrence and similarity; every generated row arrives in a table or in `rejects`, the
-//! co-occurrence and similarity tables agree with ingest's, the files match the schema catalogue,
+//! co-occurrence, similarity and labels; every generated row arrives in a table or in `rejects`, the
+//! co-occurrence, similarity and label tables agree with ingest's, the files match the schema catalogue,
 //! and a second run skips everything.
 
 use std::collections::BTreeMap;
@@ -93,8 +93,32 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
+    // Labels: one row per patent; the forward citations of the labelled patents add up to the
+    // citations between distinct patents granted within five years after the cited one, and each
+    // labelled field-year group has ceil(10%) L1 patents at most.
+    let labels_location = StoreLocation::parse(root.join("labels").to_str().unwrap()).unwrap();
+    let labels = read_published(&labels_location).await.unwrap().unwrap();
+    let label_ctx = published_tables(root.join("labels").to_str().unwrap(), &["impact_labels"]).await;
+    let rows = query(&label_ctx, "SELECT count(*), count(label), count(*) FILTER (WHERE label = 'L1'), sum(forward_citations) FROM impact_labels").await;
+    assert_eq!(rows[0][0], patents.to_string());
+    assert!(rows[0][1].parse::<u64>().unwrap() > 500 && rows[0][2].parse::<u64>().unwrap() > 20, "{rows:?}");
+    let pairs = query(
+        &ctx,
+        "SELECT count(*) FROM (SELECT DISTINCT c.patent_id, c.cited_patent_id FROM citations c          JOIN patents citing ON citing.patent_id = c.patent_id JOIN patents cited ON cited.patent_id = c.cited_patent_id          WHERE citing.grant_date > cited.grant_date            AND citing.grant_date <= make_date(date_part('year', cited.grant_date) + 5, date_part('month', cited.grant_date),                least(date_part('day', cited.grant_date), CASE WHEN date_part('month', cited.grant_date) = 2 THEN 28 ELSE 31 END)))",
+    )
+    .await;
+    assert_eq!(rows[0][3], pairs[0][0], "forward citations");
+    let over = query(
+        &label_ctx,
+        "SELECT count(*) FROM (SELECT field, grant_year, count(*) AS n, count(*) FILTER (WHERE label = 'L1') AS l1          FROM impact_labels WHERE label IS NOT NULL GROUP BY field, grant_year) WHERE l1 * 10 > n + 9",
+    )
+    .await;
+    assert_eq!(over[0][0], "0", "no group has more than ceil(10%) L1 patents");
+
     // Every published file matches the schema catalogue.
-    for (stage, published) in [("ingest", &ingest), ("cooccurrence", &cooc), ("similarity", &sim)] {
+    for (stage, published) in
+        [("ingest", &ingest), ("cooccurrence", &cooc), ("similarity", &sim), ("labels", &labels)]
+    {
       for (name, table) in &published.tables {
         let def = schemas::table(name);
         for f in &table.files {
@@ -111,9 +135,9 @@ async fn default_manifest_runs_end_to_end_then_skips() {
 
     // Second run: everything is up to date.
     let second = run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
-    for stage in ["synth", "ingest", "cooccurrence", "similarity"] {
+    for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels"] {
         assert!(second.contains(&format!("{stage}: skip (up to date")), "{second}");
     }
-    assert!(second.contains("0 ran, 4 up to date"), "{second}");
+    assert!(second.contains("0 ran, 5 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
 }

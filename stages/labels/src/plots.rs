@@ -1,0 +1,49 @@
+//! SVG plot of the labels: mean forward citations of L1 and L2 patents per grant year, so the gap
+//! between the classes and the years without labels (incomplete windows) are visible at a glance.
+
+use anyhow::Result;
+use arrow::array::{Array, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
+use charts::{LineChart, Series, line_chart_svg};
+use datafusion::prelude::SessionContext;
+use stage_runtime::StoreLocation;
+
+use crate::options::LabelOptions;
+
+/// Writes the plot under `folder` from the run's `impact_labels`; returns its path relative to the run.
+pub async fn write(ctx: &SessionContext, folder: &StoreLocation, options: &LabelOptions) -> Result<Vec<String>> {
+    let query = "SELECT grant_year,
+                        AVG(CASE WHEN label = 'L1' THEN forward_citations END),
+                        AVG(CASE WHEN label = 'L2' THEN forward_citations END)
+                 FROM impact_labels WHERE label IS NOT NULL GROUP BY grant_year ORDER BY grant_year";
+    let mut series = [("L1 (breakthrough)", vec![]), ("L2", vec![])];
+    for batch in ctx.sql(query).await?.collect().await? {
+        let columns = batch.columns().iter().map(|c| cast(c, &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+        for i in 0..batch.num_rows() {
+            let year = columns[0].as_primitive::<Float64Type>().value(i);
+            for (s, column) in series.iter_mut().zip(&columns[1..]) {
+                let column = column.as_primitive::<Float64Type>();
+                if !column.is_null(i) {
+                    s.1.push((year, column.value(i)));
+                }
+            }
+        }
+    }
+    let chart = LineChart {
+        title: format!(
+            "Mean forward citations within {} years, by label (top {}% of each {} and grant year = L1)",
+            options.window_years,
+            options.top_share * 100.0,
+            options.field.name()
+        ),
+        x_label: "grant year".into(),
+        y_label: "forward citations (mean)".into(),
+        series: series.into_iter().map(|(name, points)| Series { name: name.into(), points }).collect(),
+        reference_y: None,
+        integer_x: true,
+    };
+    let name = "forward_citations_by_label.svg";
+    folder.put_bytes(name, line_chart_svg(&chart).into_bytes()).await?;
+    Ok(vec![format!("plots/{name}")])
+}

@@ -1,0 +1,120 @@
+//! The labels stage from ingest output to the published `impact_labels` table and its plot.
+
+use anyhow::{Context, Result};
+use arrow::array::{Array, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type};
+use datafusion::prelude::{CsvReadOptions, SessionContext};
+use object_store::ObjectStoreExt;
+use schemas::table;
+use stage_runtime::{
+    InputRef, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_parquet, register_published, session,
+    write_and_publish, write_table,
+};
+
+use crate::options::{LabelOptions, PatentList};
+use crate::{plots, sql};
+
+/// Runs the stage from ingest's output `input` to `output` and publishes `impact_labels`.
+pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &LabelOptions) -> Result<PublishedManifest> {
+    options.validate()?;
+    write_and_publish(input, output, async |run: &RunWriter| write_run(run, input, output, options).await).await
+}
+
+async fn write_run(
+    run: &RunWriter,
+    input: &StoreLocation,
+    output: &StoreLocation,
+    options: &LabelOptions,
+) -> Result<PublishedManifest> {
+    let list = options.patent_list.as_ref().map(|l| ListFile::resolve(l)).transpose()?;
+    let mut stores = vec![input, output];
+    if let Some(list) = &list {
+        stores.push(&list.store);
+    }
+    let ctx = session(&options.engine, &stores)?;
+    for name in ["patents", "cpc", "citations"] {
+        register_published(&ctx, input, name).await?;
+    }
+    let mut manifest = new_manifest("labels", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    if let (Some(list), Some(file)) = (&options.patent_list, &list) {
+        ctx.register_csv("patent_list", &file.url, CsvReadOptions::new().has_header(true))
+            .await
+            .with_context(|| format!("reading the patent list {}", file.url))?;
+        let listed = counts(&ctx, &format!("SELECT COUNT(*) FROM ({})", sql::listed(list))).await?;
+        manifest.metrics.insert("listed_patents".into(), listed[0].into());
+        manifest.inputs.push(InputRef { url: file.url.clone(), fingerprint: file.fingerprint().await? });
+    }
+
+    let target = run.table("impact_labels");
+    let def = table("impact_labels");
+    let started = std::time::Instant::now();
+    let rows = write_table(&ctx, &sql::impact_labels(options), def, &target).await?;
+    tracing::info!("impact_labels: {rows} rows in {:.1}s", started.elapsed().as_secs_f64());
+    register_parquet(&ctx, "impact_labels", &target, def).await?;
+    let [patents, labelled, l1, incomplete, without_field] = counts(&ctx, sql::COUNTS).await?[..] else {
+        unreachable!("COUNTS has five columns")
+    };
+    tracing::info!(
+        "{patents} patents: {labelled} labelled ({l1} L1), {incomplete} with an incomplete window, {without_field} without a main CPC code"
+    );
+    if options.plots {
+        let written = plots::write(&ctx, &run.run.child("plots"), options).await?;
+        manifest.metrics.insert("plots".into(), written.into());
+    }
+    manifest.tables.insert("impact_labels".into(), run.describe_parquet(def).await?);
+    let metrics: [(&str, serde_json::Value); 9] = [
+        ("window_years", options.window_years.into()),
+        ("field", options.field.name().into()),
+        ("top_share", options.top_share.into()),
+        ("patent_list", options.patent_list.as_ref().map(|l| l.url.clone()).into()),
+        ("patents", patents.into()),
+        ("labelled", labelled.into()),
+        ("l1", l1.into()),
+        ("incomplete_window", incomplete.into()),
+        ("without_field", without_field.into()),
+    ];
+    manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
+    Ok(manifest)
+}
+
+/// The patent list's file: its URL, for DataFusion, and the store holding it.
+struct ListFile {
+    url: String,
+    store: StoreLocation,
+}
+
+impl ListFile {
+    /// Resolves a path (relative to the current directory) or URL of the list file.
+    fn resolve(list: &PatentList) -> Result<ListFile> {
+        let url = match url::Url::parse(&list.url) {
+            Ok(url) if url.scheme().len() > 1 => url,
+            _ => {
+                let path = std::path::absolute(&list.url).with_context(|| format!("resolving {}", list.url))?;
+                url::Url::from_file_path(&path).map_err(|_| anyhow::anyhow!("not a usable path: {}", path.display()))?
+            }
+        };
+        Ok(ListFile { store: StoreLocation::parse(url.as_str())?, url: url.to_string() })
+    }
+
+    /// Size and modification time of the file, recorded as the input's fingerprint.
+    async fn fingerprint(&self) -> Result<String> {
+        let meta = self.store.store.head(&self.store.prefix).await.with_context(|| format!("reading {}", self.url))?;
+        Ok(format!("{}-{}", meta.size, meta.last_modified.timestamp_millis()))
+    }
+}
+
+/// Runs a one-row query of integer columns; returns the row (NULL reads as 0).
+async fn counts(ctx: &SessionContext, query: &str) -> Result<Vec<i64>> {
+    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
+    let batch = batches.iter().find(|b| b.num_rows() > 0).context("a count query returned no row")?;
+    batch
+        .columns()
+        .iter()
+        .map(|c| {
+            let c = cast(c, &DataType::Int64)?;
+            let c = c.as_primitive::<Int64Type>();
+            Ok(if c.is_null(0) { 0 } else { c.value(0) })
+        })
+        .collect()
+}
