@@ -131,8 +131,57 @@ static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
     tables.extend(cooccurrence_tables());
     tables.extend(similarity_tables());
     tables.push(impact_labels());
+    tables.extend(training_tables());
     tables
 });
+
+/// The train stage's tables: the split of the labelled patents and the per-epoch metrics.
+fn training_tables() -> Vec<TableDef> {
+    let metric = |name: &'static str, doc: &'static str| Column::required(name, Float64, doc);
+    vec![
+        TableDef {
+            name: "model_split",
+            version: 1,
+            doc: "Which split each labelled patent with CPC codes was assigned to (by a seeded hash of its id)",
+            written_by: "train",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Patent"),
+                Column::required("split", Utf8, "`train`, `validation` or `test`"),
+                Column::required("l1", Boolean, "Its impact label is L1"),
+            ],
+            partition_by: vec![],
+            sort_by: vec!["patent_id"],
+        },
+        TableDef {
+            name: "training_metrics",
+            version: 1,
+            doc: "Per-epoch losses and validation metrics of a training run; the model's weights are those of the \
+                  epoch with the lowest validation_loss",
+            written_by: "train",
+            columns: vec![
+                Column::required("epoch", Int64, "1-based epoch"),
+                metric("beta", "KL weight at the end of the epoch (annealed)"),
+                metric("train_loss", "Mean joint loss over the training split"),
+                metric("train_reconstruction", "Mean code reconstruction cross-entropy, training split"),
+                metric("train_kl", "Mean KL divergence, training split"),
+                metric("train_prediction", "Mean weighted L1 binary cross-entropy, training split"),
+                metric("validation_loss", "Mean joint loss over the validation split (z = mu)"),
+                metric("validation_reconstruction", "Mean code reconstruction cross-entropy, validation split"),
+                metric("validation_kl", "Mean KL divergence, validation split"),
+                metric("validation_prediction", "Mean weighted L1 binary cross-entropy, validation split"),
+                metric("accuracy", "Accuracy of the L1 prediction (P > 0.5), validation split"),
+                metric("precision", "Precision of the L1 prediction, validation split"),
+                metric("recall", "Recall of the L1 prediction, validation split"),
+                metric("f1", "F1 of the L1 prediction, validation split"),
+                metric("reconstruction_jaccard", "Mean Jaccard similarity of input and greedily decoded code sets, validation split"),
+                metric("samples_per_second", "Training examples per second of the epoch's training pass"),
+                metric("seconds", "Seconds of the epoch, validation included"),
+            ],
+            partition_by: vec![],
+            sort_by: vec!["epoch"],
+        },
+    ]
+}
 
 /// The labels stage's table: forward citations in a window after grant and the impact label.
 fn impact_labels() -> TableDef {

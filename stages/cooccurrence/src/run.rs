@@ -31,7 +31,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Cooccu
     if options.levels.is_empty() {
         bail!("no levels chosen: pass --levels with one or more of group, subclass, class");
     }
-    write_and_publish(input, output, async |run: &RunWriter| write_run(run, input, output, options).await).await
+    write_and_publish(&[input], output, async |run: &RunWriter| write_run(run, input, output, options).await).await
 }
 
 async fn write_run(

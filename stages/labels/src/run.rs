@@ -18,7 +18,7 @@ use crate::{plots, sql};
 /// Runs the stage from ingest's output `input` to `output` and publishes `impact_labels`.
 pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &LabelOptions) -> Result<PublishedManifest> {
     options.validate()?;
-    write_and_publish(input, output, async |run: &RunWriter| write_run(run, input, output, options).await).await
+    write_and_publish(&[input], output, async |run: &RunWriter| write_run(run, input, output, options).await).await
 }
 
 async fn write_run(

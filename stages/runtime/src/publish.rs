@@ -229,16 +229,19 @@ impl RunWriter {
     }
 }
 
-/// Writes one run of a stage that reads `input` and publishes it: `write` fills the run and returns
-/// its manifest. On error the run is deleted and nothing is published; otherwise the input's
+/// Writes one run of a stage that reads `inputs` and publishes it: `write` fills the run and returns
+/// its manifest. On error the run is deleted and nothing is published; otherwise each input's
 /// fingerprint and the seconds taken are added to the manifest before publishing.
 pub async fn write_and_publish(
-    input: &StoreLocation,
+    inputs: &[&StoreLocation],
     output: &StoreLocation,
     write: impl AsyncFnOnce(&RunWriter) -> Result<PublishedManifest>,
 ) -> Result<PublishedManifest> {
     let started = std::time::Instant::now();
-    let input_fingerprint = fingerprint_input(input).await?;
+    let mut fingerprints = vec![];
+    for input in inputs {
+        fingerprints.push(InputRef { url: input.url(), fingerprint: fingerprint_input(input).await? });
+    }
     let run = RunWriter::begin(output);
     let mut manifest = match write(&run).await {
         Ok(manifest) => manifest,
@@ -247,7 +250,7 @@ pub async fn write_and_publish(
             return Err(e);
         }
     };
-    manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
+    manifest.inputs.extend(fingerprints);
     manifest.metrics.insert("seconds".into(), started.elapsed().as_secs_f64().into());
     run.publish(manifest).await
 }

@@ -34,7 +34,7 @@ pub async fn run(
     output: &StoreLocation,
     options: &SimilarityOptions,
 ) -> Result<PublishedManifest> {
-    write_and_publish(input, output, async |run: &RunWriter| write_run(run, input, output, options).await).await
+    write_and_publish(&[input], output, async |run: &RunWriter| write_run(run, input, output, options).await).await
 }
 
 async fn write_run(
@@ -114,6 +114,9 @@ async fn write_run(
     };
     let plan = windows.plan(&years);
     let mut window_sum_rows = 0;
+    // The weighting queries put the small table on the left of every join, the hash table's side,
+    // so that patent_terms streams; keep that order instead of letting statistics swap it.
+    set_join_reordering(&ctx, false).await?;
     for (i, (&t, year_plan)) in plan.iter().enumerate() {
         if patents_before[&t] == 0 {
             tracing::info!("weighting year {t}: no earlier patents, BIDF undefined: vectors empty, similarities 0");
@@ -135,6 +138,8 @@ async fn write_run(
         work.child(&format!("sim_norms/bidf_year={t}")).delete_all().await?;
         work.child(&format!("sim_centroids/bidf_year={t}")).delete_all().await?;
     }
+
+    set_join_reordering(&ctx, true).await?;
 
     // 5. Per-patent statistics.
     let query =
@@ -173,6 +178,12 @@ async fn write_run(
     ];
     manifest.metrics.extend(metrics.into_iter().map(|(k, v): (&str, serde_json::Value)| (k.to_string(), v)));
     Ok(manifest)
+}
+
+/// Lets DataFusion swap join inputs by statistics (`true`, its default) or keeps the written order.
+async fn set_join_reordering(ctx: &SessionContext, on: bool) -> Result<()> {
+    ctx.sql(&format!("SET datafusion.optimizer.join_reordering = {on}")).await?.collect().await?;
+    Ok(())
 }
 
 /// Runs a query whose columns are all integers (or castable to Int64; NULL reads as 0); returns

@@ -172,11 +172,12 @@ impl WeightingQueries<'_> {
         let years = year_list(self.focal_years().chain(self.window_years()));
         format!(
             "-- Norms of the TF-BIDF vectors under BIDF_{t} of the patents filed in {years}
+-- (in every join the small table is on the left, the hash table's side; patent_terms streams past it)
 SELECT pt.patent_id, pt.filing_year,
        sqrt(SUM((pt.tf * v.bidf) * (pt.tf * v.bidf))) AS norm,
        CAST({t} AS INT) AS bidf_year
-FROM patent_terms pt
-JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
+FROM (SELECT term, bidf FROM vocabulary WHERE filing_year = {t}) v
+JOIN patent_terms pt ON v.term = pt.term
 WHERE pt.filing_year IN ({years})
 GROUP BY pt.patent_id, pt.filing_year"
         )
@@ -197,18 +198,24 @@ GROUP BY pt.patent_id, pt.filing_year"
         let years = year_list(self.window_years());
         format!(
             "-- Centroids under BIDF_{t} of the window-year groups (group, year): {members}
+-- (in every join the small table is on the left, the hash table's side; patent_terms streams past it)
 WITH groups AS (
   SELECT * FROM (VALUES {members}) AS groups(window_group, window_year)
+), members AS (
+  SELECT g.window_group, pt.patent_id, pt.term, pt.tf
+  FROM groups g JOIN patent_terms pt ON g.window_year = pt.filing_year
+  WHERE pt.filing_year IN ({years})
+), normalised AS (
+  SELECT m.window_group, m.term, m.tf / n.norm AS w
+  FROM (SELECT patent_id, norm FROM sim_norms WHERE bidf_year = {t} AND norm > 0) n
+  JOIN members m ON n.patent_id = m.patent_id
 )
-SELECT g.window_group, pt.term,
-       SUM(pt.tf * v.bidf / n.norm) AS weight,
+SELECT x.window_group, x.term,
+       SUM(x.w * v.bidf) AS weight,
        CAST({t} AS INT) AS bidf_year
-FROM patent_terms pt
-JOIN groups g ON g.window_year = pt.filing_year
-JOIN sim_norms n ON n.bidf_year = {t} AND n.patent_id = pt.patent_id
-JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
-WHERE pt.filing_year IN ({years}) AND n.norm > 0
-GROUP BY g.window_group, pt.term"
+FROM (SELECT term, bidf FROM vocabulary WHERE filing_year = {t}) v
+JOIN normalised x ON v.term = x.term
+GROUP BY x.window_group, x.term"
         )
     }
 
@@ -227,19 +234,28 @@ GROUP BY g.window_group, pt.term"
         let focal = year_list(self.focal_years());
         format!(
             "-- Sums of similarities under BIDF_{t}: focal patent . centroid of its window-year group
+-- (in every join the small table is on the left, the hash table's side; patent_terms streams past it)
 WITH focal AS (
   SELECT * FROM (VALUES {values}) AS focal(focal_year, direction, window_group)
+), terms AS (
+  SELECT f.direction, f.window_group, pt.patent_id, pt.term, pt.tf
+  FROM focal f JOIN patent_terms pt ON f.focal_year = pt.filing_year
+  WHERE pt.filing_year IN ({focal})
+), normalised AS (
+  SELECT x.direction, x.window_group, x.patent_id, x.term, x.tf / n.norm AS w
+  FROM (SELECT patent_id, norm FROM sim_norms WHERE bidf_year = {t} AND norm > 0) n
+  JOIN terms x ON n.patent_id = x.patent_id
+), weighted AS (
+  SELECT x.direction, x.window_group, x.patent_id, x.term, x.w * v.bidf AS w
+  FROM (SELECT term, bidf FROM vocabulary WHERE filing_year = {t}) v
+  JOIN normalised x ON v.term = x.term
 )
-SELECT pt.patent_id, f.direction,
-       SUM(pt.tf * v.bidf / n.norm * c.weight) AS sim_sum,
+SELECT x.patent_id, x.direction,
+       SUM(x.w * c.weight) AS sim_sum,
        CAST({t} AS INT) AS bidf_year
-FROM patent_terms pt
-JOIN focal f ON f.focal_year = pt.filing_year
-JOIN sim_norms n ON n.bidf_year = {t} AND n.patent_id = pt.patent_id
-JOIN vocabulary v ON v.filing_year = {t} AND v.term = pt.term
-JOIN sim_centroids c ON c.bidf_year = {t} AND c.window_group = f.window_group AND c.term = pt.term
-WHERE pt.filing_year IN ({focal}) AND n.norm > 0
-GROUP BY pt.patent_id, f.direction"
+FROM (SELECT window_group, term, weight FROM sim_centroids WHERE bidf_year = {t}) c
+JOIN weighted x ON c.window_group = x.window_group AND c.term = x.term
+GROUP BY x.patent_id, x.direction"
         )
     }
 }

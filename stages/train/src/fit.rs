@@ -1,0 +1,265 @@
+//! The training loop, generic over burn's autodiff backends: seeded shuffling into batches, Adam,
+//! KL annealing, per-epoch validation (losses, accuracy, precision, recall, F1 of the L1
+//! prediction and the Jaccard similarity of greedy reconstructions), early stopping on the
+//! validation loss, keeping the best epoch's weights.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{Confusion, jaccard};
+use crate::model::{Batch, Model, ModelConfig};
+use crate::vocab::{PAD, SPECIAL};
+
+/// How the model is trained; the training config file (`[model]` holds the sizes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Model sizes.
+    pub model: ModelConfig,
+    /// Longest CPC code sequence used (codes after it are dropped).
+    pub max_codes: usize,
+    /// Passes over the training split at most.
+    pub epochs: usize,
+    /// Examples per step.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Weight of the KL term once annealed.
+    pub beta: f64,
+    /// Steps over which beta rises linearly from 0 to `beta`.
+    pub kl_anneal_steps: usize,
+    /// Weight of the prediction loss.
+    pub lambda: f64,
+    /// Weight of L1 examples in the prediction loss; `None`: the L2/L1 ratio of the training split.
+    pub positive_weight: Option<f64>,
+    /// Stop after this many epochs without a better validation loss.
+    pub patience: usize,
+    /// Seed of the initialisation, the shuffling and the sampling.
+    pub seed: u64,
+}
+
+/// One example, encoded as vocabulary ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// BOS, code ids, EOS.
+    pub codes: Vec<usize>,
+    /// Claim token ids (may be empty).
+    pub text: Vec<usize>,
+    /// Whether the patent is L1.
+    pub l1: bool,
+}
+
+/// Metrics of one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    pub beta: f64,
+    pub train_loss: f64,
+    pub train_reconstruction: f64,
+    pub train_kl: f64,
+    pub train_prediction: f64,
+    pub validation_loss: f64,
+    pub validation_reconstruction: f64,
+    pub validation_kl: f64,
+    pub validation_prediction: f64,
+    pub accuracy: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub reconstruction_jaccard: f64,
+    pub samples_per_second: f64,
+    pub seconds: f64,
+}
+
+/// Pads `examples` into a batch on `device`.
+pub fn batch<B: Backend>(examples: &[&Example], device: &B::Device) -> Batch<B> {
+    let pad = |rows: Vec<&Vec<usize>>, min: usize| -> Tensor<B, 2, Int> {
+        let width = rows.iter().map(|r| r.len()).max().unwrap_or(0).max(min);
+        let mut data = vec![PAD as i64; rows.len() * width];
+        for (i, row) in rows.iter().enumerate() {
+            for (j, &id) in row.iter().enumerate() {
+                data[i * width + j] = id as i64;
+            }
+        }
+        Tensor::from_data(TensorData::new(data, [rows.len(), width]), device)
+    };
+    Batch {
+        cpc: pad(examples.iter().map(|e| &e.codes).collect(), 2),
+        text: pad(examples.iter().map(|e| &e.text).collect(), 1),
+        label: Tensor::from_data(
+            TensorData::new(examples.iter().map(|e| e.l1 as i32 as f32).collect::<Vec<_>>(), [examples.len()]),
+            device,
+        ),
+    }
+}
+
+fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
+    t.into_scalar().elem::<f64>()
+}
+
+/// Sums of the loss terms over batches, weighted by batch size.
+#[derive(Default)]
+struct LossSums {
+    examples: usize,
+    total: f64,
+    reconstruction: f64,
+    kl: f64,
+    prediction: f64,
+}
+
+impl LossSums {
+    fn add(&mut self, n: usize, total: f64, reconstruction: f64, kl: f64, prediction: f64) {
+        self.examples += n;
+        self.total += total * n as f64;
+        self.reconstruction += reconstruction * n as f64;
+        self.kl += kl * n as f64;
+        self.prediction += prediction * n as f64;
+    }
+
+    fn mean(&self) -> [f64; 4] {
+        let n = self.examples.max(1) as f64;
+        [self.total / n, self.reconstruction / n, self.kl / n, self.prediction / n]
+    }
+}
+
+/// The L2/L1 ratio of `examples` (1 when either class is missing).
+pub fn class_ratio(examples: &[Example]) -> f64 {
+    let l1 = examples.iter().filter(|e| e.l1).count();
+    if l1 == 0 || l1 == examples.len() { 1.0 } else { (examples.len() - l1) as f64 / l1 as f64 }
+}
+
+/// Validation of `model` on `examples`: loss terms at z = mu, the L1 prediction at p > 0.5, and the
+/// mean Jaccard similarity between each input code set and its greedy reconstruction.
+pub fn evaluate<B: Backend>(
+    model: &Model<B>,
+    examples: &[Example],
+    config: &TrainConfig,
+    beta: f64,
+    positive_weight: f64,
+    device: &B::Device,
+) -> (LossesMean, Confusion, f64) {
+    let mut sums = LossSums::default();
+    let mut confusion = Confusion::default();
+    let mut jaccard_sum = 0.0;
+    for chunk in examples.chunks(config.batch_size.max(1)) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let b = batch::<B>(&refs, device);
+        let out = model.forward(&b, false);
+        let l = model.losses(&b, &out, positive_weight);
+        let total = scalar(l.total(beta, config.lambda));
+        sums.add(chunk.len(), total, scalar(l.reconstruction), scalar(l.kl), scalar(l.prediction));
+        let logits: Vec<f32> = out.impact_logit.into_data().convert::<f32>().to_vec().expect("float data");
+        for (e, logit) in chunk.iter().zip(logits) {
+            confusion.add(logit > 0.0, e.l1);
+        }
+        let decoded = model.decode_greedy(out.mu, config.max_codes);
+        for (e, d) in chunk.iter().zip(decoded) {
+            let input: BTreeSet<usize> = e.codes.iter().copied().filter(|&c| c >= SPECIAL.len()).collect();
+            jaccard_sum += jaccard(&input, &d.into_iter().collect());
+        }
+    }
+    let [total, reconstruction, kl, prediction] = sums.mean();
+    (LossesMean { total, reconstruction, kl, prediction }, confusion, jaccard_sum / examples.len().max(1) as f64)
+}
+
+/// Mean loss terms over a split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossesMean {
+    pub total: f64,
+    pub reconstruction: f64,
+    pub kl: f64,
+    pub prediction: f64,
+}
+
+/// Trains a model of `cpc_vocab` codes and `text_vocab` tokens on `train`, validating on
+/// `validation` after each epoch; `on_epoch` sees each epoch's metrics and weights as they come. Returns the
+/// weights of the epoch with the lowest validation loss and every epoch's metrics.
+pub fn fit<B: AutodiffBackend>(
+    config: &TrainConfig,
+    (cpc_vocab, text_vocab): (usize, usize),
+    train: &[Example],
+    validation: &[Example],
+    device: &B::Device,
+    mut on_epoch: impl FnMut(&EpochMetrics, &Model<B>),
+) -> (Model<B>, Vec<EpochMetrics>) {
+    B::seed(device, config.seed);
+    let mut model: Model<B> = config.model.init(cpc_vocab, text_vocab, device);
+    let mut optimizer = AdamConfig::new().init();
+    let positive_weight = config.positive_weight.unwrap_or_else(|| class_ratio(train));
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut history = vec![];
+    let mut best: Option<(f64, Model<B>)> = None;
+    let mut since_best = 0;
+    let mut step = 0usize;
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        order.shuffle(&mut rng);
+        let mut sums = LossSums::default();
+        let mut beta = 0.0;
+        for chunk in order.chunks(config.batch_size.max(1)) {
+            beta = config.beta * (step as f64 / config.kl_anneal_steps.max(1) as f64).min(1.0);
+            let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
+            let b = batch::<B>(&refs, device);
+            let out = model.forward(&b, true);
+            let l = model.losses(&b, &out, positive_weight);
+            let loss = l.total(beta, config.lambda);
+            sums.add(
+                chunk.len(),
+                scalar(loss.clone()),
+                scalar(l.reconstruction),
+                scalar(l.kl),
+                scalar(l.prediction),
+            );
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(config.learning_rate, model, grads);
+            step += 1;
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+        let valid = model.valid();
+        let (v, confusion, reconstruction_jaccard) =
+            evaluate(&valid, validation, config, beta, positive_weight, device);
+        let [train_loss, train_reconstruction, train_kl, train_prediction] = sums.mean();
+        let metrics = EpochMetrics {
+            epoch,
+            beta,
+            train_loss,
+            train_reconstruction,
+            train_kl,
+            train_prediction,
+            validation_loss: v.total,
+            validation_reconstruction: v.reconstruction,
+            validation_kl: v.kl,
+            validation_prediction: v.prediction,
+            accuracy: confusion.accuracy(),
+            precision: confusion.precision(),
+            recall: confusion.recall(),
+            f1: confusion.f1(),
+            reconstruction_jaccard,
+            samples_per_second: train.len() as f64 / train_seconds.max(1e-9),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        on_epoch(&metrics, &model);
+        history.push(metrics);
+        if best.as_ref().is_none_or(|(loss, _)| v.total < *loss) {
+            best = Some((v.total, model.clone()));
+            since_best = 0;
+        } else {
+            since_best += 1;
+            if since_best >= config.patience {
+                tracing::info!("early stop after epoch {epoch}: no better validation loss for {since_best} epochs");
+                break;
+            }
+        }
+    }
+    (best.map(|(_, m)| m).unwrap_or(model), history)
+}

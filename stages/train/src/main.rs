@@ -1,0 +1,82 @@
+//! `train`: trains the generative-predictive model on ingest's output (first `--input`) and the
+//! labels stage's output (second `--input`), on the CPU (burn-ndarray) or, when built with the
+//! `gpu` feature, on CUDA through libtorch (burn-tch).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::Parser;
+use stage_runtime::{StageArgs, StoreLocation, run_stage};
+use train::run::{RunConfig, TrainOptions, run};
+
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    stage: StageArgs,
+    /// Training config (TOML): `stages/train/configs/light.toml` or `full.toml`.
+    #[arg(long, value_name = "TOML")]
+    config: PathBuf,
+    /// `cpu`, or `cuda` / `cuda:N` (needs a build with `--features gpu` and libtorch).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Skip the SVG plots.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run_stage("train", train(cli)).await
+}
+
+async fn train(cli: Cli) -> Result<()> {
+    let [ingest, labels] = cli.stage.inputs.as_slice() else {
+        bail!("train takes two inputs: --input INGEST --input LABELS");
+    };
+    let (ingest, labels) = (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?);
+    let output = cli.stage.output_location()?;
+    let options = TrainOptions {
+        config: RunConfig::read(&cli.config)?,
+        device_name: cli.device.clone(),
+        plots: !cli.no_plots,
+        engine: cli.stage.engine(),
+        fingerprint: cli.stage.fingerprint.clone(),
+    };
+    let published = match cli.device.as_str() {
+        "cpu" => {
+            type Cpu = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
+            run::<Cpu>(&ingest, &labels, &output, &options, Default::default()).await?
+        }
+        cuda if cuda.starts_with("cuda") => gpu(cuda, &ingest, &labels, &output, &options).await?,
+        other => bail!("unknown --device {other}: use cpu or cuda[:N]"),
+    };
+    published.log_tables();
+    Ok(())
+}
+
+#[cfg(feature = "gpu")]
+async fn gpu(
+    name: &str,
+    ingest: &StoreLocation,
+    labels: &StoreLocation,
+    output: &StoreLocation,
+    options: &TrainOptions,
+) -> Result<stage_runtime::PublishedManifest> {
+    type Gpu = burn::backend::Autodiff<burn::backend::LibTorch<f32>>;
+    let index = name.strip_prefix("cuda:").map(str::parse).transpose()?.unwrap_or(0);
+    run::<Gpu>(ingest, labels, output, options, burn::backend::libtorch::LibTorchDevice::Cuda(index)).await
+}
+
+#[cfg(not(feature = "gpu"))]
+async fn gpu(
+    name: &str,
+    _: &StoreLocation,
+    _: &StoreLocation,
+    _: &StoreLocation,
+    _: &TrainOptions,
+) -> Result<stage_runtime::PublishedManifest> {
+    bail!("--device {name}: this binary was built without the `gpu` feature (cargo build --release -p train --features gpu, with libtorch; see the README)")
+}

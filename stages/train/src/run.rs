@@ -1,0 +1,242 @@
+//! The train stage from ingest's and the labels stage's outputs to a published model: examples and
+//! splits, vocabularies, training with a checkpoint after every epoch, then the best weights, the
+//! vocabularies and the config under `model/`, the tables `model_split` and `training_metrics`,
+//! the test-split metrics in the manifest and the training-curve plot.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow::array::{BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use burn::tensor::backend::AutodiffBackend;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use schemas::table;
+use serde::{Deserialize, Serialize};
+use similarity::tokenize::{DEFAULT_BOILERPLATE, Tokenizer};
+use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session, write_and_publish, write_table};
+
+use crate::data::{self, CodeLevel, PatentRecord, Split};
+use crate::fit::{EpochMetrics, TrainConfig, class_ratio, evaluate, fit};
+use crate::vocab::Vocabulary;
+use crate::{checkpoint, plots};
+
+/// What the examples are made of; the `[data]` table of the config file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// CPC level of the code sequences.
+    pub level: CodeLevel,
+    /// Codes seen fewer times in the training split map to UNK.
+    pub min_code_count: usize,
+    /// Claim tokens seen fewer times in the training split map to UNK.
+    pub min_token_count: usize,
+    /// Most claim-token ids, special tokens included.
+    pub max_text_vocab: usize,
+}
+
+/// The config file: `[data]` and `[training]` (with `[training.model]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    pub data: DataConfig,
+    pub training: TrainConfig,
+}
+
+impl RunConfig {
+    /// Reads a TOML config file.
+    pub fn read(path: &std::path::Path) -> Result<RunConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+/// Settings of one train run beyond its inputs and output.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub config: RunConfig,
+    /// Name of the device, recorded in the manifest (`cpu`, `cuda:0`).
+    pub device_name: String,
+    pub plots: bool,
+    pub engine: EngineOptions,
+    pub fingerprint: Option<String>,
+}
+
+/// Trains on `ingest` (cpc, claims) and `labels` (impact_labels) and publishes to `output`.
+pub async fn run<B: AutodiffBackend>(
+    ingest: &StoreLocation,
+    labels: &StoreLocation,
+    output: &StoreLocation,
+    options: &TrainOptions,
+    device: B::Device,
+) -> Result<PublishedManifest> {
+    write_and_publish(&[ingest, labels], output, async |run: &RunWriter| {
+        write_run::<B>(run, ingest, labels, options, device).await
+    })
+    .await
+}
+
+async fn write_run<B: AutodiffBackend>(
+    run: &RunWriter,
+    ingest: &StoreLocation,
+    labels: &StoreLocation,
+    options: &TrainOptions,
+    device: B::Device,
+) -> Result<PublishedManifest> {
+    let (data_config, config) = (&options.config.data, &options.config.training);
+    let ctx = session(&options.engine, &[ingest, labels, &run.run])?;
+    register_published(&ctx, ingest, "cpc").await?;
+    register_published(&ctx, ingest, "claims").await?;
+    register_published(&ctx, labels, "impact_labels").await?;
+    let tokenizer = Tokenizer::new(2, &DEFAULT_BOILERPLATE);
+    let records = data::load(&ctx, data_config.level, &tokenizer).await?;
+    let split_of = |r: &PatentRecord| Split::of(&r.patent_id, config.seed);
+    let part = |s: Split| records.iter().filter(|r| split_of(r) == s).collect::<Vec<_>>();
+    let (train_part, validation_part, test_part) = (part(Split::Train), part(Split::Validation), part(Split::Test));
+    anyhow::ensure!(
+        !train_part.is_empty() && !validation_part.is_empty(),
+        "{} labelled patents with CPC codes: too few for a training and a validation split",
+        records.len()
+    );
+    let codes = Vocabulary::build(train_part.iter().map(|r| r.codes.as_slice()), data_config.min_code_count, usize::MAX);
+    let text = Vocabulary::build(
+        train_part.iter().map(|r| r.tokens.as_slice()),
+        data_config.min_token_count,
+        data_config.max_text_vocab,
+    );
+    let encode = |part: &[&PatentRecord]| data::encode(part, &codes, &text, config.max_codes, config.model.max_text_len);
+    let (train_set, validation_set, test_set) = (encode(&train_part), encode(&validation_part), encode(&test_part));
+    tracing::info!(
+        "{} examples ({} train, {} validation, {} test; {} L1), {} codes, {} claim tokens in the vocabularies",
+        records.len(),
+        train_set.len(),
+        validation_set.len(),
+        test_set.len(),
+        records.iter().filter(|r| r.l1).count(),
+        codes.len(),
+        text.len()
+    );
+    write_split(&ctx, &records, config.seed, run).await?;
+
+    // Training runs on a blocking thread; each epoch's weights are written as the latest checkpoint.
+    let model_dir = run.run.child("model");
+    let checkpoints = run.run.child("checkpoints");
+    let sizes = (codes.len(), text.len());
+    let positive_weight = config.positive_weight.unwrap_or_else(|| class_ratio(&train_set));
+    let handle = tokio::runtime::Handle::current();
+    let (fit_config, fit_device) = (config.clone(), device.clone());
+    let (model, history) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut failed = None;
+        let fitted = fit::<B>(&fit_config, sizes, &train_set, &validation_set, &fit_device, |m, model| {
+            log_epoch(m, fit_config.epochs);
+            let write = checkpoint::to_bytes(model).and_then(|bytes| handle.block_on(checkpoints.put_bytes("latest.bin", bytes)));
+            if let Err(e) = write {
+                failed.get_or_insert(e);
+            }
+        });
+        match failed {
+            Some(e) => Err(e.context("writing a checkpoint")),
+            None => Ok(fitted),
+        }
+    })
+    .await??;
+
+    model_dir.put_bytes("weights.bin", checkpoint::to_bytes(&model)?).await?;
+    model_dir.put_bytes("cpc_vocab.json", codes.to_json()).await?;
+    model_dir.put_bytes("text_vocab.json", text.to_json()).await?;
+    model_dir.put_bytes("config.toml", toml::to_string(&options.config)?.into_bytes()).await?;
+    write_metrics(&ctx, &history, run).await?;
+
+    let mut manifest = new_manifest("train", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    let best = history.iter().min_by(|a, b| a.validation_loss.total_cmp(&b.validation_loss)).context("no epoch ran")?;
+    if !test_set.is_empty() {
+        use burn::module::AutodiffModule;
+        let (losses, confusion, jaccard) =
+            evaluate(&model.valid(), &test_set, config, config.beta, positive_weight, &device);
+        let test = serde_json::json!({
+            "examples": test_set.len(), "loss": losses.total, "accuracy": confusion.accuracy(),
+            "precision": confusion.precision(), "recall": confusion.recall(), "f1": confusion.f1(),
+            "reconstruction_jaccard": jaccard,
+        });
+        tracing::info!("test split: {test}");
+        manifest.metrics.insert("test".into(), test);
+    }
+    if options.plots {
+        let written = plots::write(&history, &run.run.child("plots")).await?;
+        manifest.metrics.insert("plots".into(), written.into());
+    }
+    for name in ["model_split", "training_metrics"] {
+        manifest.tables.insert(name.into(), run.describe_parquet(table(name)).await?);
+    }
+    let metrics: [(&str, serde_json::Value); 7] = [
+        ("device", options.device_name.clone().into()),
+        ("examples", records.len().into()),
+        ("cpc_vocabulary", codes.len().into()),
+        ("text_vocabulary", text.len().into()),
+        ("epochs_run", history.len().into()),
+        ("best_epoch", best.epoch.into()),
+        ("samples_per_second", (history.iter().map(|m| m.samples_per_second).sum::<f64>() / history.len() as f64).into()),
+    ];
+    manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
+    manifest.metrics.insert("model_files".into(), serde_json::json!(["model/weights.bin", "model/cpc_vocab.json", "model/text_vocab.json", "model/config.toml"]));
+    Ok(manifest)
+}
+
+/// A progress line per epoch.
+fn log_epoch(m: &EpochMetrics, epochs: usize) {
+    tracing::info!(
+        "epoch {}/{epochs}: train loss {:.4} (rec {:.4}, kl {:.4}, pred {:.4}), validation loss {:.4}, F1 {:.3}, Jaccard {:.3}, {:.0} samples/s",
+        m.epoch,
+        m.train_loss,
+        m.train_reconstruction,
+        m.train_kl,
+        m.train_prediction,
+        m.validation_loss,
+        m.f1,
+        m.reconstruction_jaccard,
+        m.samples_per_second
+    );
+}
+
+/// Registers `batch` as `name` and writes table `table_name` from `query` over it.
+async fn write_batch(ctx: &SessionContext, name: &str, batch: RecordBatch, query: &str, table_name: &str, run: &RunWriter) -> Result<()> {
+    ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]])?))?;
+    write_table(ctx, query, table(table_name), &run.table(table_name)).await?;
+    Ok(())
+}
+
+async fn write_split(ctx: &SessionContext, records: &[PatentRecord], seed: u64, run: &RunWriter) -> Result<()> {
+    let batch = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("patent_id", DataType::Utf8, false),
+            Field::new("split", DataType::Utf8, false),
+            Field::new("l1", DataType::Boolean, false),
+        ])),
+        vec![
+            Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.patent_id.as_str()))),
+            Arc::new(StringArray::from_iter_values(records.iter().map(|r| Split::of(&r.patent_id, seed).name()))),
+            Arc::new(BooleanArray::from(records.iter().map(|r| r.l1).collect::<Vec<_>>())),
+        ],
+    )?;
+    write_batch(ctx, "mem_split", batch, "SELECT * FROM mem_split ORDER BY patent_id", "model_split", run).await
+}
+
+async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &RunWriter) -> Result<()> {
+    let value = serde_json::to_value(history)?;
+    let rows = value.as_array().context("metrics serialise to a list")?;
+    let def = table("training_metrics");
+    let mut fields = vec![];
+    let mut columns: Vec<Arc<dyn arrow::array::Array>> = vec![];
+    for column in &def.columns {
+        let values = rows.iter().map(|r| &r[column.name]);
+        if column.name == "epoch" {
+            fields.push(Field::new(column.name, DataType::Int64, false));
+            columns.push(Arc::new(Int64Array::from_iter_values(values.map(|v| v.as_i64().unwrap_or_default()))));
+        } else {
+            fields.push(Field::new(column.name, DataType::Float64, true));
+            columns.push(Arc::new(Float64Array::from_iter(values.map(|v| v.as_f64()))));
+        }
+    }
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+    write_batch(ctx, "mem_metrics", batch, "SELECT * FROM mem_metrics ORDER BY epoch", "training_metrics", run).await
+}
