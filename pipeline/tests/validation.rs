@@ -162,7 +162,7 @@ fn default_manifest_is_a_valid_dag() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("default.toml");
     let pipeline = Pipeline::load(&path, &LoadOptions { root: Some("s3://bucket/prefix".into()), require_binaries: false }).unwrap();
     let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity", "labels"]);
+    assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity", "labels", "train"]);
     let ingest = pipeline.stage("ingest").unwrap();
     assert_eq!(ingest.inputs[0].dataset.url, "s3://bucket/prefix/raw/");
     assert_eq!(ingest.output.url, "s3://bucket/prefix/ingest/");
@@ -174,4 +174,20 @@ fn default_manifest_is_a_valid_dag() {
     assert_eq!(similarity.inputs[0].dataset.url, "s3://bucket/prefix/ingest/");
     assert_eq!(similarity.upstream, [1]);
     assert_eq!(pipeline.stage("labels").unwrap().upstream, [1]);
+    let train = pipeline.stage("train").unwrap();
+    assert_eq!(train.upstream, [1, 4]);
+    assert_eq!(train.inputs[1].dataset.url, "s3://bucket/prefix/labels/");
+}
+
+#[test]
+fn gpu_manifest_is_the_default_dag_with_cuda_training() {
+    let load = |name: &str| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
+        Pipeline::load(&path, &LoadOptions { root: None, require_binaries: false }).unwrap()
+    };
+    let (default, gpu) = (load("default.toml"), load("gpu.toml"));
+    let names = |p: &Pipeline| p.stages.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&default), names(&gpu));
+    let train = gpu.stage("train").unwrap();
+    assert!(train.args.windows(2).any(|w| w == ["--device", "cuda"]), "{:?}", train.args);
 }

@@ -1,5 +1,5 @@
 //! The README's first command on a temporary root: the default manifest runs synth, ingest,
-//! co-occurrence, similarity and labels; every generated row arrives in a table or in `rejects`, the
+//! co-occurrence, similarity, labels and train; every generated row arrives in a table or in `rejects`, the
 //! co-occurrence, similarity and label tables agree with ingest's, the files match the schema catalogue,
 //! and a second run skips everything.
 
@@ -115,9 +115,32 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     .await;
     assert_eq!(over[0][0], "0", "no group has more than ceil(10%) L1 patents");
 
+    // Train: every labelled patent with CPC codes is in exactly one split, about 80/10/10; one
+    // metrics row per epoch run; the model files and plots were written.
+    let model_location = StoreLocation::parse(root.join("model").to_str().unwrap()).unwrap();
+    let model = read_published(&model_location).await.unwrap().unwrap();
+    let model_ctx = published_tables(root.join("model").to_str().unwrap(), &["model_split", "training_metrics"]).await;
+    let with_codes_labelled = query(
+        &label_ctx,
+        "SELECT count(*) FROM impact_labels WHERE label IS NOT NULL AND field IS NOT NULL",
+    )
+    .await;
+    let split = query(&model_ctx, "SELECT count(*), count(DISTINCT patent_id), count(*) FILTER (WHERE split = 'train') FROM model_split").await;
+    assert_eq!(split[0][0], with_codes_labelled[0][0], "every labelled patent with a main code is split");
+    assert_eq!(split[0][0], split[0][1]);
+    let share = split[0][2].parse::<f64>().unwrap() / split[0][0].parse::<f64>().unwrap();
+    assert!((0.72..0.88).contains(&share), "train share {share}");
+    let epochs = query(&model_ctx, "SELECT count(*), max(epoch) FROM training_metrics").await;
+    assert_eq!(epochs[0][0], model.metrics["epochs_run"].to_string());
+    assert_eq!(epochs[0][1], epochs[0][0]);
+    for file in model.metrics["model_files"].as_array().unwrap().iter().chain(model.metrics["plots"].as_array().unwrap()) {
+        let path = root.join("model").join(&model.run_prefix).join(file.as_str().unwrap());
+        assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
+    }
+
     // Every published file matches the schema catalogue.
     for (stage, published) in
-        [("ingest", &ingest), ("cooccurrence", &cooc), ("similarity", &sim), ("labels", &labels)]
+        [("ingest", &ingest), ("cooccurrence", &cooc), ("similarity", &sim), ("labels", &labels), ("model", &model)]
     {
       for (name, table) in &published.tables {
         let def = schemas::table(name);
@@ -135,9 +158,9 @@ async fn default_manifest_runs_end_to_end_then_skips() {
 
     // Second run: everything is up to date.
     let second = run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
-    for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels"] {
+    for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels", "train"] {
         assert!(second.contains(&format!("{stage}: skip (up to date")), "{second}");
     }
-    assert!(second.contains("0 ran, 5 up to date"), "{second}");
+    assert!(second.contains("0 ran, 6 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
 }

@@ -2,7 +2,6 @@
 //! labels stage's output (second `--input`), on the CPU (burn-ndarray) or, when built with the
 //! `gpu` feature, on CUDA through libtorch (burn-tch).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -15,9 +14,10 @@ use train::run::{RunConfig, TrainOptions, run};
 struct Cli {
     #[command(flatten)]
     stage: StageArgs,
-    /// Training config (TOML): `stages/train/configs/light.toml` or `full.toml`.
-    #[arg(long, value_name = "TOML")]
-    config: PathBuf,
+    /// Training config: a built-in one by name (`light`: small, for CPU; `full`: corpus scale, see
+    /// stages/train/configs/) or a TOML file by path.
+    #[arg(long, value_name = "NAME|TOML", default_value = "light")]
+    config: String,
     /// `cpu`, or `cuda` / `cuda:N` (needs a build with `--features gpu` and libtorch).
     #[arg(long, default_value = "cpu")]
     device: String,
@@ -39,7 +39,7 @@ async fn train(cli: Cli) -> Result<()> {
     let (ingest, labels) = (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?);
     let output = cli.stage.output_location()?;
     let options = TrainOptions {
-        config: RunConfig::read(&cli.config)?,
+        config: RunConfig::resolve(&cli.config)?,
         device_name: cli.device.clone(),
         plots: !cli.no_plots,
         engine: cli.stage.engine(),

@@ -43,11 +43,22 @@ pub struct RunConfig {
     pub training: TrainConfig,
 }
 
+/// The built-in configs, by name: `stages/train/configs/<name>.toml`.
+const BUILT_IN: [(&str, &str); 2] =
+    [("light", include_str!("../configs/light.toml")), ("full", include_str!("../configs/full.toml"))];
+
 impl RunConfig {
-    /// Reads a TOML config file.
-    pub fn read(path: &std::path::Path) -> Result<RunConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    /// A built-in config by name (`light`, `full`) or a TOML file by path.
+    pub fn resolve(name_or_path: &str) -> Result<RunConfig> {
+        let (text, source) = match BUILT_IN.iter().find(|(name, _)| *name == name_or_path) {
+            Some((_, text)) => (text.to_string(), format!("built-in config `{name_or_path}`")),
+            None => (
+                std::fs::read_to_string(name_or_path)
+                    .with_context(|| format!("reading {name_or_path} (not a built-in config: light, full)"))?,
+                name_or_path.to_string(),
+            ),
+        };
+        toml::from_str(&text).with_context(|| format!("parsing {source}"))
     }
 }
 
@@ -239,4 +250,20 @@ async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &Run
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
     write_batch(ctx, "mem_metrics", batch, "SELECT * FROM mem_metrics ORDER BY epoch", "training_metrics", run).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_configs_parse_and_unknown_keys_are_rejected() {
+        let light = RunConfig::resolve("light").unwrap();
+        let full = RunConfig::resolve("full").unwrap();
+        assert!(full.training.model.latent > light.training.model.latent);
+        assert_eq!(light.data.level, CodeLevel::Subclass);
+        let text = include_str!("../configs/light.toml").replace("patience = 3", "patience = 3\npatiance = 4");
+        assert!(toml::from_str::<RunConfig>(&text).unwrap_err().to_string().contains("patiance"));
+        assert!(RunConfig::resolve("no-such-config.toml").unwrap_err().to_string().contains("built-in"));
+    }
 }
