@@ -1,14 +1,11 @@
 //! The labels stage from ingest output to the published `impact_labels` table and its plot.
 
 use anyhow::{Context, Result};
-use arrow::array::{Array, AsArray};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
-use datafusion::prelude::{CsvReadOptions, SessionContext};
+use datafusion::prelude::CsvReadOptions;
 use object_store::ObjectStoreExt;
 use schemas::table;
 use stage_runtime::{
-    InputRef, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_parquet, register_published, session,
+    InputRef, PublishedManifest, RunWriter, StoreLocation, int_rows, new_manifest, register_parquet, register_published, session,
     write_and_publish, write_table,
 };
 
@@ -41,8 +38,8 @@ async fn write_run(
         ctx.register_csv("patent_list", &file.url, CsvReadOptions::new().has_header(true))
             .await
             .with_context(|| format!("reading the patent list {}", file.url))?;
-        let listed = counts(&ctx, &format!("SELECT COUNT(*) FROM ({})", sql::listed(list))).await?;
-        manifest.metrics.insert("listed_patents".into(), listed[0].into());
+        let listed = int_rows(&ctx, &format!("SELECT COUNT(*) FROM ({})", sql::listed(list))).await?;
+        manifest.metrics.insert("listed_patents".into(), listed[0][0].into());
         manifest.inputs.push(InputRef { url: file.url.clone(), fingerprint: file.fingerprint().await? });
     }
 
@@ -52,7 +49,7 @@ async fn write_run(
     let rows = write_table(&ctx, &sql::impact_labels(options), def, &target).await?;
     tracing::info!("impact_labels: {rows} rows in {:.1}s", started.elapsed().as_secs_f64());
     register_parquet(&ctx, "impact_labels", &target, def).await?;
-    let [patents, labelled, l1, incomplete, without_field] = counts(&ctx, sql::COUNTS).await?[..] else {
+    let [patents, labelled, l1, incomplete, without_field] = int_rows(&ctx, sql::COUNTS).await?[0][..] else {
         unreachable!("COUNTS has five columns")
     };
     tracing::info!(
@@ -102,19 +99,4 @@ impl ListFile {
         let meta = self.store.store.head(&self.store.prefix).await.with_context(|| format!("reading {}", self.url))?;
         Ok(format!("{}-{}", meta.size, meta.last_modified.timestamp_millis()))
     }
-}
-
-/// Runs a one-row query of integer columns; returns the row (NULL reads as 0).
-async fn counts(ctx: &SessionContext, query: &str) -> Result<Vec<i64>> {
-    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
-    let batch = batches.iter().find(|b| b.num_rows() > 0).context("a count query returned no row")?;
-    batch
-        .columns()
-        .iter()
-        .map(|c| {
-            let c = cast(c, &DataType::Int64)?;
-            let c = c.as_primitive::<Int64Type>();
-            Ok(if c.is_null(0) { 0 } else { c.value(0) })
-        })
-        .collect()
 }

@@ -6,13 +6,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use arrow::array::{Array, AsArray};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use stage_runtime::{
-    PublishedManifest, RunWriter, StoreLocation, new_manifest, register_parquet, register_published, session,
+    PublishedManifest, RunWriter, StoreLocation, int_rows, new_manifest, register_parquet, register_published, session,
     write_and_publish, write_table,
 };
 
@@ -184,26 +181,4 @@ async fn write_run(
 async fn set_join_reordering(ctx: &SessionContext, on: bool) -> Result<()> {
     ctx.sql(&format!("SET datafusion.optimizer.join_reordering = {on}")).await?.collect().await?;
     Ok(())
-}
-
-/// Runs a query whose columns are all integers (or castable to Int64; NULL reads as 0); returns
-/// its rows.
-async fn int_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<i64>>> {
-    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
-    let mut rows = vec![];
-    for batch in batches {
-        let columns = batch.columns().iter().map(|c| cast(c, &DataType::Int64)).collect::<Result<Vec<_>, _>>()?;
-        for i in 0..batch.num_rows() {
-            rows.push(
-                columns
-                    .iter()
-                    .map(|c| {
-                        let c = c.as_primitive::<Int64Type>();
-                        if c.is_null(i) { 0 } else { c.value(i) }
-                    })
-                    .collect(),
-            );
-        }
-    }
-    Ok(rows)
 }
