@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Confusion, jaccard};
-use crate::model::{Batch, Model, ModelConfig};
+use crate::model::{Batch, Losses, Model, ModelConfig};
 use crate::vocab::{PAD, SPECIAL};
 
 /// How the model is trained; the training config file (`[model]` holds the sizes).
@@ -117,17 +117,24 @@ struct LossSums {
 }
 
 impl LossSums {
-    fn add(&mut self, n: usize, total: f64, reconstruction: f64, kl: f64, prediction: f64) {
+    /// Adds a batch of `n` examples: its loss terms and its joint loss `total`.
+    fn add<B: Backend>(&mut self, n: usize, losses: &Losses<B>, total: &Tensor<B, 1>) {
+        let weight = n as f64;
         self.examples += n;
-        self.total += total * n as f64;
-        self.reconstruction += reconstruction * n as f64;
-        self.kl += kl * n as f64;
-        self.prediction += prediction * n as f64;
+        self.total += scalar(total.clone()) * weight;
+        self.reconstruction += scalar(losses.reconstruction.clone()) * weight;
+        self.kl += scalar(losses.kl.clone()) * weight;
+        self.prediction += scalar(losses.prediction.clone()) * weight;
     }
 
-    fn mean(&self) -> [f64; 4] {
+    fn mean(&self) -> LossesMean {
         let n = self.examples.max(1) as f64;
-        [self.total / n, self.reconstruction / n, self.kl / n, self.prediction / n]
+        LossesMean {
+            total: self.total / n,
+            reconstruction: self.reconstruction / n,
+            kl: self.kl / n,
+            prediction: self.prediction / n,
+        }
     }
 }
 
@@ -155,8 +162,7 @@ pub fn evaluate<B: Backend>(
         let b = batch::<B>(&refs, device);
         let out = model.forward(&b, false);
         let l = model.losses(&b, &out, positive_weight);
-        let total = scalar(l.total(beta, config.lambda));
-        sums.add(chunk.len(), total, scalar(l.reconstruction), scalar(l.kl), scalar(l.prediction));
+        sums.add(chunk.len(), &l, &l.total(beta, config.lambda));
         let logits: Vec<f32> = out.impact_logit.into_data().convert::<f32>().to_vec().expect("float data");
         for (e, logit) in chunk.iter().zip(logits) {
             confusion.add(logit > 0.0, e.l1);
@@ -167,8 +173,7 @@ pub fn evaluate<B: Backend>(
             jaccard_sum += jaccard(&input, &d.into_iter().collect());
         }
     }
-    let [total, reconstruction, kl, prediction] = sums.mean();
-    (LossesMean { total, reconstruction, kl, prediction }, confusion, jaccard_sum / examples.len().max(1) as f64)
+    (sums.mean(), confusion, jaccard_sum / examples.len().max(1) as f64)
 }
 
 /// Mean loss terms over a split.
@@ -213,13 +218,7 @@ pub fn fit<B: AutodiffBackend>(
             let out = model.forward(&b, true);
             let l = model.losses(&b, &out, positive_weight);
             let loss = l.total(beta, config.lambda);
-            sums.add(
-                chunk.len(),
-                scalar(loss.clone()),
-                scalar(l.reconstruction),
-                scalar(l.kl),
-                scalar(l.prediction),
-            );
+            sums.add(chunk.len(), &l, &loss);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.learning_rate, model, grads);
             step += 1;
@@ -228,14 +227,14 @@ pub fn fit<B: AutodiffBackend>(
         let valid = model.valid();
         let (v, confusion, reconstruction_jaccard) =
             evaluate(&valid, validation, config, beta, positive_weight, device);
-        let [train_loss, train_reconstruction, train_kl, train_prediction] = sums.mean();
+        let trained = sums.mean();
         let metrics = EpochMetrics {
             epoch,
             beta,
-            train_loss,
-            train_reconstruction,
-            train_kl,
-            train_prediction,
+            train_loss: trained.total,
+            train_reconstruction: trained.reconstruction,
+            train_kl: trained.kl,
+            train_prediction: trained.prediction,
             validation_loss: v.total,
             validation_reconstruction: v.reconstruction,
             validation_kl: v.kl,

@@ -152,10 +152,17 @@ async fn write_run<B: AutodiffBackend>(
     })
     .await??;
 
-    model_dir.put_bytes("weights.bin", checkpoint::to_bytes(&model)?).await?;
-    model_dir.put_bytes("cpc_vocab.json", codes.to_json()).await?;
-    model_dir.put_bytes("text_vocab.json", text.to_json()).await?;
-    model_dir.put_bytes("config.toml", toml::to_string(&options.config)?.into_bytes()).await?;
+    let model_files = [
+        ("weights.bin", checkpoint::to_bytes(&model)?),
+        ("cpc_vocab.json", codes.to_json()),
+        ("text_vocab.json", text.to_json()),
+        ("config.toml", toml::to_string(&options.config)?.into_bytes()),
+    ];
+    let mut model_paths = vec![];
+    for (name, bytes) in model_files {
+        model_dir.put_bytes(name, bytes).await?;
+        model_paths.push(format!("model/{name}"));
+    }
     write_metrics(&ctx, &history, run).await?;
 
     let mut manifest = new_manifest("train", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
@@ -189,7 +196,7 @@ async fn write_run<B: AutodiffBackend>(
         ("samples_per_second", (history.iter().map(|m| m.samples_per_second).sum::<f64>() / history.len() as f64).into()),
     ];
     manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
-    manifest.metrics.insert("model_files".into(), serde_json::json!(["model/weights.bin", "model/cpc_vocab.json", "model/text_vocab.json", "model/config.toml"]));
+    manifest.metrics.insert("model_files".into(), model_paths.into());
     Ok(manifest)
 }
 
