@@ -11,6 +11,8 @@ pub mod metrics;
 pub mod model;
 pub mod plots;
 pub mod run;
+pub mod saved;
+pub mod toy;
 pub mod vocab;
 
 pub use fit::{EpochMetrics, Example, TrainConfig, fit};

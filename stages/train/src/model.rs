@@ -146,6 +146,26 @@ fn masked_mean<B: Backend>(x: Tensor<B, 3>, keep: Tensor<B, 2, Bool>) -> Tensor<
     (x * weights).sum_dim(1).div(counts).squeeze_dim(1)
 }
 
+/// The log-probability of each next-code target of `cpc` [batch, codes] under `logits`
+/// [batch, codes - 1, vocabulary], and a 0/1 mask of the non-padding targets, both [batch, codes - 1].
+fn target_log_probs<B: Backend>(cpc: &Tensor<B, 2, Int>, logits: Tensor<B, 3>) -> (Tensor<B, 2>, Tensor<B, 2>) {
+    let [batch_size, len] = cpc.dims();
+    let targets = cpc.clone().slice([0..batch_size, 1..len]);
+    let keep = targets.clone().not_equal_elem(PAD as i64).float();
+    let picked = log_softmax(logits, 2).gather(2, targets.unsqueeze_dim::<3>(2)).squeeze_dim::<2>(2);
+    (picked, keep)
+}
+
+/// One hypothesis of the beam search: codes so far, summed log-probability, its row of the decoder
+/// states, and whether it ended with EOS.
+#[derive(Clone)]
+struct Hypothesis {
+    codes: Vec<usize>,
+    score: f64,
+    state: usize,
+    ended: bool,
+}
+
 impl<B: Backend> Model<B> {
     /// Latent mean and log-variance of a batch's codes and claims.
     pub fn encode(&self, cpc: Tensor<B, 2, Int>, text: Tensor<B, 2, Int>) -> (Tensor<B, 2>, Tensor<B, 2>) {
@@ -194,11 +214,7 @@ impl<B: Backend> Model<B> {
     /// The loss terms of `output` for `batch`; `positive_weight` multiplies the L1 term of the
     /// binary cross-entropy (for the 10/90 imbalance).
     pub fn losses(&self, batch: &Batch<B>, output: &Output<B>, positive_weight: f64) -> Losses<B> {
-        let [batch_size, len] = batch.cpc.dims();
-        let targets = batch.cpc.clone().slice([0..batch_size, 1..len]);
-        let keep = targets.clone().not_equal_elem(PAD as i64).float();
-        let log_probs = log_softmax(output.logits.clone(), 2);
-        let picked = log_probs.gather(2, targets.unsqueeze_dim::<3>(2)).squeeze_dim::<2>(2);
+        let (picked, keep) = target_log_probs(&batch.cpc, output.logits.clone());
         let reconstruction = (picked * keep.clone()).sum().neg().div(keep.sum().clamp_min(1.0));
 
         let kl_terms = output.log_var.clone() + 1.0 - output.mu.clone().powi_scalar(2) - output.log_var.clone().exp();
@@ -208,6 +224,93 @@ impl<B: Backend> Model<B> {
         let x = output.impact_logit.clone();
         let bce = y.clone().mul_scalar(positive_weight) * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg());
         Losses { reconstruction, kl, prediction: bce.mean().neg() }
+    }
+
+    /// The log-probability under the decoder of each code sequence `cpc` [batch, codes] (BOS, codes,
+    /// EOS, then PAD) given latent points z [batch, latent]: the sum over its non-padding targets.
+    pub fn sequence_log_probs(&self, z: Tensor<B, 2>, cpc: Tensor<B, 2, Int>) -> Tensor<B, 1> {
+        let [batch_size, len] = cpc.dims();
+        let logits = self.decode_logits(z, cpc.clone().slice([0..batch_size, 0..len - 1]));
+        let (picked, keep) = target_log_probs(&cpc, logits);
+        (picked * keep).sum_dim(1).squeeze_dim(1)
+    }
+
+    /// Beam-search decoding of latent points z [batch, latent] into code sets: `width` hypotheses
+    /// per point, each step extending them by EOS or a code they do not hold yet (special tokens
+    /// are never chosen), scored by the summed log-probability; a hypothesis ends at EOS or at
+    /// `max_len` codes. Returns the best-scoring ended hypothesis of each point (codes in decoding
+    /// order, without BOS and EOS).
+    pub fn decode_beam(&self, z: Tensor<B, 2>, width: usize, max_len: usize) -> Vec<Vec<usize>> {
+        let [batch, _] = z.dims();
+        let device = z.device();
+        let width = width.max(1);
+        let mut states = self.latent_to_state.forward(z).tanh();
+        let mut beams: Vec<Vec<Hypothesis>> =
+            (0..batch).map(|i| vec![Hypothesis { codes: vec![], score: 0.0, state: i, ended: false }]).collect();
+        let mut ended: Vec<Option<Hypothesis>> = vec![None; batch];
+        let mut last: Vec<usize> = vec![BOS; batch];
+        for _ in 0..=max_len {
+            let rows: Vec<&Hypothesis> = beams.iter().flatten().collect();
+            if rows.is_empty() {
+                break;
+            }
+            let index = Tensor::<B, 1, Int>::from_data(
+                burn::tensor::TensorData::new(rows.iter().map(|h| h.state as i64).collect::<Vec<_>>(), [rows.len()]),
+                &device,
+            );
+            let tokens = Tensor::<B, 1, Int>::from_data(
+                burn::tensor::TensorData::new(last.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows.len()]),
+                &device,
+            )
+            .unsqueeze_dim::<2>(1);
+            let step = self.decoder.forward(self.cpc_embedding.forward(tokens), Some(states.select(0, index)));
+            states = step.clone().squeeze_dim::<2>(1);
+            let log_probs = log_softmax(self.decoder_out.forward(step).squeeze_dim::<2>(1), 1);
+            let vocabulary = log_probs.dims()[1];
+            let values: Vec<f32> = log_probs.into_data().convert::<f32>().to_vec().expect("float data");
+            let mut next_beams = vec![];
+            let mut row = 0;
+            for (point, beam) in beams.iter().enumerate() {
+                let mut candidates: Vec<Hypothesis> = vec![];
+                for h in beam {
+                    let scores = &values[row * vocabulary..(row + 1) * vocabulary];
+                    let full = h.codes.len() >= max_len;
+                    for (id, &lp) in scores.iter().enumerate() {
+                        let allowed = id == EOS || (!full && id >= crate::vocab::SPECIAL.len() && !h.codes.contains(&id));
+                        if allowed {
+                            let mut codes = h.codes.clone();
+                            if id != EOS {
+                                codes.push(id);
+                            }
+                            candidates.push(Hypothesis { codes, score: h.score + lp as f64, state: row, ended: id == EOS });
+                        }
+                    }
+                    row += 1;
+                }
+                candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+                let mut kept = vec![];
+                for c in candidates {
+                    if kept.len() >= width {
+                        break;
+                    }
+                    if c.ended {
+                        if ended[point].as_ref().is_none_or(|e: &Hypothesis| c.score > e.score) {
+                            ended[point] = Some(c);
+                        }
+                    } else {
+                        kept.push(c);
+                    }
+                }
+                // Stop a beam once no live hypothesis can beat its best ended one (scores only fall).
+                if let Some(best) = &ended[point] {
+                    kept.retain(|h| h.score > best.score);
+                }
+                next_beams.push(kept);
+            }
+            last = next_beams.iter().flatten().map(|h| *h.codes.last().expect("a live hypothesis holds a code")).collect();
+            beams = next_beams;
+        }
+        ended.into_iter().map(|e| e.map(|h| h.codes).unwrap_or_default()).collect()
     }
 
     /// Greedy decoding of latent points z [batch, latent] into code-id sequences (without BOS; up

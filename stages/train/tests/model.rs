@@ -8,35 +8,18 @@ use std::sync::Mutex;
 use burn::backend::{Autodiff, NdArray};
 use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use train::fit::{EpochMetrics, Example, TrainConfig, batch};
 use train::model::Output;
-use train::{ModelConfig, checkpoint, fit};
+use train::{checkpoint, fit, toy};
 
 type Cpu = NdArray<f32>;
 type CpuTrain = Autodiff<Cpu>;
 
 static RNG_TURN: Mutex<()> = Mutex::new(());
 
-fn small_model() -> ModelConfig {
-    ModelConfig {
-        cpc_embedding: 16,
-        cpc_hidden: 24,
-        text_model: 16,
-        text_heads: 2,
-        text_layers: 1,
-        text_feed_forward: 32,
-        max_text_len: 12,
-        latent: 8,
-        predictor_hidden: 16,
-        dropout: 0.0,
-    }
-}
-
 fn config(seed: u64) -> TrainConfig {
     TrainConfig {
-        model: small_model(),
+        model: toy::model_config(),
         max_codes: 6,
         epochs: 12,
         batch_size: 8,
@@ -50,35 +33,12 @@ fn config(seed: u64) -> TrainConfig {
     }
 }
 
-/// A tiny generated set over 12 codes (ids 4..16) and 20 tokens: L1 patents hold code 4 and token
-/// 4; codes come in two families, so sequences are learnable.
-fn tiny_set(n: usize, seed: u64) -> Vec<Example> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|i| {
-            let l1 = i % 4 == 0;
-            let family = rng.random_range(0..2) * 6 + 4;
-            let mut codes = vec![1];
-            if l1 {
-                codes.push(4);
-            }
-            codes.extend((0..rng.random_range(1..4)).map(|k| family + 1 + k));
-            codes.push(2);
-            let mut text: Vec<usize> = (0..rng.random_range(3..10)).map(|_| rng.random_range(5..24)).collect();
-            if l1 {
-                text.push(4);
-            }
-            Example { codes, text, l1 }
-        })
-        .collect()
-}
-
 #[test]
 fn outputs_have_the_documented_shapes() {
     let _turn = RNG_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = Default::default();
-    let model = small_model().init::<Cpu>(16, 24, &device);
-    let examples = tiny_set(5, 1);
+    let model = toy::model_config().init::<Cpu>(16, 24, &device);
+    let examples = toy::examples(5, 1);
     let refs: Vec<&Example> = examples.iter().collect();
     let b = batch::<Cpu>(&refs, &device);
     let [n, len] = b.cpc.dims();
@@ -96,7 +56,7 @@ fn outputs_have_the_documented_shapes() {
 fn loss_terms_match_hand_computation() {
     let _turn = RNG_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = Default::default();
-    let model = small_model().init::<Cpu>(5, 6, &device);
+    let model = toy::model_config().init::<Cpu>(5, 6, &device);
     // One example: codes BOS, 4, EOS; targets 4, EOS. Logits over 5 ids: at step 1 only id 4 is
     // 1.0 (others 0), at step 2 all equal.
     let ex = Example { codes: vec![1, 4, 2], text: vec![4], l1: true };
@@ -132,8 +92,8 @@ fn loss_terms_match_hand_computation() {
 /// Trains on a tiny set; returns the history and the trained model's L1 logits on the validation set.
 fn train_history(seed: u64) -> (Vec<EpochMetrics>, Vec<f32>) {
     let device = Default::default();
-    let train_set = tiny_set(64, 7);
-    let validation = tiny_set(16, 8);
+    let train_set = toy::examples(64, 7);
+    let validation = toy::examples(16, 8);
     let (model, history) = fit::<CpuTrain>(&config(seed), (16, 24), &train_set, &validation, &device, |_, _| {});
     let refs: Vec<&Example> = validation.iter().collect();
     let logits = model.valid().forward(&batch::<Cpu>(&refs, &device), false).impact_logit;
@@ -160,14 +120,72 @@ fn loss_falls_and_training_is_deterministic_under_a_seed() {
 fn a_checkpoint_round_trips() {
     let _turn = RNG_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = Default::default();
-    let model = small_model().init::<Cpu>(16, 24, &device);
+    let model = toy::model_config().init::<Cpu>(16, 24, &device);
     let bytes = checkpoint::to_bytes(&model).unwrap();
-    let loaded = checkpoint::from_bytes::<Cpu>(&small_model(), (16, 24), bytes, &device).unwrap();
-    let examples = tiny_set(6, 3);
+    let loaded = checkpoint::from_bytes::<Cpu>(&toy::model_config(), (16, 24), bytes, &device).unwrap();
+    let examples = toy::examples(6, 3);
     let refs: Vec<&Example> = examples.iter().collect();
     let b = batch::<Cpu>(&refs, &device);
     let (a, c) = (model.forward(&b, false), loaded.forward(&b, false));
     let values = |t: Tensor<Cpu, 3>| t.into_data().to_vec::<f32>().unwrap();
     assert_eq!(values(a.logits), values(c.logits));
     assert_eq!(a.impact_logit.into_data().to_vec::<f32>().unwrap(), c.impact_logit.into_data().to_vec::<f32>().unwrap());
+}
+
+/// Every code sequence without repeats of at most `max_len` codes out of the toy codes, as BOS,
+/// codes, EOS.
+fn all_sequences(max_len: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    let mut frontier: Vec<Vec<usize>> = vec![vec![]];
+    for _ in 0..max_len {
+        let mut next = vec![];
+        for s in &frontier {
+            for code in 4..toy::CODE_VOCABULARY {
+                if !s.contains(&code) {
+                    let mut longer = s.clone();
+                    longer.push(code);
+                    next.push(longer);
+                }
+            }
+        }
+        out.extend(next.iter().cloned());
+        frontier = next;
+    }
+    out
+}
+
+#[test]
+fn wide_beam_search_finds_the_brute_force_best_code_set() {
+    let _turn = RNG_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let device = Default::default();
+    let mut short = config(5);
+    short.epochs = 4;
+    let (model, _) = fit::<CpuTrain>(&short, (toy::CODE_VOCABULARY, toy::TEXT_VOCABULARY), &toy::examples(64, 7), &toy::examples(8, 8), &device, |_, _| {});
+    let model = model.valid();
+    let points = toy::examples(3, 9);
+    let refs: Vec<&Example> = points.iter().collect();
+    let z = model.forward(&batch::<Cpu>(&refs, &device), false).mu;
+    let max_len = 3;
+    let sequences = all_sequences(max_len);
+    assert_eq!(sequences.len(), 1 + 12 + 12 * 11 + 12 * 11 * 10);
+    let beams = model.decode_beam(z.clone(), 2_000, max_len);
+    assert!(beams.iter().any(|b| b.len() >= 2), "the trained decoder prefers real code sets: {beams:?}");
+    for (i, beam) in beams.iter().enumerate() {
+        // Score every sequence by teacher forcing, one batch per point.
+        let examples: Vec<Example> = sequences
+            .iter()
+            .map(|s| Example { codes: [vec![1], s.clone(), vec![2]].concat(), text: vec![], l1: false })
+            .collect();
+        let refs: Vec<&Example> = examples.iter().collect();
+        let b = batch::<Cpu>(&refs, &device);
+        let zi = z.clone().slice([i..i + 1]).repeat_dim(0, sequences.len());
+        let scores: Vec<f32> = model.sequence_log_probs(zi, b.cpc).into_data().to_vec().unwrap();
+        let best = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        assert_eq!(beam, &sequences[best], "point {i}: beam {beam:?}, brute force {:?}", sequences[best]);
+    }
+    // A narrow beam still returns valid code sets: no repeats, no special tokens, at most max_len.
+    for beam in model.decode_beam(z, 2, max_len) {
+        let unique: std::collections::BTreeSet<_> = beam.iter().collect();
+        assert!(beam.len() <= max_len && unique.len() == beam.len() && beam.iter().all(|&c| c >= 4), "{beam:?}");
+    }
 }

@@ -1,0 +1,52 @@
+//! A tiny learnable problem for tests and demonstrations of the model: 12 CPC code ids (4..16) in
+//! two families and 20 claim-token ids; L1 examples hold code 4 and token 4, so both the code
+//! sequences and the label can be learned in seconds on the CPU.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::fit::Example;
+use crate::model::ModelConfig;
+
+/// Code ids of the toy problem, special tokens included.
+pub const CODE_VOCABULARY: usize = 16;
+/// Claim-token ids of the toy problem, special tokens included.
+pub const TEXT_VOCABULARY: usize = 24;
+
+/// A small model for the toy problem (no dropout, so its outputs are deterministic).
+pub fn model_config() -> ModelConfig {
+    ModelConfig {
+        cpc_embedding: 16,
+        cpc_hidden: 24,
+        text_model: 16,
+        text_heads: 2,
+        text_layers: 1,
+        text_feed_forward: 32,
+        max_text_len: 12,
+        latent: 8,
+        predictor_hidden: 16,
+        dropout: 0.0,
+    }
+}
+
+/// `n` examples drawn under `seed`; every fourth is L1.
+pub fn examples(n: usize, seed: u64) -> Vec<Example> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| {
+            let l1 = i % 4 == 0;
+            let family = rng.random_range(0..2) * 6 + 4;
+            let mut codes = vec![crate::vocab::BOS];
+            if l1 {
+                codes.push(4);
+            }
+            codes.extend((0..rng.random_range(1..4)).map(|k| family + 1 + k));
+            codes.push(crate::vocab::EOS);
+            let mut text: Vec<usize> = (0..rng.random_range(3..10)).map(|_| rng.random_range(5..24)).collect();
+            if l1 {
+                text.push(4);
+            }
+            Example { codes, text, l1 }
+        })
+        .collect()
+}
