@@ -93,6 +93,18 @@ pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, targ
         .unwrap_or(0))
 }
 
+/// Writes the in-memory `batches` as table `def` to `target`, rows ordered by the table's sort
+/// columns; returns the number of rows written.
+pub async fn write_batches(ctx: &SessionContext, batches: Vec<arrow::array::RecordBatch>, def: &TableDef, target: &StoreLocation) -> Result<u64> {
+    let schema = batches.first().with_context(|| format!("no rows to write to table {}", def.name))?.schema();
+    let name = format!("in_memory_{}", def.name);
+    ctx.register_table(&name, Arc::new(datafusion::datasource::MemTable::try_new(schema, vec![batches])?))?;
+    let order = if def.sort_by.is_empty() { String::new() } else { format!(" ORDER BY {}", def.sort_by.join(", ")) };
+    let written = write_table(ctx, &format!("SELECT * FROM {name}{order}"), def, target).await;
+    ctx.deregister_table(&name)?;
+    written
+}
+
 /// Registers table `name` of the output published at `output` (its current run) under the same name.
 pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, name: &str) -> Result<()> {
     let published = crate::publish::read_published(output)

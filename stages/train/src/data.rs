@@ -9,7 +9,7 @@ use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
-use similarity::tokenize::Tokenizer;
+use similarity::tokenize::{DEFAULT_BOILERPLATE, Tokenizer};
 
 use crate::fit::Example;
 use crate::vocab::Vocabulary;
@@ -78,8 +78,10 @@ pub struct PatentRecord {
 }
 
 /// The labelled patents with at least one CPC code, read from the registered `impact_labels`,
-/// `cpc` and `claims`, sorted by patent id.
-pub async fn load(ctx: &SessionContext, level: CodeLevel, tokenizer: &Tokenizer) -> Result<Vec<PatentRecord>> {
+/// `cpc` and `claims`, sorted by patent id. Claims are tokenised as the similarity stage does
+/// (tokens of at least 2 characters, its default boilerplate removed).
+pub async fn load(ctx: &SessionContext, level: CodeLevel) -> Result<Vec<PatentRecord>> {
+    let tokenizer = Tokenizer::new(2, &DEFAULT_BOILERPLATE);
     let query = format!(
         "SELECT l.patent_id, l.label = 'L1' AS l1, c.codes, f.claim_text
 FROM impact_labels l

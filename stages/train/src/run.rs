@@ -9,12 +9,10 @@ use anyhow::{Context, Result};
 use arrow::array::{BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use burn::tensor::backend::AutodiffBackend;
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use serde::{Deserialize, Serialize};
-use similarity::tokenize::{DEFAULT_BOILERPLATE, Tokenizer};
-use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session, write_and_publish, write_table};
+use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session, write_and_publish, write_batches};
 
 use crate::data::{self, CodeLevel, PatentRecord, Split};
 use crate::fit::{EpochMetrics, TrainConfig, class_ratio, evaluate, fit};
@@ -99,8 +97,7 @@ async fn write_run<B: AutodiffBackend>(
     register_published(&ctx, ingest, "cpc").await?;
     register_published(&ctx, ingest, "claims").await?;
     register_published(&ctx, labels, "impact_labels").await?;
-    let tokenizer = Tokenizer::new(2, &DEFAULT_BOILERPLATE);
-    let records = data::load(&ctx, data_config.level, &tokenizer).await?;
+    let records = data::load(&ctx, data_config.level).await?;
     let split_of = |r: &PatentRecord| Split::of(&r.patent_id, config.seed);
     let part = |s: Split| records.iter().filter(|r| split_of(r) == s).collect::<Vec<_>>();
     let (train_part, validation_part, test_part) = (part(Split::Train), part(Split::Validation), part(Split::Test));
@@ -216,13 +213,6 @@ fn log_epoch(m: &EpochMetrics, epochs: usize) {
     );
 }
 
-/// Registers `batch` as `name` and writes table `table_name` from `query` over it.
-async fn write_batch(ctx: &SessionContext, name: &str, batch: RecordBatch, query: &str, table_name: &str, run: &RunWriter) -> Result<()> {
-    ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]])?))?;
-    write_table(ctx, query, table(table_name), &run.table(table_name)).await?;
-    Ok(())
-}
-
 async fn write_split(ctx: &SessionContext, records: &[PatentRecord], seed: u64, run: &RunWriter) -> Result<()> {
     let batch = RecordBatch::try_new(
         Arc::new(Schema::new(vec![
@@ -236,7 +226,8 @@ async fn write_split(ctx: &SessionContext, records: &[PatentRecord], seed: u64, 
             Arc::new(BooleanArray::from(records.iter().map(|r| r.l1).collect::<Vec<_>>())),
         ],
     )?;
-    write_batch(ctx, "mem_split", batch, "SELECT * FROM mem_split ORDER BY patent_id", "model_split", run).await
+    write_batches(ctx, vec![batch], table("model_split"), &run.table("model_split")).await?;
+    Ok(())
 }
 
 async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &RunWriter) -> Result<()> {
@@ -256,7 +247,8 @@ async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &Run
         }
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
-    write_batch(ctx, "mem_metrics", batch, "SELECT * FROM mem_metrics ORDER BY epoch", "training_metrics", run).await
+    write_batches(ctx, vec![batch], table("training_metrics"), &run.table("training_metrics")).await?;
+    Ok(())
 }
 
 #[cfg(test)]
