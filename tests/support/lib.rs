@@ -19,12 +19,25 @@ use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, regis
 /// stage runtime (so the files match the catalogue) from a query over the in-memory `batches`,
 /// registered under their names.
 pub async fn publish_as_ingest(location: &StoreLocation, batches: Vec<(&str, RecordBatch)>, tables: &[(&str, &str)]) {
+    publish_as("ingest", serde_json::Map::new(), location, batches, tables).await
+}
+
+/// Publishes tables at `location` as `stage` would, with manifest `metrics`; tables as in
+/// [`publish_as_ingest`].
+pub async fn publish_as(
+    stage: &str,
+    metrics: serde_json::Map<String, serde_json::Value>,
+    location: &StoreLocation,
+    batches: Vec<(&str, RecordBatch)>,
+    tables: &[(&str, &str)],
+) {
     let ctx = session(&EngineOptions::default(), &[location]).unwrap();
     for (name, batch) in batches {
         ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap())).unwrap();
     }
     let run = RunWriter::begin(location);
-    let mut manifest = new_manifest("ingest", "test", None);
+    let mut manifest = new_manifest(stage, "test", None);
+    manifest.metrics.extend(metrics);
     for (name, sql) in tables {
         let def = schemas::table(name);
         write_table(&ctx, sql, def, &run.table(name)).await.unwrap();

@@ -13,5 +13,5 @@ pub use publish::{
     FileEntry, InputRef, PublishedManifest, RunWriter, TableEntry, fingerprint_input, new_manifest, read_published,
     write_and_publish,
 };
-pub use session::{EngineOptions, int_rows, register_parquet, register_published, session, write_batches, write_table};
+pub use session::{EngineOptions, float_rows, int_rows, register_parquet, register_published, session, write_batches, write_table};
 pub use store::StoreLocation;

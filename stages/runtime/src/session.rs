@@ -115,6 +115,28 @@ pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, na
     register_parquet(ctx, name, &location, schemas::table(name)).await
 }
 
+/// Runs a query whose columns are all numbers (castable to Float64); returns its rows, NULL as
+/// `None`.
+pub async fn float_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<Option<f64>>>> {
+    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
+    let mut rows = vec![];
+    for batch in batches {
+        let columns = batch.columns().iter().map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+        for i in 0..batch.num_rows() {
+            rows.push(
+                columns
+                    .iter()
+                    .map(|c| {
+                        let c = arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(c);
+                        (!arrow::array::Array::is_null(c, i)).then(|| c.value(i))
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(rows)
+}
+
 /// Runs a query whose columns are all integers (or castable to Int64; NULL reads as 0); returns
 /// its rows.
 pub async fn int_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<i64>>> {

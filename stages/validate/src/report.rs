@@ -1,0 +1,149 @@
+//! The HTML report of a validate run: the summary statistics as tables, and plots of the
+//! forward-citation distributions of the micro groups and the macro domains, the predicted P(L1)
+//! along the search paths and the paths in the latent space (two principal components). The
+//! plots are SVG files beside `index.html`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use charts::{Histogram, HistogramSeries, LineChart, Series, histogram_svg, line_chart_svg};
+use datafusion::prelude::SessionContext;
+use stage_runtime::{StoreLocation, float_rows};
+
+use crate::run::Statistic;
+
+/// Paths drawn in the path plots.
+const PATHS_SHOWN: usize = 12;
+/// Bins of the distribution plots.
+const BINS: usize = 30;
+
+/// Writes `index.html` and its plots under `folder`; returns the paths relative to the run.
+pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLocation) -> Result<Vec<String>> {
+    let micro = float_rows(ctx, "SELECT forward_citations, CASE WHEN \"group\" = 'shifted' THEN 1 ELSE 0 END FROM micro_citing WHERE forward_citations IS NOT NULL").await?;
+    let macro_rows = float_rows(ctx, "SELECT mean_forward_citations, CASE WHEN role = 'new' THEN 1 ELSE 0 END FROM macro_domains WHERE mean_forward_citations IS NOT NULL").await?;
+    let shown = format!(
+        "SELECT p.patent_id, p.step, p.probability, p.pc1, p.pc2 FROM exploration_paths p
+         JOIN (SELECT patent_id FROM exploration ORDER BY iterations DESC, patent_id LIMIT {PATHS_SHOWN}) s ON s.patent_id = p.patent_id
+         ORDER BY p.patent_id, p.step"
+    );
+    let batches = ctx.sql(&shown).await?.collect().await?;
+    let mut paths: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+    for batch in &batches {
+        let ids = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)?;
+        let ids = arrow::array::AsArray::as_string::<i32>(&ids);
+        let numbers = (1..5).map(|k| arrow::compute::cast(batch.column(k), &arrow::datatypes::DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+        let value = |k: usize, i: usize| arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(&numbers[k]).value(i);
+        for i in 0..batch.num_rows() {
+            paths.entry(ids.value(i).to_string()).or_default().push((value(0, i), value(1, i), value(2, i), value(3, i)));
+        }
+    }
+    let split = |rows: &[Vec<Option<f64>>], flag: f64| -> Vec<f64> {
+        rows.iter().filter(|r| r[1] == Some(flag)).filter_map(|r| r[0]).collect()
+    };
+    let plots = [
+        (
+            "micro_forward_citations.svg",
+            "Micro-validation: forward citations of citing patents that shifted toward the suggested domain or remained",
+            histogram_svg(&Histogram {
+                title: "Citing patents: forward citations by group (share of each group)".into(),
+                x_label: "forward citations".into(),
+                y_label: "share".into(),
+                series: shared_bins(&[("shifted", split(&micro, 1.0)), ("remained", split(&micro, 0.0))]),
+            }),
+        ),
+        (
+            "macro_forward_citations.svg",
+            "Macro-validation: mean forward citations of the patents entering each suggested (new) and original domain",
+            histogram_svg(&Histogram {
+                title: "Domains after the focal year: mean forward citations (share of domains)".into(),
+                x_label: "mean forward citations".into(),
+                y_label: "share".into(),
+                series: shared_bins(&[("new", split(&macro_rows, 1.0)), ("original", split(&macro_rows, 0.0))]),
+            }),
+        ),
+        (
+            "search_probability.svg",
+            "Predicted P(L1) along the search paths (the patents with the longest searches)",
+            line_chart_svg(&LineChart {
+                title: "Gradient ascent: predicted P(L1) per step".into(),
+                x_label: "step".into(),
+                y_label: "P(L1)".into(),
+                series: paths.iter().map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.0, q.1)).collect() }).collect(),
+                reference_y: None,
+                integer_x: true,
+            }),
+        ),
+        (
+            "latent_paths.svg",
+            "The same search paths in the latent space, on the first two principal components of the explored patents' latent means",
+            line_chart_svg(&LineChart {
+                title: "Search paths in the latent space (PC1, PC2); each starts at the patent's latent mean".into(),
+                x_label: "PC1".into(),
+                y_label: "PC2".into(),
+                series: paths.iter().map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.2, q.3)).collect() }).collect(),
+                reference_y: None,
+                integer_x: false,
+            }),
+        ),
+    ];
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Validation report</title>\n<style>\
+         body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}\
+         td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+         img{max-width:100%}</style></head><body>\n<h1>Validation report</h1>\n\
+         <p>Model reliability on the test split, micro-validation on the citation network (citing patents that moved toward \
+         the suggested domain against those that remained) and macro-validation of the suggested domains. Every number is \
+         also in the <code>validation_summary</code> table.</p>\n",
+    );
+    for (section, heading) in [("reliability", "Model reliability"), ("micro", "Micro-validation"), ("macro", "Macro-validation")] {
+        let _ = writeln!(html, "<h2>{heading}</h2>\n<table><tr><th>group</th><th>metric</th><th>value</th></tr>");
+        for s in summary.iter().filter(|s| s.section == section) {
+            let value = s.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "—".into());
+            let _ = writeln!(html, "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td></tr>", escape(&s.group), s.metric);
+        }
+        html.push_str("</table>\n");
+        for (name, caption, _) in plots.iter().filter(|(name, _, _)| name.starts_with(section)) {
+            let _ = writeln!(html, "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>");
+        }
+    }
+    html.push_str("<h2>Exploration</h2>\n");
+    for (name, caption, _) in plots.iter().filter(|(name, _, _)| !name.starts_with("micro") && !name.starts_with("macro")) {
+        let _ = writeln!(html, "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>");
+    }
+    html.push_str("</body></html>\n");
+    let mut written = vec![];
+    for (name, _, svg) in plots {
+        folder.put_bytes(name, svg.into_bytes()).await?;
+        written.push(format!("report/{name}"));
+    }
+    folder.put_bytes("index.html", html.into_bytes()).await?;
+    written.insert(0, "report/index.html".into());
+    Ok(written)
+}
+
+/// Equal-width bins over the range of all series together, each series as shares of its own size.
+fn shared_bins(series: &[(&str, Vec<f64>)]) -> Vec<HistogramSeries> {
+    let all: Vec<f64> = series.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).collect();
+    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let width = (hi - lo) / BINS as f64;
+    series
+        .iter()
+        .map(|(name, values)| {
+            let mut counts = vec![0.0; BINS];
+            for v in values.iter().filter(|v| v.is_finite()) {
+                counts[(((v - lo) / width) as usize).min(BINS - 1)] += 1.0;
+            }
+            let n = values.len().max(1) as f64;
+            HistogramSeries {
+                name: name.to_string(),
+                bins: counts.iter().enumerate().map(|(i, c)| (lo + i as f64 * width, lo + (i + 1) as f64 * width, c / n)).collect(),
+            }
+        })
+        .collect()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

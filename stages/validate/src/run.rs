@@ -1,0 +1,202 @@
+//! The validate stage from ingest's `cpc` and `citations`, the labels stage's `impact_labels` and
+//! the explore stage's `exploration` and `exploration_paths`: model reliability on the test
+//! split, micro-validation on the citation network (`micro_citing`), macro-validation of the
+//! suggested domains (`macro_domains`), every summary statistic (`validation_summary`) and the
+//! HTML report.
+
+use anyhow::{Context, Result};
+use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use datafusion::prelude::SessionContext;
+use schemas::table;
+use stage_runtime::{
+    EngineOptions, PublishedManifest, RunWriter, StoreLocation, float_rows, new_manifest, read_published, register_parquet,
+    register_published, session, write_and_publish, write_batches, write_table,
+};
+use std::sync::Arc;
+use train::metrics::Confusion;
+
+use crate::report;
+use crate::sql;
+use crate::stats::{RankTest, mann_whitney, roc_auc};
+
+/// The inputs of the stage: ingest's output, the labels stage's and the explore stage's.
+pub struct ValidateInputs<'a> {
+    pub ingest: &'a StoreLocation,
+    pub labels: &'a StoreLocation,
+    pub explore: &'a StoreLocation,
+}
+
+/// Settings of one validate run beyond its inputs and output.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// Years after (and before) an explored patent's grant year over which domains are compared.
+    pub macro_years: i32,
+    /// Write the HTML report.
+    pub report: bool,
+    pub engine: EngineOptions,
+    pub fingerprint: Option<String>,
+}
+
+/// One row of `validation_summary`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistic {
+    pub section: &'static str,
+    pub group: String,
+    pub metric: &'static str,
+    pub value: Option<f64>,
+}
+
+/// Validates and publishes to `output`.
+pub async fn run(inputs: &ValidateInputs<'_>, output: &StoreLocation, options: &ValidateOptions) -> Result<PublishedManifest> {
+    write_and_publish(&[inputs.ingest, inputs.labels, inputs.explore], output, async |run: &RunWriter| {
+        write_run(run, inputs, options).await
+    })
+    .await
+}
+
+/// The cpc column of the model's code level, from the explore stage's manifest.
+async fn code_column(explore: &StoreLocation) -> Result<&'static str> {
+    let published = read_published(explore).await?.with_context(|| format!("nothing is published at {}", explore.url()))?;
+    match published.metrics.get("code_level").and_then(|v| v.as_str()) {
+        Some("subclass") => Ok("cpc_subclass"),
+        Some("main-group") => Ok("cpc_main_group"),
+        other => anyhow::bail!("{}: the explore manifest names no known code_level ({other:?})", explore.url()),
+    }
+}
+
+async fn write_run(run: &RunWriter, inputs: &ValidateInputs<'_>, options: &ValidateOptions) -> Result<PublishedManifest> {
+    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, inputs.explore, &run.run])?;
+    for name in ["cpc", "citations"] {
+        register_published(&ctx, inputs.ingest, name).await?;
+    }
+    register_published(&ctx, inputs.labels, "impact_labels").await?;
+    for name in ["exploration", "exploration_paths"] {
+        register_published(&ctx, inputs.explore, name).await?;
+    }
+    let column = code_column(inputs.explore).await?;
+    for (name, query) in [("micro_citing", sql::micro_citing(column)), ("macro_domains", sql::macro_domains(column, options.macro_years))] {
+        write_table(&ctx, &query, table(name), &run.table(name)).await?;
+        register_parquet(&ctx, name, &run.table(name), table(name)).await?;
+    }
+    let mut summary = reliability(&ctx).await?;
+    let micro_test = micro(&ctx, &mut summary).await?;
+    let macro_test = macro_validation(&ctx, &mut summary).await?;
+    write_batches(&ctx, vec![summary_batch(&summary)?], table("validation_summary"), &run.table("validation_summary")).await?;
+
+    let mut manifest = new_manifest("validate", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    for name in ["micro_citing", "macro_domains", "validation_summary"] {
+        manifest.tables.insert(name.into(), run.describe_parquet(table(name)).await?);
+    }
+    let headline = |section: &str, group: &str, metric: &str| {
+        summary.iter().find(|s| s.section == section && s.group == group && s.metric == metric).and_then(|s| s.value)
+    };
+    let metrics = serde_json::json!({
+        "test_f1": headline("reliability", "test split", "f1"),
+        "test_roc_auc": headline("reliability", "test split", "roc_auc"),
+        "test_reconstruction_jaccard": headline("reliability", "test split", "reconstruction_jaccard"),
+        "micro_mann_whitney_p": micro_test.map(|t| t.p_value),
+        "macro_mann_whitney_p": macro_test.map(|t| t.p_value),
+        "macro_years": options.macro_years,
+    });
+    manifest.metrics.extend(metrics.as_object().expect("an object").clone());
+    if options.report {
+        let written = report::write(&ctx, &summary, &run.run.child("report")).await?;
+        tracing::info!("report: {}index.html", run.run.child("report").url());
+        manifest.metrics.insert("report".into(), written.into());
+    }
+    Ok(manifest)
+}
+
+fn stat(section: &'static str, group: &str, metric: &'static str, value: Option<f64>) -> Statistic {
+    Statistic { section, group: group.to_string(), metric, value }
+}
+
+/// Rows of `(value, count x, count y)` from a three-column query.
+async fn count_rows(ctx: &SessionContext, query: &str) -> Result<Vec<(f64, u64, u64)>> {
+    Ok(float_rows(ctx, query)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r[0]?, r[1].unwrap_or(0.0) as u64, r[2].unwrap_or(0.0) as u64)))
+        .collect())
+}
+
+/// The rows of a Mann-Whitney test of `group`.
+fn test_statistics(section: &'static str, group: &str, test: Option<RankTest>) -> Vec<Statistic> {
+    let value = |f: fn(&RankTest) -> f64| test.as_ref().map(f);
+    vec![
+        stat(section, group, "mann_whitney_u", value(|t| t.u)),
+        stat(section, group, "mann_whitney_z", value(|t| t.z)),
+        stat(section, group, "mann_whitney_p", value(|t| t.p_value)),
+        stat(section, group, "common_language_effect", value(|t| t.common_language)),
+        stat(section, group, "rank_biserial", value(|t| t.rank_biserial)),
+    ]
+}
+
+/// Adds the rows of `query` (a group name, then one number per metric) to `summary`.
+async fn push_grouped(ctx: &SessionContext, query: &str, section: &'static str, metrics: &[&'static str], summary: &mut Vec<Statistic>) -> Result<()> {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{DataType, Float64Type};
+    for batch in ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))? {
+        let names = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+        let values = (1..=metrics.len()).map(|k| arrow::compute::cast(batch.column(k), &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+        for i in 0..batch.num_rows() {
+            for (metric, value) in metrics.iter().zip(&values) {
+                let value = value.as_primitive::<Float64Type>();
+                summary.push(stat(section, names.as_string::<i32>().value(i), metric, (!value.is_null(i)).then(|| value.value(i))));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn reliability(ctx: &SessionContext) -> Result<Vec<Statistic>> {
+    let row = float_rows(ctx, &sql::reliability()).await?.pop().context("the reliability query returns a row")?;
+    let count = |i: usize| row[i].unwrap_or(0.0) as u64;
+    let confusion = Confusion { true_positive: count(2), false_positive: count(3), true_negative: count(4), false_negative: count(5) };
+    let examples = count(0);
+    let defined = |v: f64| (examples > 0).then_some(v);
+    let auc = roc_auc(&count_rows(ctx, sql::SCORES).await?);
+    let group = "test split";
+    Ok(vec![
+        stat("reliability", group, "examples", Some(examples as f64)),
+        stat("reliability", group, "reconstruction_jaccard", row[1]),
+        stat("reliability", group, "accuracy", defined(confusion.accuracy())),
+        stat("reliability", group, "precision", defined(confusion.precision())),
+        stat("reliability", group, "recall", defined(confusion.recall())),
+        stat("reliability", group, "f1", defined(confusion.f1())),
+        stat("reliability", group, "roc_auc", auc),
+    ])
+}
+
+async fn micro(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<RankTest>> {
+    let metrics = ["citing_pairs", "mean_forward_citations", "median_forward_citations", "sd_forward_citations", "min_forward_citations", "max_forward_citations", "labelled", "l1_share"];
+    push_grouped(ctx, sql::MICRO_GROUPS, "micro", &metrics, summary).await?;
+    let test = mann_whitney(&count_rows(ctx, sql::MICRO_COUNTS).await?);
+    summary.extend(test_statistics("micro", "shifted vs remained", test));
+    Ok(test)
+}
+
+async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<RankTest>> {
+    let metrics = ["domains", "patents_after", "mean_forward_citations", "mean_l1_share", "mean_growth"];
+    push_grouped(ctx, sql::MACRO_ROLES, "macro", &metrics, summary).await?;
+    let paired: Vec<(f64, f64)> =
+        float_rows(ctx, sql::MACRO_PAIRED).await?.into_iter().filter_map(|r| Some((r[0]?, r[1]?))).collect();
+    let better = paired.iter().filter(|(new, original)| new > original).count();
+    let group = "new vs original";
+    summary.push(stat("macro", group, "explored_patents_compared", Some(paired.len() as f64)));
+    summary.push(stat("macro", group, "share_new_domains_more_cited", (!paired.is_empty()).then(|| better as f64 / paired.len() as f64)));
+    let rows: Vec<(f64, u64, u64)> = paired.iter().flat_map(|&(new, original)| [(new, 1, 0), (original, 0, 1)]).collect();
+    let test = mann_whitney(&rows);
+    summary.extend(test_statistics("macro", group, test));
+    Ok(test)
+}
+
+fn summary_batch(summary: &[Statistic]) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(summary.iter().map(|s| s.section))),
+        Arc::new(StringArray::from_iter_values(summary.iter().map(|s| s.group.as_str()))),
+        Arc::new(StringArray::from_iter_values(summary.iter().map(|s| s.metric))),
+        Arc::new(Float64Array::from(summary.iter().map(|s| s.value).collect::<Vec<_>>())),
+    ];
+    Ok(RecordBatch::try_new(table("validation_summary").arrow_schema(), columns)?)
+}

@@ -1,0 +1,218 @@
+//! The validate stage on a hand-built corpus: four explored patents, five citing patents and four
+//! more patents in the suggested domains. Every expected number below is counted by hand in the
+//! comments from the rows listed here.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use pipeline_tests::{publish_as, publish_as_ingest, query};
+use stage_runtime::{EngineOptions, StoreLocation};
+use validate::{ValidateInputs, ValidateOptions, run};
+
+fn strings(values: &[&str]) -> ArrayRef {
+    Arc::new(StringArray::from(values.to_vec()))
+}
+
+fn lists(sets: &[&[&str]]) -> ArrayRef {
+    let mut b = ListBuilder::new(StringBuilder::new());
+    for set in sets {
+        for code in *set {
+            b.values().append_value(code);
+        }
+        b.append(true);
+    }
+    Arc::new(b.finish())
+}
+
+fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    let fields: Vec<Field> = columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns.into_iter().map(|(_, a)| a).collect()).unwrap()
+}
+
+/// (patent, grant year, forward citations, label, subclasses)
+const PATENTS: [(&str, i32, i64, Option<&str>, &[&str]); 13] = [
+    ("E1", 2010, 3, Some("L1"), &["A01B", "B65D"]),
+    ("E2", 2010, 2, Some("L2"), &["H04L"]),
+    ("E3", 2012, 1, Some("L2"), &["C07D"]),
+    ("E4", 2011, 0, Some("L1"), &["A01B"]),
+    ("C1", 2011, 10, Some("L1"), &["A01B", "G06N"]),
+    ("C2", 2011, 1, Some("L2"), &["B65D"]),
+    ("C3", 2012, 6, Some("L1"), &["G06N", "H04L"]),
+    ("C4", 2012, 5, Some("L2"), &[]),
+    ("C5", 2013, 0, None, &["C07D"]),
+    ("P1", 2011, 4, Some("L1"), &["G06N"]),
+    ("P2", 2012, 2, Some("L2"), &["G06N"]),
+    ("P3", 2013, 0, None, &["G06N"]),
+    ("P4", 2009, 1, Some("L2"), &["G06N"]),
+];
+
+/// (citing, cited); C1 cites E1 twice, C4 has no CPC codes.
+const CITATIONS: [(&str, &str); 7] = [("C1", "E1"), ("C1", "E1"), ("C2", "E1"), ("C3", "E1"), ("C2", "E2"), ("C4", "E2"), ("C5", "E3")];
+
+async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation, StoreLocation) {
+    let at = |name: &str| StoreLocation::parse(root.join(name).to_str().unwrap()).unwrap();
+    let (ingest, labels, explore) = (at("ingest"), at("labels"), at("explore"));
+    let cpc: Vec<(&str, i32, &str, i32)> = PATENTS
+        .iter()
+        .flat_map(|(id, year, _, _, codes)| codes.iter().enumerate().map(move |(i, c)| (*id, i as i32, *c, *year)))
+        .collect();
+    let cpc_batch = batch(vec![
+        ("patent_id", strings(&cpc.iter().map(|r| r.0).collect::<Vec<_>>())),
+        ("cpc_sequence", Arc::new(Int32Array::from(cpc.iter().map(|r| r.1).collect::<Vec<_>>()))),
+        ("subclass", strings(&cpc.iter().map(|r| r.2).collect::<Vec<_>>())),
+        ("grant_year", Arc::new(Int32Array::from(cpc.iter().map(|r| r.3).collect::<Vec<_>>()))),
+    ]);
+    let year_of = |id: &str| PATENTS.iter().find(|p| p.0 == id).unwrap().1;
+    let citation_batch = batch(vec![
+        ("patent_id", strings(&CITATIONS.iter().map(|c| c.0).collect::<Vec<_>>())),
+        ("cited_patent_id", strings(&CITATIONS.iter().map(|c| c.1).collect::<Vec<_>>())),
+        ("grant_year", Arc::new(Int32Array::from(CITATIONS.iter().map(|c| year_of(c.0)).collect::<Vec<_>>()))),
+    ]);
+    publish_as_ingest(
+        &ingest,
+        vec![("mem_cpc", cpc_batch), ("mem_citations", citation_batch)],
+        &[
+            ("cpc", "SELECT patent_id, cpc_sequence, substr(subclass, 1, 1) AS cpc_section, substr(subclass, 1, 3) AS cpc_class, subclass AS cpc_subclass, subclass || '1/02' AS cpc_group, subclass || '1/00' AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc"),
+            ("citations", "SELECT patent_id, 0 AS citation_sequence, cited_patent_id, CAST(NULL AS DATE) AS citation_date, 'cited by examiner' AS citation_category, grant_year FROM mem_citations"),
+        ],
+    )
+    .await;
+    let label_batch = batch(vec![
+        ("patent_id", strings(&PATENTS.iter().map(|p| p.0).collect::<Vec<_>>())),
+        ("grant_year", Arc::new(Int32Array::from(PATENTS.iter().map(|p| p.1).collect::<Vec<_>>()))),
+        ("forward_citations", Arc::new(Int64Array::from(PATENTS.iter().map(|p| p.2).collect::<Vec<_>>()))),
+        ("label", Arc::new(StringArray::from(PATENTS.iter().map(|p| p.3).collect::<Vec<_>>()))),
+    ]);
+    publish_as(
+        "labels",
+        Default::default(),
+        &labels,
+        vec![("mem_labels", label_batch)],
+        &[("impact_labels", "SELECT patent_id, 'X' AS field, forward_citations, DATE '2020-01-01' AS window_end, label IS NOT NULL AS window_complete, CAST(NULL AS BIGINT) AS group_size, CAST(NULL AS BIGINT) AS citation_rank, label, grant_year FROM mem_labels")],
+    )
+    .await;
+    // E1 moves from {A01B, B65D} to {A01B, G06N}; E2 stays; E3 adds A61K; E4 (train split) stays.
+    let exploration = batch(vec![
+        ("patent_id", strings(&["E1", "E2", "E3", "E4"])),
+        ("split", strings(&["test", "test", "test", "train"])),
+        ("l1", Arc::new(BooleanArray::from(vec![true, false, false, true]))),
+        ("original_codes", lists(&[&["A01B", "B65D"], &["H04L"], &["C07D"], &["A01B"]])),
+        ("reconstructed_codes", lists(&[&["A01B"], &["H04L"], &["A61K"], &["A01B"]])),
+        ("start_probability", Arc::new(Float64Array::from(vec![0.7, 0.6, 0.2, 0.1]))),
+        ("end_probability", Arc::new(Float64Array::from(vec![0.9, 0.85, 0.5, 0.3]))),
+        ("iterations", Arc::new(Int32Array::from(vec![3, 2, 30, 30]))),
+        ("reached_threshold", Arc::new(BooleanArray::from(vec![true, true, false, false]))),
+        ("latent_distance", Arc::new(Float64Array::from(vec![1.0, 0.5, 2.0, 2.0]))),
+        ("greedy_codes", lists(&[&["A01B", "G06N"], &["H04L"], &["C07D", "A61K"], &["A01B"]])),
+        ("beam_codes", lists(&[&["A01B", "G06N"], &["H04L"], &["C07D", "A61K"], &["A01B"]])),
+        ("new_codes", lists(&[&["A01B", "G06N"], &["H04L"], &["C07D", "A61K"], &["A01B"]])),
+        ("added_codes", lists(&[&["G06N"], &[], &["A61K"], &[]])),
+        ("removed_codes", lists(&[&["B65D"], &[], &[], &[]])),
+    ]);
+    let paths = batch(vec![
+        ("patent_id", strings(&["E1", "E1"])),
+        ("step", Arc::new(Int32Array::from(vec![0, 1]))),
+        ("probability", Arc::new(Float64Array::from(vec![0.7, 0.9]))),
+        ("pc1", Arc::new(Float64Array::from(vec![0.0, 1.0]))),
+        ("pc2", Arc::new(Float64Array::from(vec![0.0, 0.5]))),
+    ]);
+    let mut metrics = serde_json::Map::new();
+    metrics.insert("code_level".into(), "subclass".into());
+    publish_as(
+        "explore",
+        metrics,
+        &explore,
+        vec![("mem_exploration", exploration), ("mem_paths", paths)],
+        &[("exploration", "SELECT * FROM mem_exploration"), ("exploration_paths", "SELECT * FROM mem_paths")],
+    )
+    .await;
+    (ingest, labels, explore)
+}
+
+#[tokio::test]
+async fn hand_built_citation_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ingest, labels, explore) = publish_inputs(tmp.path()).await;
+    let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
+    let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
+    let published = run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
+    let ctx = pipeline_tests::published_tables(output.url().as_str(), &["micro_citing", "macro_domains", "validation_summary"]).await;
+
+    // Micro: Jaccard of each citing patent's codes with the original and the new code set.
+    // C1 {A01B,G06N}: original {A01B,B65D} 1/3, new {A01B,G06N} 1 -> shifted
+    // C2 {B65D}: 1/2 and 0 -> remained; C3 {G06N,H04L}: 0 and 1/3 -> shifted
+    // C2 on E2 {H04L}: 0 and 0 -> remained; C4 has no codes; C5 {C07D} on E3: 1 and 1/2 -> remained
+    let rows = query(&ctx, "SELECT patent_id, citing_patent_id, round(jaccard_original, 4), round(jaccard_new, 4), \"group\" FROM micro_citing ORDER BY 1, 2").await;
+    let want = [
+        ["E1", "C1", "0.3333", "1.0", "shifted"],
+        ["E1", "C2", "0.5", "0.0", "remained"],
+        ["E1", "C3", "0.0", "0.3333", "shifted"],
+        ["E2", "C2", "0.0", "0.0", "remained"],
+        ["E3", "C5", "1.0", "0.5", "remained"],
+    ];
+    assert_eq!(rows, want.map(|r| r.map(String::from).to_vec()).to_vec());
+
+    let summary: std::collections::BTreeMap<(String, String, String), f64> =
+        query(&ctx, "SELECT section, \"group\", metric, value FROM validation_summary")
+            .await
+            .into_iter()
+            .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), r[3].parse::<f64>().unwrap_or(f64::NAN)))
+            .collect();
+    let stat = |section: &str, group: &str, metric: &str| {
+        *summary.get(&(section.into(), group.into(), metric.into())).unwrap_or_else(|| panic!("{section} {group} {metric}"))
+    };
+    let close = |got: f64, want: f64, what: &str| assert!((got - want).abs() < 1e-6, "{what}: {got} vs {want}");
+
+    // Shifted forward citations [10, 6], remained [1, 1, 0]: every shifted above every remained,
+    // U = 6 of 6 pairs; ties {1, 1}: variance 2 x 3 / 12 x (6 - 6 / 20) = 2.85,
+    // z = (6 - 3 - 0.5) / sqrt(2.85) = 1.48087, p = erfc(z / sqrt 2) = 0.138641.
+    close(stat("micro", "shifted vs remained", "mann_whitney_u"), 6.0, "U");
+    close(stat("micro", "shifted vs remained", "common_language_effect"), 1.0, "A");
+    close(stat("micro", "shifted vs remained", "mann_whitney_z"), 1.480_872, "z");
+    close(stat("micro", "shifted vs remained", "mann_whitney_p"), 0.138_641, "p");
+    close(stat("micro", "shifted", "mean_forward_citations"), 8.0, "shifted mean");
+    close(stat("micro", "remained", "mean_forward_citations"), 2.0 / 3.0, "remained mean");
+    // L1 share among labelled citing patents: shifted C1, C3 both L1; remained C2 twice L2, C5 unlabelled.
+    close(stat("micro", "shifted", "l1_share"), 1.0, "shifted L1");
+    close(stat("micro", "remained", "l1_share"), 0.0, "remained L1");
+    close(stat("micro", "remained", "labelled"), 2.0, "remained labelled");
+
+    // Reliability on the test split (E1, E2, E3): Jaccard 1/2, 1, 0 -> 1/2; P > 0.5 predicts
+    // E1 (L1: TP) and E2 (L2: FP), not E3 (L2: TN): accuracy 2/3, precision 1/2, recall 1,
+    // F1 2/3; AUC: the one L1 (0.7) above both L2 (0.6, 0.2) -> 1.
+    close(stat("reliability", "test split", "examples"), 3.0, "examples");
+    close(stat("reliability", "test split", "reconstruction_jaccard"), 0.5, "Jaccard");
+    close(stat("reliability", "test split", "accuracy"), 2.0 / 3.0, "accuracy");
+    close(stat("reliability", "test split", "precision"), 0.5, "precision");
+    close(stat("reliability", "test split", "recall"), 1.0, "recall");
+    close(stat("reliability", "test split", "f1"), 2.0 / 3.0, "F1");
+    close(stat("reliability", "test split", "roc_auc"), 1.0, "AUC");
+
+    // Macro, window 2 years. E1 (2010) new G06N: after (2010, 2012] P1, P2, C1, C3 -> 4 patents,
+    // forward 4 + 2 + 10 + 6 = 22 -> 5.5, L1 P1, C1, C3 of 4 labelled -> 3/4; before (2008, 2010]
+    // P4 -> growth 4. E1 original A01B: after C1 (10, L1) and E4 (0, L1) -> mean 5; before E1
+    // itself -> growth 2.
+    // E1 original B65D: after C2 (1, L2), before E1 -> growth 1. E3 (2012) new A61K: no patent.
+    let macro_rows = query(&ctx, "SELECT patent_id, role, code, patents_after, patents_before, mean_forward_citations, l1_share, growth FROM macro_domains ORDER BY 1, 2, 3").await;
+    let find = |id: &str, role: &str, code: &str| macro_rows.iter().find(|r| r[0] == id && r[1] == role && r[2] == code).unwrap_or_else(|| panic!("{id} {role} {code}: {macro_rows:?}")).clone();
+    assert_eq!(find("E1", "new", "G06N")[3..], ["4", "1", "5.5", "0.75", "4.0"]);
+    assert_eq!(find("E1", "original", "A01B")[3..], ["2", "1", "5.0", "1.0", "2.0"]);
+    assert_eq!(find("E1", "original", "B65D")[3..], ["1", "1", "1.0", "0.0", "1.0"]);
+    assert_eq!(find("E3", "new", "A61K")[3..5], ["0", "0"]);
+    assert_eq!(find("E3", "new", "A61K")[5..], ["", "", ""], "no patents: undefined impact");
+    // Rows: new G06N (E1), A61K (E3); original A01B, B65D (E1), H04L (E2), C07D (E3), A01B (E4).
+    assert_eq!(macro_rows.len(), 7);
+    // Paired comparison: only E1 has both a defined new (5.5) and original (mean of 5 and 1 = 3)
+    // domain impact, and its new domain is the more cited.
+    close(stat("macro", "new vs original", "explored_patents_compared"), 1.0, "compared");
+    close(stat("macro", "new vs original", "share_new_domains_more_cited"), 1.0, "share");
+
+    // The report and its plots were written.
+    let report = tmp.path().join("validation").join(&published.run_prefix).join("report");
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    for plot in ["micro_forward_citations.svg", "macro_forward_citations.svg", "search_probability.svg", "latent_paths.svg"] {
+        assert!(html.contains(plot), "{plot} is linked");
+        assert!(std::fs::read_to_string(report.join(plot)).unwrap().starts_with("<svg"), "{plot}");
+    }
+}
