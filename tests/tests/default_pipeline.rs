@@ -1,6 +1,7 @@
 //! The README's first command on a temporary root: the default manifest runs synth, ingest,
-//! co-occurrence, similarity, labels and train; every generated row arrives in a table or in `rejects`, the
-//! co-occurrence, similarity and label tables agree with ingest's, the files match the schema catalogue,
+//! co-occurrence, similarity, labels, train, explore and validate; every generated row arrives in a
+//! table or in `rejects`, the co-occurrence, similarity and label tables agree with ingest's, the
+//! exploration and validation agree with independent queries, the files match the schema catalogue,
 //! and a second run skips everything.
 
 use std::collections::BTreeMap;
@@ -138,9 +139,83 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
     }
 
+    // Explore: one row per test-split patent; the domain shift is new minus original and original
+    // minus new; the ascent stopped at the threshold or after 30 steps, with one path row per point.
+    let explore_location = StoreLocation::parse(root.join("exploration").to_str().unwrap()).unwrap();
+    let explored = read_published(&explore_location).await.unwrap().unwrap();
+    let explore_ctx = published_tables(root.join("exploration").to_str().unwrap(), &["exploration", "exploration_paths"]).await;
+    explore_ctx.register_table("model_split", model_ctx.table_provider("model_split").await.unwrap()).unwrap();
+    let test_split = query(&model_ctx, "SELECT count(*) FROM model_split WHERE split = 'test'").await;
+    let exploration = query(
+        &explore_ctx,
+        "SELECT count(*), count(*) FILTER (WHERE split = 'test'),
+                count(*) FILTER (WHERE array_sort(array_except(new_codes, original_codes)) <> array_sort(added_codes)
+                                    OR array_sort(array_except(original_codes, new_codes)) <> array_sort(removed_codes)),
+                count(*) FILTER (WHERE reached_threshold <> (end_probability >= 0.8)),
+                count(*) FILTER (WHERE NOT reached_threshold AND iterations <> 30),
+                count(*) FILTER (WHERE iterations > 30),
+                avg(end_probability) - avg(start_probability)
+         FROM exploration",
+    )
+    .await;
+    assert_eq!(exploration[0][0], test_split[0][0], "every test-split patent is explored");
+    assert_eq!(exploration[0][1], exploration[0][0]);
+    assert_eq!(exploration[0][2..6], ["0", "0", "0", "0"], "domain shift and stopping rule");
+    assert!(exploration[0][6].parse::<f64>().unwrap() > 0.0, "the ascent raises mean P(L1): {exploration:?}");
+    let path_mismatch = query(
+        &explore_ctx,
+        "SELECT count(*) FROM exploration e JOIN (SELECT patent_id, count(*) AS n, max(step) AS last FROM exploration_paths GROUP BY patent_id) p
+           ON p.patent_id = e.patent_id WHERE p.n <> e.iterations + 1 OR p.last <> e.iterations",
+    )
+    .await;
+    assert_eq!(path_mismatch[0][0], "0");
+    let in_split = query(&explore_ctx, "SELECT count(*) FROM exploration e JOIN model_split m ON m.patent_id = e.patent_id AND m.l1 = e.l1 AND m.split = 'test'").await;
+    assert_eq!(in_split[0][0], exploration[0][0], "labels and splits agree with the train stage's");
+
+    // Validate: reliability recomputed from the exploration table; one micro row per distinct
+    // (explored, citing patent with codes) pair; the report and its plots exist.
+    let validation_location = StoreLocation::parse(root.join("validation").to_str().unwrap()).unwrap();
+    let validation = read_published(&validation_location).await.unwrap().unwrap();
+    let validation_ctx = published_tables(root.join("validation").to_str().unwrap(), &["micro_citing", "validation_summary"]).await;
+    let confusion = query(
+        &explore_ctx,
+        "SELECT count(*) FILTER (WHERE start_probability > 0.5 AND l1), count(*) FILTER (WHERE start_probability > 0.5 AND NOT l1),
+                count(*) FILTER (WHERE start_probability <= 0.5 AND l1) FROM exploration WHERE split = 'test'",
+    )
+    .await;
+    let [tp, fp, fn_] = [0, 1, 2].map(|i| confusion[0][i].parse::<f64>().unwrap());
+    let f1 = if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) };
+    let summary_f1 = query(&validation_ctx, "SELECT value FROM validation_summary WHERE section = 'reliability' AND metric = 'f1'").await;
+    assert!((summary_f1[0][0].parse::<f64>().unwrap() - f1).abs() < 1e-12, "F1 {summary_f1:?} vs {f1}");
+    validation_ctx.register_table("exploration", explore_ctx.table_provider("exploration").await.unwrap()).unwrap();
+    validation_ctx.register_table("citations", ingest_ctx_for(&root, "citations").await).unwrap();
+    validation_ctx.register_table("cpc", ingest_ctx_for(&root, "cpc").await).unwrap();
+    let pairs = query(
+        &validation_ctx,
+        "SELECT (SELECT count(*) FROM micro_citing) AS written,
+                (SELECT count(*) FROM (SELECT DISTINCT c.cited_patent_id, c.patent_id FROM citations c
+                   JOIN exploration e ON e.patent_id = c.cited_patent_id
+                   WHERE c.patent_id IN (SELECT patent_id FROM cpc))) AS expected",
+    )
+    .await;
+    assert_eq!(pairs[0][0], pairs[0][1], "micro-validation pairs");
+    assert!(pairs[0][0].parse::<u64>().unwrap() > 0);
+    for file in validation.metrics["report"].as_array().unwrap() {
+        let path = root.join("validation").join(&validation.run_prefix).join(file.as_str().unwrap());
+        assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
+    }
+
     // Every published file matches the schema catalogue.
     for (stage, published) in
-        [("ingest", &ingest), ("cooccurrence", &cooc), ("similarity", &sim), ("labels", &labels), ("model", &model)]
+        [
+            ("ingest", &ingest),
+            ("cooccurrence", &cooc),
+            ("similarity", &sim),
+            ("labels", &labels),
+            ("model", &model),
+            ("exploration", &explored),
+            ("validation", &validation),
+        ]
     {
       for (name, table) in &published.tables {
         let def = schemas::table(name);
@@ -158,9 +233,15 @@ async fn default_manifest_runs_end_to_end_then_skips() {
 
     // Second run: everything is up to date.
     let second = run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
-    for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels", "train"] {
+    for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels", "train", "explore", "validate"] {
         assert!(second.contains(&format!("{stage}: skip (up to date")), "{second}");
     }
-    assert!(second.contains("0 ran, 6 up to date"), "{second}");
+    assert!(second.contains("0 ran, 8 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
+}
+
+/// Table `name` of the published ingest output under `root`, as a table provider.
+async fn ingest_ctx_for(root: &std::path::Path, name: &str) -> std::sync::Arc<dyn datafusion::catalog::TableProvider> {
+    let ctx = published_tables(root.join("ingest").to_str().unwrap(), &[name]).await;
+    ctx.table_provider(name).await.unwrap()
 }

@@ -6,7 +6,7 @@ use burn::backend::{Autodiff, NdArray};
 use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
 use explore::{AscentSettings, ascend};
-use train::fit::{Example, TrainConfig, batch};
+use train::fit::{Example, batch};
 use train::{Model, fit, toy};
 
 type Cpu = NdArray<f32>;
@@ -14,19 +14,7 @@ type CpuTrain = Autodiff<Cpu>;
 
 /// A model trained on the toy problem and the latent means of some of its L2 examples.
 fn trained() -> (Model<CpuTrain>, Vec<Vec<f32>>) {
-    let config = TrainConfig {
-        model: toy::model_config(),
-        max_codes: 6,
-        epochs: 8,
-        batch_size: 8,
-        learning_rate: 0.01,
-        beta: 0.1,
-        kl_anneal_steps: 20,
-        lambda: 1.0,
-        positive_weight: None,
-        patience: 100,
-        seed: 3,
-    };
+    let config = toy::train_config(3, 8);
     let device = Default::default();
     let sizes = (toy::CODE_VOCABULARY, toy::TEXT_VOCABULARY);
     let (model, _) = fit::<CpuTrain>(&config, sizes, &toy::examples(96, 7), &toy::examples(16, 8), &device, |_, _| {});

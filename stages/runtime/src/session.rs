@@ -115,46 +115,29 @@ pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, na
     register_parquet(ctx, name, &location, schemas::table(name)).await
 }
 
-/// Runs a query whose columns are all numbers (castable to Float64); returns its rows, NULL as
-/// `None`.
-pub async fn float_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<Option<f64>>>> {
+/// Runs a query and returns its rows with every column cast to the primitive type `T`, NULL as `None`.
+async fn typed_rows<T: arrow::datatypes::ArrowPrimitiveType>(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<Option<T::Native>>>> {
+    use arrow::array::{Array, AsArray};
     let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
     let mut rows = vec![];
     for batch in batches {
-        let columns = batch.columns().iter().map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+        let columns = batch.columns().iter().map(|c| arrow::compute::cast(c, &T::DATA_TYPE)).collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
-            rows.push(
-                columns
-                    .iter()
-                    .map(|c| {
-                        let c = arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(c);
-                        (!arrow::array::Array::is_null(c, i)).then(|| c.value(i))
-                    })
-                    .collect(),
-            );
+            rows.push(columns.iter().map(|c| (!c.is_null(i)).then(|| c.as_primitive::<T>().value(i))).collect());
         }
     }
     Ok(rows)
 }
 
+/// Runs a query whose columns are all numbers (castable to Float64); returns its rows, NULL as
+/// `None`.
+pub async fn float_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<Option<f64>>>> {
+    typed_rows::<arrow::datatypes::Float64Type>(ctx, query).await
+}
+
 /// Runs a query whose columns are all integers (or castable to Int64; NULL reads as 0); returns
 /// its rows.
 pub async fn int_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<i64>>> {
-    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
-    let mut rows = vec![];
-    for batch in batches {
-        let columns = batch.columns().iter().map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Int64)).collect::<Result<Vec<_>, _>>()?;
-        for i in 0..batch.num_rows() {
-            rows.push(
-                columns
-                    .iter()
-                    .map(|c| {
-                        let c = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(c);
-                        if arrow::array::Array::is_null(c, i) { 0 } else { c.value(i) }
-                    })
-                    .collect(),
-            );
-        }
-    }
-    Ok(rows)
+    let rows = typed_rows::<arrow::datatypes::Int64Type>(ctx, query).await?;
+    Ok(rows.into_iter().map(|r| r.into_iter().map(Option::unwrap_or_default).collect()).collect())
 }

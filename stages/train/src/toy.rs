@@ -5,7 +5,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::fit::Example;
+use crate::fit::{Example, TrainConfig};
 use crate::model::ModelConfig;
 
 /// Code ids of the toy problem, special tokens included.
@@ -26,6 +26,23 @@ pub fn model_config() -> ModelConfig {
         latent: 8,
         predictor_hidden: 16,
         dropout: 0.0,
+    }
+}
+
+/// Training settings for the toy problem: `epochs` passes, no early stopping.
+pub fn train_config(seed: u64, epochs: usize) -> TrainConfig {
+    TrainConfig {
+        model: model_config(),
+        max_codes: 6,
+        epochs,
+        batch_size: 8,
+        learning_rate: 0.01,
+        beta: 0.1,
+        kl_anneal_steps: 20,
+        lambda: 1.0,
+        positive_weight: None,
+        patience: 100,
+        seed,
     }
 }
 

@@ -18,19 +18,7 @@ type CpuTrain = Autodiff<Cpu>;
 static RNG_TURN: Mutex<()> = Mutex::new(());
 
 fn config(seed: u64) -> TrainConfig {
-    TrainConfig {
-        model: toy::model_config(),
-        max_codes: 6,
-        epochs: 12,
-        batch_size: 8,
-        learning_rate: 0.01,
-        beta: 0.1,
-        kl_anneal_steps: 20,
-        lambda: 1.0,
-        positive_weight: None,
-        patience: 100,
-        seed,
-    }
+    toy::train_config(seed, 12)
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{Field, Schema};
 use pipeline_tests::{publish_as, publish_as_ingest, query};
 use stage_runtime::{EngineOptions, StoreLocation};
 use validate::{ValidateInputs, ValidateOptions, run};
