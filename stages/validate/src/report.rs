@@ -123,17 +123,26 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
 }
 
 /// Equal-width bins over the range of all series together, each series as shares of its own size.
+/// Whole-number data (counts) get bins of whole-number width centred on the integers.
 fn shared_bins(series: &[(&str, Vec<f64>)]) -> Vec<HistogramSeries> {
     let all: Vec<f64> = series.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).collect();
-    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
-    let width = (hi - lo) / BINS as f64;
+    let (min, max) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, width, bins) = if all.is_empty() {
+        (0.0, 1.0, 1)
+    } else if all.iter().all(|v| v.fract() == 0.0) {
+        let width = ((max - min + 1.0) / BINS as f64).ceil().max(1.0);
+        (min - 0.5, width, ((max - min + 1.0) / width).ceil() as usize)
+    } else if min < max {
+        (min, (max - min) / BINS as f64, BINS)
+    } else {
+        (min - 0.5, 1.0 / BINS as f64, BINS)
+    };
     series
         .iter()
         .map(|(name, values)| {
-            let mut counts = vec![0.0; BINS];
+            let mut counts = vec![0.0; bins];
             for v in values.iter().filter(|v| v.is_finite()) {
-                counts[(((v - lo) / width) as usize).min(BINS - 1)] += 1.0;
+                counts[(((v - lo) / width) as usize).min(bins - 1)] += 1.0;
             }
             let n = values.len().max(1) as f64;
             HistogramSeries {
@@ -142,6 +151,26 @@ fn shared_bins(series: &[(&str, Vec<f64>)]) -> Vec<HistogramSeries> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_get_whole_number_bins_and_shares_sum_to_one() {
+        let series = shared_bins(&[("a", vec![0.0, 1.0, 1.0, 3.0]), ("b", vec![2.0])]);
+        // Values 0..=3: four bins of width 1 centred on 0, 1, 2, 3.
+        assert_eq!(series[0].bins, vec![(-0.5, 0.5, 0.25), (0.5, 1.5, 0.5), (1.5, 2.5, 0.0), (2.5, 3.5, 0.25)]);
+        assert_eq!(series[1].bins.iter().map(|b| b.2).collect::<Vec<_>>(), vec![0.0, 0.0, 1.0, 0.0]);
+        // Values 0..=99: bins of width 4 (100 / 30 rounded up), 25 of them.
+        let wide = shared_bins(&[("c", (0..100).map(f64::from).collect())]);
+        assert_eq!(wide[0].bins.len(), 25);
+        assert!(wide[0].bins.iter().all(|b| (b.2 - 0.04).abs() < 1e-12));
+        let real = shared_bins(&[("d", vec![0.25, 0.5, 1.75])]);
+        assert_eq!(real[0].bins.len(), BINS);
+        assert!((real[0].bins.iter().map(|b| b.2).sum::<f64>() - 1.0).abs() < 1e-12);
+    }
 }
 
 fn escape(text: &str) -> String {
