@@ -1,7 +1,8 @@
 //! The training loop, generic over burn's autodiff backends: seeded shuffling into batches, Adam,
 //! KL annealing, per-epoch validation (losses, accuracy, precision, recall, F1 of the L1
 //! prediction and the Jaccard similarity of greedy reconstructions), early stopping on the
-//! validation loss, keeping the best epoch's weights.
+//! validation loss, keeping the best epoch's weights. Long epochs log a progress line (examples so
+//! far, examples/s) every few seconds.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -208,6 +209,7 @@ pub fn fit<B: AutodiffBackend>(
     let mut step = 0usize;
     for epoch in 1..=config.epochs {
         let started = Instant::now();
+        let progress = stage_runtime::telemetry::Progress::new(format!("epoch {epoch}/{}", config.epochs), None);
         order.shuffle(&mut rng);
         let mut sums = LossSums::default();
         let mut beta = 0.0;
@@ -222,6 +224,7 @@ pub fn fit<B: AutodiffBackend>(
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.learning_rate, model, grads);
             step += 1;
+            progress.add(chunk.len() as u64, 0);
         }
         let train_seconds = started.elapsed().as_secs_f64();
         let valid = model.valid();
