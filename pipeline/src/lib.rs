@@ -3,6 +3,7 @@
 //! rest as child processes in dependency order, and keeps run records and logs beside the data.
 
 pub mod dag;
+pub mod export;
 pub mod fingerprint;
 pub mod manifest;
 pub mod plan;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use pipeline::{LoadOptions, Pipeline, RunOptions, plan, status};
+use pipeline::{LoadOptions, Pipeline, RunOptions, export, plan, status};
 
 #[derive(Parser)]
 #[command(name = "pipeline", version, about = "Run the pipeline's stage binaries in dependency order, skipping what is up to date")]
@@ -41,6 +41,43 @@ enum Cmd {
         #[command(flatten)]
         target: Target,
     },
+    /// Print deployment files generated from the manifest: an Argo Workflow and CronWorkflow, a
+    /// Kubernetes ConfigMap, Job and CronJob, or AWS Batch job definitions. Give --root the object
+    /// store URL the cluster reads and writes (s3://bucket/prefix).
+    Export {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Container image with the stage binaries and `pipeline` on PATH (deploy/Containerfile).
+        #[arg(long)]
+        image: String,
+        /// Name (prefix) of the generated objects.
+        #[arg(long, default_value = "patent-pipeline")]
+        name: String,
+        /// Kubernetes namespace.
+        #[arg(long, default_value = "default")]
+        namespace: String,
+        /// Cron schedule of the scheduled full reruns (CronWorkflow, CronJob).
+        #[arg(long, default_value = "0 3 1 * *")]
+        schedule: String,
+        /// CPUs per stage.
+        #[arg(long, default_value_t = 4)]
+        cpus: u32,
+        /// Memory per stage, MiB.
+        #[arg(long, default_value_t = 16384)]
+        memory_mib: u32,
+        /// NAME=VALUE passed to every stage (repeatable); never credentials.
+        #[arg(long = "env", value_name = "NAME=VALUE")]
+        env: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Argo,
+    Kubernetes,
+    AwsBatch,
 }
 
 #[derive(Args)]
@@ -93,6 +130,25 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let pipeline = target.load(true)?;
             let entries = plan::plan(&pipeline).await;
             print!("{}", plan::render(&pipeline, &entries));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Export { target, format, image, name, namespace, schedule, cpus, memory_mib, env } => {
+            let pipeline = target.load(false)?;
+            let env = env
+                .iter()
+                .map(|pair| pair.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| anyhow::anyhow!("--env takes NAME=VALUE"))?;
+            let options = export::ExportOptions { image, name, namespace, schedule, cpus, memory_mib, env };
+            let text = match format {
+                ExportFormat::Argo => export::yaml_stream(&export::argo(&pipeline, &options)),
+                ExportFormat::Kubernetes => {
+                    let manifest_text = std::fs::read_to_string(&target.manifest)?;
+                    export::yaml_stream(&export::kubernetes(&pipeline, &manifest_text, &options))
+                }
+                ExportFormat::AwsBatch => format!("{}\n", serde_json::to_string_pretty(&export::aws_batch(&pipeline, &options))?),
+            };
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Status { target } => {

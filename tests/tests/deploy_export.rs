@@ -1,0 +1,93 @@
+//! `pipeline export` on the default manifest: the Kubernetes objects pass the Kubernetes schemas
+//! (strict) and the AWS Batch job definitions pass botocore's model (deploy/validate_exports.py,
+//! with .venv from tests/run.sh), and a corrupted copy of each fails; the Argo DAG's task
+//! dependencies and commands are those of the manifest, read independently from its TOML.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use pipeline_tests::{run_ok, workspace_root};
+
+const IMAGE: &str = "registry.example/patent-pipeline:test";
+const ROOT: &str = "s3://example-bucket/patents";
+
+fn export(format: &str) -> String {
+    let manifest = workspace_root().join("pipeline/default.toml");
+    run_ok("pipeline", &["export", manifest.to_str().unwrap(), "--format", format, "--image", IMAGE, "--root", ROOT], &[])
+}
+
+fn validate(args: &[&str]) -> (bool, String) {
+    let python = workspace_root().join(".venv/bin/python");
+    assert!(python.exists(), "{} is missing: run tests/run.sh, which installs the validators", python.display());
+    let out = Command::new(python).arg(workspace_root().join("deploy/validate_exports.py")).args(args).output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn kubernetes_and_batch_exports_pass_their_schemas_and_corruptions_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let k8s = dir.path().join("k8s.yaml");
+    let batch = dir.path().join("batch.json");
+    std::fs::write(&k8s, export("kubernetes")).unwrap();
+    std::fs::write(&batch, export("aws-batch")).unwrap();
+    let (ok, out) = validate(&["--kubernetes", k8s.to_str().unwrap(), "--aws-batch", batch.to_str().unwrap()]);
+    assert!(ok && out.contains("2 files checked, 0 problems"), "{out}");
+
+    let bad_k8s = dir.path().join("bad.yaml");
+    std::fs::write(&bad_k8s, std::fs::read_to_string(&k8s).unwrap().replace("\"backoffLimit\": 2", "\"backoffLimit\": 2, \"retries\": 3")).unwrap();
+    let (ok, out) = validate(&["--kubernetes", bad_k8s.to_str().unwrap()]);
+    assert!(!ok && out.contains("'retries' was unexpected"), "{out}");
+    let bad_batch = dir.path().join("bad.json");
+    std::fs::write(&bad_batch, std::fs::read_to_string(&batch).unwrap().replace("\"attempts\": 3", "\"attempts\": \"3\"")).unwrap();
+    let (ok, out) = validate(&["--aws-batch", bad_batch.to_str().unwrap()]);
+    assert!(!ok && out.contains("retryStrategy.attempts"), "{out}");
+}
+
+#[test]
+fn argo_dag_follows_the_manifest() {
+    // The manifest's edges, read from its TOML: a stage depends on the producers of its inputs.
+    let text = std::fs::read_to_string(workspace_root().join("pipeline/default.toml")).unwrap();
+    let manifest: toml::Value = toml::from_str(&text).unwrap();
+    let stages = manifest["stage"].as_array().unwrap();
+    let producer: BTreeMap<&str, &str> =
+        stages.iter().map(|s| (s["output"].as_str().unwrap(), s["name"].as_str().unwrap())).collect();
+    let expected: BTreeMap<String, BTreeSet<String>> = stages
+        .iter()
+        .map(|s| {
+            let inputs = s.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default();
+            let deps = inputs.iter().filter_map(|i| producer.get(i.as_str().unwrap())).map(|p| p.to_string()).collect();
+            (s["name"].as_str().unwrap().to_string(), deps)
+        })
+        .collect();
+
+    let documents: Vec<serde_json::Value> =
+        export("argo").split("---\n").filter(|d| !d.trim().is_empty()).map(|d| serde_json::from_str(d).unwrap()).collect();
+    assert_eq!(documents.iter().map(|d| d["kind"].as_str().unwrap()).collect::<Vec<_>>(), ["Workflow", "CronWorkflow"]);
+    assert_eq!(documents[0]["spec"], documents[1]["spec"]["workflowSpec"], "the scheduled rerun runs the same DAG");
+    let templates = documents[0]["spec"]["templates"].as_array().unwrap();
+    let dag = templates.iter().find(|t| t["name"] == documents[0]["spec"]["entrypoint"]).unwrap();
+    let got: BTreeMap<String, BTreeSet<String>> = dag["dag"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let deps = t.get("dependencies").and_then(|d| d.as_array()).cloned().unwrap_or_default();
+            (t["name"].as_str().unwrap().to_string(), deps.iter().map(|d| d.as_str().unwrap().to_string()).collect())
+        })
+        .collect();
+    assert_eq!(got, expected);
+    // Each stage's container runs its binary on the datasets under the root.
+    for stage in stages {
+        let name = stage["name"].as_str().unwrap();
+        let container = &templates.iter().find(|t| t["name"] == name).unwrap()["container"];
+        assert_eq!(container["image"], IMAGE);
+        assert_eq!(container["command"][0].as_str(), stage["binary"].as_str());
+        let args: Vec<&str> = container["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        let output = format!("{ROOT}/{}", stage["output"].as_str().unwrap());
+        assert!(args.windows(2).any(|w| w[0] == "--output" && w[1].trim_end_matches('/') == output), "{name}: {args:?}");
+        for input in stage.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
+            let url = format!("{ROOT}/{}", input.as_str().unwrap());
+            assert!(args.windows(2).any(|w| w[0] == "--input" && w[1].trim_end_matches('/') == url), "{name}: {args:?}");
+        }
+    }
+}
