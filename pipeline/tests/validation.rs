@@ -162,7 +162,7 @@ fn default_manifest_is_a_valid_dag() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("default.toml");
     let pipeline = Pipeline::load(&path, &LoadOptions { root: Some("s3://bucket/prefix".into()), require_binaries: false }).unwrap();
     let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity", "labels", "train"]);
+    assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity", "labels", "train", "explore", "validate"]);
     let ingest = pipeline.stage("ingest").unwrap();
     assert_eq!(ingest.inputs[0].dataset.url, "s3://bucket/prefix/raw/");
     assert_eq!(ingest.output.url, "s3://bucket/prefix/ingest/");
@@ -177,6 +177,12 @@ fn default_manifest_is_a_valid_dag() {
     let train = pipeline.stage("train").unwrap();
     assert_eq!(train.upstream, [1, 4]);
     assert_eq!(train.inputs[1].dataset.url, "s3://bucket/prefix/labels/");
+    let explore = pipeline.stage("explore").unwrap();
+    assert_eq!(explore.upstream, [1, 4, 5], "ingest, labels, train");
+    assert_eq!(explore.inputs[2].dataset.url, "s3://bucket/prefix/model/");
+    let validate = pipeline.stage("validate").unwrap();
+    assert_eq!(validate.upstream, [1, 4, 6], "ingest, labels, explore");
+    assert_eq!(validate.inputs[2].dataset.url, "s3://bucket/prefix/exploration/");
 }
 
 #[test]
@@ -190,4 +196,6 @@ fn gpu_manifest_is_the_default_dag_with_cuda_training() {
     assert_eq!(names(&default), names(&gpu));
     let train = gpu.stage("train").unwrap();
     assert!(train.args.windows(2).any(|w| w == ["--device", "cuda"]), "{:?}", train.args);
+    let explore = gpu.stage("explore").unwrap();
+    assert!(explore.args.windows(2).any(|w| w == ["--device", "cuda"]), "{:?}", explore.args);
 }
