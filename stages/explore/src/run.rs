@@ -84,8 +84,8 @@ pub async fn run<B: AutodiffBackend>(
     .await
 }
 
-/// One explored patent's outcome.
-struct Explored1 {
+/// What the search gave for one explored patent.
+struct Outcome {
     patent_id: String,
     l1: bool,
     split: Split,
@@ -134,7 +134,7 @@ async fn write_run<B: AutodiffBackend>(
     for name in ["exploration", "exploration_paths"] {
         manifest.tables.insert(name.into(), run.describe_parquet(table(name)).await?);
     }
-    let mean = |f: fn(&Explored1) -> f64| explored.iter().map(f).sum::<f64>() / explored.len() as f64;
+    let mean = |f: fn(&Outcome) -> f64| explored.iter().map(f).sum::<f64>() / explored.len() as f64;
     let metrics: [(&str, serde_json::Value); 11] = [
         ("device", options.device_name.clone().into()),
         ("code_level", serde_json::to_value(level)?),
@@ -185,7 +185,7 @@ fn explore_all<B: AutodiffBackend>(
     records: Vec<(PatentRecord, Split)>,
     options: &ExploreOptions,
     device: &B::Device,
-) -> Result<(Vec<Explored1>, RecordBatch)> {
+) -> Result<(Vec<Outcome>, RecordBatch)> {
     type Inner<B> = <B as AutodiffBackend>::InnerBackend;
     let config = &saved.config.training;
     let inference = saved.model.valid();
@@ -225,7 +225,7 @@ fn explore_all<B: AutodiffBackend>(
                 pc1.push(x);
                 pc2.push(y);
             }
-            explored.push(Explored1 {
+            explored.push(Outcome {
                 patent_id: record.patent_id.clone(),
                 l1: record.l1,
                 split: *split,
@@ -263,7 +263,7 @@ fn code_lists<'a>(sets: impl Iterator<Item = &'a [String]>) -> ArrayRef {
 }
 
 /// The `exploration` rows of `explored`.
-fn exploration_batch(explored: &[Explored1], options: &ExploreOptions) -> Result<RecordBatch> {
+fn exploration_batch(explored: &[Outcome], options: &ExploreOptions) -> Result<RecordBatch> {
     let new_codes: Vec<&[String]> = explored
         .iter()
         .map(|e| match options.decoding {

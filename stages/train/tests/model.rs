@@ -166,7 +166,7 @@ fn wide_beam_search_finds_the_brute_force_best_code_set() {
             .collect();
         let refs: Vec<&Example> = examples.iter().collect();
         let b = batch::<Cpu>(&refs, &device);
-        let zi = z.clone().slice([i..i + 1]).repeat_dim(0, sequences.len());
+        let zi = z.clone().slice(i..i + 1).repeat_dim(0, sequences.len());
         let scores: Vec<f32> = model.sequence_log_probs(zi, b.cpc).into_data().to_vec().unwrap();
         let best = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         assert_eq!(beam, &sequences[best], "point {i}: beam {beam:?}, brute force {:?}", sequences[best]);

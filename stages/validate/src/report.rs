@@ -153,6 +153,10 @@ fn shared_bins(series: &[(&str, Vec<f64>)]) -> Vec<HistogramSeries> {
         .collect()
 }
 
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,8 +175,4 @@ mod tests {
         assert_eq!(real[0].bins.len(), BINS);
         assert!((real[0].bins.iter().map(|b| b.2).sum::<f64>() - 1.0).abs() < 1e-12);
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

@@ -30,8 +30,10 @@ fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns.into_iter().map(|(_, a)| a).collect()).unwrap()
 }
 
-/// (patent, grant year, forward citations, label, subclasses)
-const PATENTS: [(&str, i32, i64, Option<&str>, &[&str]); 13] = [
+/// A patent: id, grant year, forward citations, label, subclasses.
+type PatentRow = (&'static str, i32, i64, Option<&'static str>, &'static [&'static str]);
+
+const PATENTS: [PatentRow; 13] = [
     ("E1", 2010, 3, Some("L1"), &["A01B", "B65D"]),
     ("E2", 2010, 2, Some("L2"), &["H04L"]),
     ("E3", 2012, 1, Some("L2"), &["C07D"]),
