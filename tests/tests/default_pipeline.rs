@@ -188,8 +188,10 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let summary_f1 = query(&validation_ctx, "SELECT value FROM validation_summary WHERE section = 'reliability' AND metric = 'f1'").await;
     assert!((summary_f1[0][0].parse::<f64>().unwrap() - f1).abs() < 1e-12, "F1 {summary_f1:?} vs {f1}");
     validation_ctx.register_table("exploration", explore_ctx.table_provider("exploration").await.unwrap()).unwrap();
-    validation_ctx.register_table("citations", ingest_ctx_for(&root, "citations").await).unwrap();
-    validation_ctx.register_table("cpc", ingest_ctx_for(&root, "cpc").await).unwrap();
+    let ingest_tables = published_tables(root.join("ingest").to_str().unwrap(), &["citations", "cpc"]).await;
+    for name in ["citations", "cpc"] {
+        validation_ctx.register_table(name, ingest_tables.table_provider(name).await.unwrap()).unwrap();
+    }
     let pairs = query(
         &validation_ctx,
         "SELECT (SELECT count(*) FROM micro_citing) AS written,
@@ -240,8 +242,3 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
 }
 
-/// Table `name` of the published ingest output under `root`, as a table provider.
-async fn ingest_ctx_for(root: &std::path::Path, name: &str) -> std::sync::Arc<dyn datafusion::catalog::TableProvider> {
-    let ctx = published_tables(root.join("ingest").to_str().unwrap(), &[name]).await;
-    ctx.table_provider(name).await.unwrap()
-}

@@ -49,6 +49,11 @@ impl Path {
         *self.probabilities.last().expect("a path holds its start")
     }
 
+    /// Whether the search ended at a probability of at least `threshold`.
+    pub fn reached(&self, threshold: f64) -> bool {
+        self.end_probability() >= threshold
+    }
+
     /// The last point.
     pub fn end(&self) -> &[f32] {
         self.points.last().expect("a path holds its start")

@@ -126,7 +126,7 @@ async fn write_run<B: AutodiffBackend>(
     let options_for_model = options.clone();
     let (explored, paths) = tokio::task::spawn_blocking(move || explore_all(&saved, records, &options_for_model, &device))
         .await??;
-    let reached = explored.iter().filter(|e| e.path.end_probability() >= options.ascent.threshold).count();
+    let reached = explored.iter().filter(|e| e.path.reached(options.ascent.threshold)).count();
     write_batches(&ctx, vec![exploration_batch(&explored, options)?], table("exploration"), &run.table("exploration")).await?;
     write_batches(&ctx, vec![paths], table("exploration_paths"), &run.table("exploration_paths")).await?;
 
@@ -214,8 +214,9 @@ fn explore_all<B: AutodiffBackend>(
         let paths = ascend(&saved.model, starts, &options.ascent, device);
         let ends: Vec<Vec<f32>> = paths.iter().map(|p| p.end().to_vec()).collect();
         let reconstructed = inference.decode_greedy(to_tensor(starts), config.max_codes);
-        let greedy = inference.decode_greedy(to_tensor(&ends), config.max_codes);
-        let beam = inference.decode_beam(to_tensor(&ends), options.beam_width, config.max_codes);
+        let ends = to_tensor(&ends);
+        let greedy = inference.decode_greedy(ends.clone(), config.max_codes);
+        let beam = inference.decode_beam(ends, options.beam_width, config.max_codes);
         for (i, ((record, split), path)) in chunk.iter().zip(paths).enumerate() {
             for (step, (point, probability)) in path.points.iter().zip(&path.probabilities).enumerate() {
                 let (x, y) = projection.project(point);
@@ -291,7 +292,7 @@ fn exploration_batch(explored: &[Outcome], options: &ExploreOptions) -> Result<R
         Arc::new(Float64Array::from_iter_values(explored.iter().map(|e| e.path.end_probability()))),
         Arc::new(Int32Array::from_iter_values(explored.iter().map(|e| e.path.iterations() as i32))),
         Arc::new(BooleanArray::from(
-            explored.iter().map(|e| e.path.end_probability() >= options.ascent.threshold).collect::<Vec<_>>(),
+            explored.iter().map(|e| e.path.reached(options.ascent.threshold)).collect::<Vec<_>>(),
         )),
         Arc::new(Float64Array::from_iter_values(explored.iter().map(|e| distance(&e.path)))),
         code_lists(explored.iter().map(|e| e.greedy.as_slice())),

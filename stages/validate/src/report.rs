@@ -43,6 +43,7 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
     };
     let plots = [
         (
+            "micro",
             "micro_forward_citations.svg",
             "Micro-validation: forward citations of citing patents that shifted toward the suggested domain or remained",
             histogram_svg(&Histogram {
@@ -53,6 +54,7 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
             }),
         ),
         (
+            "macro",
             "macro_forward_citations.svg",
             "Macro-validation: mean forward citations of the patents entering each suggested (new) and original domain",
             histogram_svg(&Histogram {
@@ -63,6 +65,7 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
             }),
         ),
         (
+            "exploration",
             "search_probability.svg",
             "Predicted P(L1) along the search paths (the patents with the longest searches)",
             line_chart_svg(&LineChart {
@@ -75,6 +78,7 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
             }),
         ),
         (
+            "exploration",
             "latent_paths.svg",
             "The same search paths in the latent space, on the first two principal components of the explored patents' latent means",
             line_chart_svg(&LineChart {
@@ -96,24 +100,30 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
          the suggested domain against those that remained) and macro-validation of the suggested domains. Every number is \
          also in the <code>validation_summary</code> table.</p>\n",
     );
-    for (section, heading) in [("reliability", "Model reliability"), ("micro", "Micro-validation"), ("macro", "Macro-validation")] {
-        let _ = writeln!(html, "<h2>{heading}</h2>\n<table><tr><th>group</th><th>metric</th><th>value</th></tr>");
-        for s in summary.iter().filter(|s| s.section == section) {
-            let value = s.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "—".into());
-            let _ = writeln!(html, "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td></tr>", escape(&s.group), s.metric);
+    let sections = [
+        ("reliability", "Model reliability"),
+        ("micro", "Micro-validation"),
+        ("macro", "Macro-validation"),
+        ("exploration", "Exploration"),
+    ];
+    for (section, heading) in sections {
+        let _ = writeln!(html, "<h2>{heading}</h2>");
+        let rows: Vec<&Statistic> = summary.iter().filter(|s| s.section == section).collect();
+        if !rows.is_empty() {
+            html.push_str("<table><tr><th>group</th><th>metric</th><th>value</th></tr>\n");
+            for s in rows {
+                let value = s.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "—".into());
+                let _ = writeln!(html, "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td></tr>", escape(&s.group), s.metric);
+            }
+            html.push_str("</table>\n");
         }
-        html.push_str("</table>\n");
-        for (name, caption, _) in plots.iter().filter(|(name, _, _)| name.starts_with(section)) {
+        for (_, name, caption, _) in plots.iter().filter(|p| p.0 == section) {
             let _ = writeln!(html, "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>");
         }
     }
-    html.push_str("<h2>Exploration</h2>\n");
-    for (name, caption, _) in plots.iter().filter(|(name, _, _)| !name.starts_with("micro") && !name.starts_with("macro")) {
-        let _ = writeln!(html, "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>");
-    }
     html.push_str("</body></html>\n");
     let mut written = vec![];
-    for (name, _, svg) in plots {
+    for (_, name, _, svg) in plots {
         folder.put_bytes(name, svg.into_bytes()).await?;
         written.push(format!("report/{name}"));
     }
