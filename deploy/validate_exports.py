@@ -1,8 +1,13 @@
 """Validates files written by `pipeline export` offline: Kubernetes objects against the Kubernetes
-OpenAPI schemas (kubernetes-validate, strict: unknown keys are errors) and AWS Batch job definitions
-against botocore's service model for RegisterJobDefinition. Exits 1 with every problem listed.
+OpenAPI schemas (kubernetes-validate, strict: unknown keys are errors), Argo Workflows objects
+against Argo's JSON schema with unknown keys rejected, and AWS Batch job definitions against
+botocore's service model for RegisterJobDefinition. Exits 1 with every problem listed.
 
-usage: validate_exports.py --kubernetes FILE... --aws-batch FILE...
+Argo's schema comes from hera (PyPI), whose Workflow and CronWorkflow models are generated from
+the schema Argo Workflows publishes (hera names the file it was generated from in the module
+header); its JSON-schema export is made strict here by closing every object that lists properties.
+
+usage: validate_exports.py --kubernetes FILE... --argo FILE... --aws-batch FILE...
 """
 
 import argparse
@@ -11,6 +16,7 @@ import sys
 
 import botocore.session
 import botocore.validate
+import jsonschema
 import kubernetes_validate
 import yaml
 
@@ -29,6 +35,45 @@ def kubernetes_problems(path):
             problems.append(f"{where}: {e.message} at {list(e.path)}")
         except Exception as e:  # an unknown kind or version
             problems.append(f"{where}: {e}")
+    return problems
+
+
+def closed(schema):
+    """`schema` with `additionalProperties: false` on every object schema that lists properties."""
+    if isinstance(schema, dict):
+        schema = {key: closed(value) for key, value in schema.items()}
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+    elif isinstance(schema, list):
+        schema = [closed(value) for value in schema]
+    return schema
+
+
+def argo_validators():
+    from hera.workflows.models.io.argoproj.workflow import v1alpha1
+
+    return {
+        kind: jsonschema.Draft202012Validator(closed(getattr(v1alpha1, kind).model_json_schema(by_alias=True)))
+        for kind in ("Workflow", "CronWorkflow")
+    }
+
+
+def argo_problems(path, validators):
+    problems = []
+    with open(path) as f:
+        documents = [d for d in yaml.safe_load_all(f) if d is not None]
+    if not documents:
+        problems.append(f"{path}: no documents")
+    for document in documents:
+        kind = document.get("kind")
+        where = f"{path}: {kind} {document.get('metadata', {}).get('name') or document.get('metadata', {}).get('generateName')}"
+        if document.get("apiVersion") != "argoproj.io/v1alpha1" or kind not in validators:
+            problems.append(f"{where}: not an Argo Workflow or CronWorkflow ({document.get('apiVersion')})")
+            continue
+        for error in validators[kind].iter_errors(document):
+            # For a failed anyOf (a field that may be null), the branch that explains it best.
+            error = jsonschema.exceptions.best_match([error])
+            problems.append(f"{where}: {error.message[:300]} at {list(error.absolute_path)}")
     return problems
 
 
@@ -60,13 +105,17 @@ def batch_problems(path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kubernetes", nargs="*", default=[])
+    parser.add_argument("--argo", nargs="*", default=[])
     parser.add_argument("--aws-batch", nargs="*", default=[])
     args = parser.parse_args()
     problems = [p for path in args.kubernetes for p in kubernetes_problems(path)]
+    if args.argo:
+        validators = argo_validators()
+        problems += [p for path in args.argo for p in argo_problems(path, validators)]
     problems += [p for path in args.aws_batch for p in batch_problems(path)]
     for p in problems:
         print(p)
-    checked = len(args.kubernetes) + len(args.aws_batch)
+    checked = len(args.kubernetes) + len(args.argo) + len(args.aws_batch)
     print(f"{checked} files checked, {len(problems)} problems")
     sys.exit(1 if problems else 0)
 

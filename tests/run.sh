@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test of the project. Installs what the tests need first: moto's S3 server and
-# kubernetes-validate (PyPI) into .venv, and every workspace binary (the end-to-end tests run the
-# stage binaries as processes).
+# Runs every test of the project. Installs what the tests need first: moto's S3 server,
+# kubernetes-validate and hera (Argo's schema as models) from PyPI into .venv, and every
+# workspace binary (the end-to-end tests run the stage binaries as processes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
-if ! .venv/bin/python -c 'import kubernetes_validate' 2>/dev/null; then
-  .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate>=1.31,<2'
+if ! .venv/bin/python -c 'import kubernetes_validate, hera' 2>/dev/null; then
+  .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate>=1.31,<2' 'hera==7.1.0'
 fi
 cargo build --workspace --bins
 cargo test --workspace "$@"

@@ -2,7 +2,10 @@
 //! manifest instead of hand-copied YAML: an Argo Workflows `Workflow` (one DAG task per stage, the
 //! manifest's edges as task dependencies) and a `CronWorkflow` for scheduled reruns; a Kubernetes
 //! `ConfigMap` + `Job` + `CronJob` running the whole manifest with the `pipeline` runner in one pod;
-//! and AWS Batch job definitions (one per stage) with the order and dependencies to submit them in.
+//! AWS Batch job definitions (one per stage) with the order and dependencies to submit them in; and
+//! a Ballista cluster (scheduler `Deployment` + `Service`, executor `Deployment`) of the project's
+//! `pipeline-scheduler` and `pipeline-executor`, for stages run with
+//! `PIPELINE_ENGINE=df://<name>-ballista-scheduler:50050`.
 //! Every document is JSON, which is also YAML, so `kubectl`, `argo` and `aws batch` read them as
 //! they are.
 
@@ -28,6 +31,8 @@ pub struct ExportOptions {
     /// Environment passed to every stage (e.g. AWS_REGION); credentials belong in a Secret
     /// (Kubernetes) or the job role (Batch), not here.
     pub env: Vec<(String, String)>,
+    /// Ballista executors (replicas).
+    pub executors: u32,
 }
 
 /// The command line of `stage` inside the image: its binary by name, its inputs, output and args.
@@ -97,7 +102,7 @@ pub fn argo(pipeline: &Pipeline, options: &ExportOptions) -> Vec<Value> {
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "CronWorkflow",
             "metadata": { "name": options.name, "namespace": options.namespace },
-            "spec": { "schedule": options.schedule, "concurrencyPolicy": "Forbid", "workflowSpec": spec },
+            "spec": { "schedules": [options.schedule], "concurrencyPolicy": "Forbid", "workflowSpec": spec },
         }),
     ]
 }
@@ -133,6 +138,84 @@ pub fn kubernetes(pipeline: &Pipeline, manifest_text: &str, options: &ExportOpti
             "metadata": metadata(format!("{}-scheduled", options.name)),
             "spec": { "schedule": options.schedule, "concurrencyPolicy": "Forbid", "jobTemplate": { "spec": job_spec } },
         }),
+    ]
+}
+
+/// Ports of the Ballista processes: scheduler gRPC; executor Flight, gRPC and health.
+const SCHEDULER_PORT: u16 = 50050;
+const EXECUTOR_PORTS: [(&str, u16); 3] = [("flight", 50051), ("grpc", 50052), ("health", 50053)];
+
+/// The scheduler's Service name, the host stages give as `df://HOST:50050`.
+pub fn scheduler_service(options: &ExportOptions) -> String {
+    format!("{}-ballista-scheduler", options.name)
+}
+
+/// A Ballista cluster for the SQL stages: the scheduler as a `Deployment` behind a `Service`, and
+/// `options.executors` executors as a `Deployment` with health probes and a scratch volume for
+/// shuffle files. S3 credentials come from the optional Secret `<name>-s3` as environment
+/// variables; endpoint and region come with each job from the stage (session options).
+pub fn ballista(options: &ExportOptions) -> Vec<Value> {
+    let service = scheduler_service(options);
+    let metadata = |name: &str| json!({ "name": name, "namespace": options.namespace, "labels": { "app": name } });
+    let secret = json!([{ "secretRef": { "name": format!("{}-s3", options.name), "optional": true } }]);
+    let deployment = |name: &str, replicas: u32, container: Value, volumes: Value| {
+        json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": metadata(name),
+            "spec": {
+                "replicas": replicas,
+                "selector": { "matchLabels": { "app": name } },
+                "template": {
+                    "metadata": { "labels": { "app": name } },
+                    "spec": { "containers": [container], "volumes": volumes },
+                },
+            },
+        })
+    };
+    let scheduler = json!({
+        "name": "scheduler",
+        "image": options.image,
+        "command": ["pipeline-scheduler"],
+        "args": ["--bind-host", "0.0.0.0", "--bind-port", SCHEDULER_PORT.to_string(), "--external-host", service],
+        "ports": [{ "name": "grpc", "containerPort": SCHEDULER_PORT }],
+        "envFrom": secret,
+        "env": env_list(std::iter::empty(), options),
+        "readinessProbe": { "tcpSocket": { "port": SCHEDULER_PORT }, "periodSeconds": 5 },
+        "resources": resources(options),
+    });
+    let executor_name = format!("{}-ballista-executor", options.name);
+    let [(_, flight), (_, grpc), (_, health)] = EXECUTOR_PORTS;
+    let pod_ip = json!({ "name": "POD_IP", "valueFrom": { "fieldRef": { "fieldPath": "status.podIP" } } });
+    let mut executor_env = env_list(std::iter::empty(), options);
+    executor_env.as_array_mut().expect("env is a list").push(pod_ip);
+    let executor = json!({
+        "name": "executor",
+        "image": options.image,
+        "command": ["pipeline-executor"],
+        "args": [
+            "--scheduler-host", service, "--scheduler-port", SCHEDULER_PORT.to_string(),
+            "--bind-host", "0.0.0.0", "--external-host", "$(POD_IP)",
+            "--bind-port", flight.to_string(), "--bind-grpc-port", grpc.to_string(), "--bind-health-port", health.to_string(),
+            "--work-dir", "/scratch", "--vcores", options.cpus.to_string(),
+        ],
+        "ports": EXECUTOR_PORTS.iter().map(|(name, port)| json!({ "name": name, "containerPort": port })).collect::<Vec<_>>(),
+        "envFrom": secret,
+        "env": executor_env,
+        "livenessProbe": { "httpGet": { "path": "/healthz", "port": health }, "periodSeconds": 10 },
+        "readinessProbe": { "httpGet": { "path": "/readyz", "port": health }, "periodSeconds": 10 },
+        "volumeMounts": [{ "name": "scratch", "mountPath": "/scratch" }],
+        "resources": resources(options),
+    });
+    vec![
+        json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": metadata(&service),
+            "spec": { "selector": { "app": service }, "ports": [{ "name": "grpc", "port": SCHEDULER_PORT, "targetPort": SCHEDULER_PORT }] },
+        }),
+        deployment(&service, 1, scheduler, json!([])),
+        deployment(&executor_name, options.executors, executor, json!([{ "name": "scratch", "emptyDir": {} }])),
     ]
 }
 

@@ -42,8 +42,9 @@ enum Cmd {
         target: Target,
     },
     /// Print deployment files generated from the manifest: an Argo Workflow and CronWorkflow, a
-    /// Kubernetes ConfigMap, Job and CronJob, or AWS Batch job definitions. Give --root the object
-    /// store URL the cluster reads and writes (s3://bucket/prefix).
+    /// Kubernetes ConfigMap, Job and CronJob, AWS Batch job definitions, or a Ballista cluster
+    /// (scheduler and executors) for the SQL stages. Give --root the object store URL the cluster
+    /// reads and writes (s3://bucket/prefix).
     Export {
         #[command(flatten)]
         target: Target,
@@ -70,6 +71,9 @@ enum Cmd {
         /// NAME=VALUE passed to every stage (repeatable); never credentials.
         #[arg(long = "env", value_name = "NAME=VALUE")]
         env: Vec<String>,
+        /// Ballista executors (--format ballista).
+        #[arg(long, default_value_t = 2)]
+        executors: u32,
     },
 }
 
@@ -78,6 +82,7 @@ enum ExportFormat {
     Argo,
     Kubernetes,
     AwsBatch,
+    Ballista,
 }
 
 #[derive(Args)]
@@ -132,14 +137,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             print!("{}", plan::render(&pipeline, &entries));
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Export { target, format, image, name, namespace, schedule, cpus, memory_mib, env } => {
+        Cmd::Export { target, format, image, name, namespace, schedule, cpus, memory_mib, env, executors } => {
             let pipeline = target.load(false)?;
             let env = env
                 .iter()
                 .map(|pair| pair.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| anyhow::anyhow!("--env takes NAME=VALUE"))?;
-            let options = export::ExportOptions { image, name, namespace, schedule, cpus, memory_mib, env };
+            let options = export::ExportOptions { image, name, namespace, schedule, cpus, memory_mib, env, executors };
             let text = match format {
                 ExportFormat::Argo => export::yaml_stream(&export::argo(&pipeline, &options)),
                 ExportFormat::Kubernetes => {
@@ -147,6 +152,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     export::yaml_stream(&export::kubernetes(&pipeline, &manifest_text, &options))
                 }
                 ExportFormat::AwsBatch => format!("{}\n", serde_json::to_string_pretty(&export::aws_batch(&pipeline, &options))?),
+                ExportFormat::Ballista => export::yaml_stream(&export::ballista(&options)),
             };
             print!("{text}");
             Ok(ExitCode::SUCCESS)

@@ -1,7 +1,8 @@
 //! `pipeline export` on the default manifest: the Kubernetes objects pass the Kubernetes schemas
-//! (strict) and the AWS Batch job definitions pass botocore's model (deploy/validate_exports.py,
-//! with .venv from tests/run.sh), and a corrupted copy of each fails; the Argo DAG's task
-//! dependencies and commands are those of the manifest, read independently from its TOML.
+//! (strict), the Argo objects pass Argo's JSON schema with unknown keys rejected, and the AWS Batch
+//! job definitions pass botocore's model (deploy/validate_exports.py, with .venv from
+//! tests/run.sh), and a corrupted copy of each fails; the Argo DAG's task dependencies and commands
+//! are those of the manifest, read independently from its TOML.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -12,8 +13,18 @@ const IMAGE: &str = "registry.example/patent-pipeline:test";
 const ROOT: &str = "s3://example-bucket/patents";
 
 fn export(format: &str) -> String {
+    export_with(format, &[])
+}
+
+fn export_with(format: &str, extra: &[&str]) -> String {
     let manifest = workspace_root().join("pipeline/default.toml");
-    run_ok("pipeline", &["export", manifest.to_str().unwrap(), "--format", format, "--image", IMAGE, "--root", ROOT], &[])
+    let mut args = vec!["export", manifest.to_str().unwrap(), "--format", format, "--image", IMAGE, "--root", ROOT];
+    args.extend(extra);
+    run_ok("pipeline", &args, &[])
+}
+
+fn documents(stream: &str) -> Vec<serde_json::Value> {
+    stream.split("---\n").filter(|d| !d.trim().is_empty()).map(|d| serde_json::from_str(d).unwrap()).collect()
 }
 
 fn validate(args: &[&str]) -> (bool, String) {
@@ -24,14 +35,33 @@ fn validate(args: &[&str]) -> (bool, String) {
 }
 
 #[test]
-fn kubernetes_and_batch_exports_pass_their_schemas_and_corruptions_do_not() {
+fn exports_pass_their_schemas_and_corruptions_do_not() {
     let dir = tempfile::tempdir().unwrap();
     let k8s = dir.path().join("k8s.yaml");
+    let argo = dir.path().join("argo.yaml");
     let batch = dir.path().join("batch.json");
     std::fs::write(&k8s, export("kubernetes")).unwrap();
+    std::fs::write(&argo, export("argo")).unwrap();
     std::fs::write(&batch, export("aws-batch")).unwrap();
-    let (ok, out) = validate(&["--kubernetes", k8s.to_str().unwrap(), "--aws-batch", batch.to_str().unwrap()]);
-    assert!(ok && out.contains("2 files checked, 0 problems"), "{out}");
+    let (ok, out) = validate(&[
+        "--kubernetes",
+        k8s.to_str().unwrap(),
+        "--argo",
+        argo.to_str().unwrap(),
+        "--aws-batch",
+        batch.to_str().unwrap(),
+    ]);
+    assert!(ok && out.contains("3 files checked, 0 problems"), "{out}");
+
+    // An unknown key in a container, and a misspelt DAG field: both unknown to Argo's schema.
+    let text = std::fs::read_to_string(&argo).unwrap();
+    let bad_argo = dir.path().join("bad-argo.yaml");
+    std::fs::write(&bad_argo, text.replacen("\"container\": {", "\"container\": {\"cpus\": 4, ", 1)).unwrap();
+    let (ok, out) = validate(&["--argo", bad_argo.to_str().unwrap()]);
+    assert!(!ok && out.contains("'cpus' was unexpected"), "{out}");
+    std::fs::write(&bad_argo, text.replace("\"dependencies\":", "\"depends_on\":")).unwrap();
+    let (ok, out) = validate(&["--argo", bad_argo.to_str().unwrap()]);
+    assert!(!ok && out.contains("'depends_on' was unexpected"), "{out}");
 
     let bad_k8s = dir.path().join("bad.yaml");
     std::fs::write(&bad_k8s, std::fs::read_to_string(&k8s).unwrap().replace("\"backoffLimit\": 2", "\"backoffLimit\": 2, \"retries\": 3")).unwrap();
@@ -60,8 +90,7 @@ fn argo_dag_follows_the_manifest() {
         })
         .collect();
 
-    let documents: Vec<serde_json::Value> =
-        export("argo").split("---\n").filter(|d| !d.trim().is_empty()).map(|d| serde_json::from_str(d).unwrap()).collect();
+    let documents = documents(&export("argo"));
     assert_eq!(documents.iter().map(|d| d["kind"].as_str().unwrap()).collect::<Vec<_>>(), ["Workflow", "CronWorkflow"]);
     assert_eq!(documents[0]["spec"], documents[1]["spec"]["workflowSpec"], "the scheduled rerun runs the same DAG");
     let templates = documents[0]["spec"]["templates"].as_array().unwrap();
@@ -90,4 +119,46 @@ fn argo_dag_follows_the_manifest() {
             assert!(args.windows(2).any(|w| w[0] == "--input" && w[1].trim_end_matches('/') == url), "{name}: {args:?}");
         }
     }
+}
+
+#[test]
+fn ballista_cluster_passes_the_kubernetes_schemas_and_wires_executors_to_the_scheduler() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ballista.yaml");
+    let text = export_with("ballista", &["--executors", "3", "--name", "pp"]);
+    std::fs::write(&path, &text).unwrap();
+    let (ok, out) = validate(&["--kubernetes", path.to_str().unwrap()]);
+    assert!(ok && out.contains("1 files checked, 0 problems"), "{out}");
+
+    let docs = documents(&text);
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Service", "Deployment", "Deployment"]);
+    let service = &docs[0];
+    let service_port = service["spec"]["ports"][0]["port"].as_u64().unwrap();
+    // The Service selects the scheduler's pods, on the port the scheduler binds.
+    let scheduler = &docs[1]["spec"]["template"];
+    assert_eq!(service["spec"]["selector"], scheduler["metadata"]["labels"]);
+    let arg = |container: &serde_json::Value, flag: &str| -> String {
+        let args: Vec<&str> = container["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        args.windows(2).find(|w| w[0] == flag).unwrap_or_else(|| panic!("no {flag} in {args:?}"))[1].to_string()
+    };
+    let scheduler_container = &scheduler["spec"]["containers"][0];
+    assert_eq!(scheduler_container["command"][0], "pipeline-scheduler");
+    assert_eq!(arg(scheduler_container, "--bind-port"), service_port.to_string());
+    // Executors reach the scheduler through the Service, bind distinct ports, and are probed on
+    // the health port they bind.
+    let executors = &docs[2]["spec"];
+    assert_eq!(executors["replicas"], 3);
+    let executor = &executors["template"]["spec"]["containers"][0];
+    assert_eq!(executor["command"][0], "pipeline-executor");
+    assert_eq!(arg(executor, "--scheduler-host"), service["metadata"]["name"].as_str().unwrap());
+    assert_eq!(arg(executor, "--scheduler-port"), service_port.to_string());
+    let ports: BTreeSet<String> =
+        ["--bind-port", "--bind-grpc-port", "--bind-health-port"].iter().map(|f| arg(executor, f)).collect();
+    assert_eq!(ports.len(), 3, "executor ports must differ: {ports:?}");
+    for probe in ["livenessProbe", "readinessProbe"] {
+        assert_eq!(executor[probe]["httpGet"]["port"].to_string(), arg(executor, "--bind-health-port"));
+    }
+    assert!(text.contains("\"secretRef\""), "credentials come from a Secret");
+    assert!(!text.contains("AWS_SECRET_ACCESS_KEY"), "no credential is written into the manifests");
 }
