@@ -426,6 +426,19 @@ fn cooccurrence_tables() -> Vec<TableDef> {
             sort_by: vec![],
         },
         TableDef {
+            name: "cooc_code_map",
+            version: 1,
+            doc: "Each CPC group of the input with its subclass and class (for summing code pairs at coarse levels)",
+            written_by: internal,
+            columns: vec![
+                Column::required("cpc_group", Utf8, "CPC group"),
+                Column::required("cpc_subclass", Utf8, "Its subclass"),
+                Column::required("cpc_class", Utf8, "Its class"),
+            ],
+            partition_by: vec![],
+            sort_by: vec![],
+        },
+        TableDef {
             name: "cooc_unit_counts",
             version: 1,
             doc: "Patents holding each code, per level, cumulative to `year`",

@@ -13,7 +13,8 @@ use arrow::array::RecordBatch;
 use arrow::util::display::array_value_to_string;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, register_published, session, write_table};
+use arrow::array::Array;
+use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, read_published, register_published, session, write_table};
 
 /// Publishes tables at `location` as stage `ingest` would: each `(table, sql)` is written through the
 /// stage runtime (so the files match the catalogue) from a query over the in-memory `batches`,
@@ -31,7 +32,7 @@ pub async fn publish_as(
     batches: Vec<(&str, RecordBatch)>,
     tables: &[(&str, &str)],
 ) {
-    let ctx = session(&EngineOptions::default(), &[location]).unwrap();
+    let ctx = session(&EngineOptions::default(), &[location]).await.unwrap();
     for (name, batch) in batches {
         ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap())).unwrap();
     }
@@ -90,6 +91,72 @@ pub async fn published_tables(output: &str, tables: &[&str]) -> SessionContext {
     ctx
 }
 
+/// Asserts that the outputs published at `a` and `b` hold the same tables with the same rows, in
+/// any order: every non-float column equal, floats equal to 1e-9 relative (engines may add in
+/// another order). Returns the rows compared per table.
+pub async fn assert_same_outputs(a: &str, b: &str) -> Vec<(String, usize)> {
+    let names: Vec<String> = published_table_names(a).await;
+    assert_eq!(names, published_table_names(b).await, "{a} and {b} publish different tables");
+    let mut compared = vec![];
+    for name in names {
+        let rows_a = comparable_rows(a, &name).await;
+        let rows_b = comparable_rows(b, &name).await;
+        assert_eq!(rows_a.len(), rows_b.len(), "table {name}: row counts differ between {a} and {b}");
+        for (ra, rb) in rows_a.iter().zip(&rows_b) {
+            assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a} and {b}");
+            for (x, y) in ra.1.iter().zip(&rb.1) {
+                let close = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+                assert!(close, "table {name}: {x} != {y} in row {:?}", ra.0);
+            }
+        }
+        compared.push((name, rows_a.len()));
+    }
+    compared
+}
+
+async fn published_table_names(output: &str) -> Vec<String> {
+    let location = StoreLocation::parse(output).unwrap();
+    let published = read_published(&location).await.unwrap().unwrap_or_else(|| panic!("nothing published at {output}"));
+    published.tables.into_keys().collect()
+}
+
+/// The rows of published table `name`: the non-float columns as text, the float columns as numbers,
+/// sorted.
+async fn comparable_rows(output: &str, name: &str) -> Vec<(Vec<String>, Vec<f64>)> {
+    use arrow::array::AsArray;
+    use arrow::datatypes::{DataType, Float64Type};
+    let ctx = published_tables(output, &[name]).await;
+    let mut rows = vec![];
+    for batch in ctx.sql(&format!("SELECT * FROM {name}")).await.unwrap().collect().await.unwrap() {
+        let floats: Vec<Option<arrow::array::ArrayRef>> = batch
+            .columns()
+            .iter()
+            .map(|c| matches!(c.data_type(), DataType::Float32 | DataType::Float64).then(|| arrow::compute::cast(c, &DataType::Float64).unwrap()))
+            .collect();
+        for r in 0..batch.num_rows() {
+            let (mut text, mut numbers) = (vec![], vec![]);
+            for (c, float) in floats.iter().enumerate() {
+                match float {
+                    Some(f) if f.is_null(r) => text.push("NULL".into()),
+                    Some(f) => {
+                        text.push("float".into());
+                        numbers.push(f.as_primitive::<Float64Type>().value(r));
+                    }
+                    None => text.push(array_value_to_string(batch.column(c), r).unwrap()),
+                }
+            }
+            rows.push((text, numbers));
+        }
+    }
+    rows.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.partial_cmp(&y.1).unwrap_or(std::cmp::Ordering::Equal)));
+    rows
+}
+
+/// A free loopback TCP port (bound and released; another process may take it in between).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// A moto S3 server on a free loopback port, stopped on drop.
 pub struct MotoServer {
     child: Child,
@@ -101,7 +168,7 @@ impl MotoServer {
     pub fn start() -> MotoServer {
         let program = std::env::var("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".venv/bin/moto_server"));
         assert!(program.exists(), "{} not found: run the tests with `bash tests/run.sh`, which installs moto", program.display());
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let child = Command::new(&program)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -134,7 +201,7 @@ impl MotoServer {
         vec![
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "moto-secret-never-logged".into()),
             ("AWS_REGION", "us-east-1".into()),
         ]
     }

@@ -28,7 +28,7 @@ fn main() -> Result<()> {
     }
     let root = bench_corpus::bench_data();
     let runtime = tokio::runtime::Runtime::new()?;
-    let engine = EngineOptions { memory_limit: 4 << 30, spill_dir: None, target_partitions: None };
+    let engine = EngineOptions { memory_limit: 4 << 30, ..EngineOptions::default() };
 
     let mut rows = vec![];
     for &patents in &sizes {

@@ -30,8 +30,7 @@ struct Cli {
     no_plots: bool,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     run_stage("cooccurrence", async move {
         let options = CooccurrenceOptions {
@@ -47,5 +46,4 @@ async fn main() -> ExitCode {
         published.log_tables();
         Ok(())
     })
-    .await
 }

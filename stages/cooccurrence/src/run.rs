@@ -3,12 +3,10 @@
 //! publish.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::AsArray;
 use arrow::datatypes::{Int32Type, Int64Type};
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use stage_runtime::{
@@ -24,7 +22,7 @@ use crate::sql::{self, YearQueries};
 pub const TABLES: [&str; 2] = ["cpc_pair_stats", "patent_novelty"];
 
 /// Work tables, written under the run's `_work/` and deleted before publishing.
-const WORK_TABLES: [&str; 3] = ["cooc_patent_codes", "cooc_unit_counts", "cooc_patent_pairs"];
+const WORK_TABLES: [&str; 4] = ["cooc_patent_codes", "cooc_code_map", "cooc_unit_counts", "cooc_patent_pairs"];
 
 /// Runs the stage from ingest's output `input` to `output` and publishes the result.
 pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &CooccurrenceOptions) -> Result<PublishedManifest> {
@@ -40,7 +38,7 @@ async fn write_run(
     output: &StoreLocation,
     options: &CooccurrenceOptions,
 ) -> Result<PublishedManifest> {
-    let ctx = session(&options.engine, &[input, output])?;
+    let ctx = session(&options.engine, &[input, output]).await?;
     register_published(&ctx, input, "cpc").await?;
     if options.year_field == YearField::Filing {
         register_published(&ctx, input, "patents").await?;
@@ -57,9 +55,8 @@ async fn write_run(
         .await?;
     tracing::info!("staged {codes} distinct (patent, group) rows by {}", options.year_field.name());
     if options.coarse_graining == CoarseGraining::SumCodePairs {
-        let map = ctx.sql(sql::CODE_MAP).await?.collect().await?;
-        let schema = map.first().map(RecordBatch::schema).unwrap_or_else(|| table("cooc_patent_codes").file_schema());
-        ctx.register_table("cooc_code_map", Arc::new(MemTable::try_new(schema, vec![map])?))?;
+        // A work table, not an in-memory one: Ballista executors read it too.
+        write_table(&ctx, sql::CODE_MAP, table("cooc_code_map"), &work.child("cooc_code_map")).await?;
     }
     let per_year = patents_per_year(&ctx).await?;
     let (Some(&first), Some(&last)) = (per_year.keys().next(), per_year.keys().next_back()) else {
@@ -76,6 +73,7 @@ async fn write_run(
         cumulative += per_year.get(&year).copied().unwrap_or(0);
         let queries = YearQueries {
             year,
+            has_previous: year > first,
             patents: cumulative,
             levels: &levels,
             coarse_graining: options.coarse_graining,

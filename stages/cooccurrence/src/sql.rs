@@ -38,6 +38,11 @@ pub const CODE_MAP: &str = "SELECT DISTINCT cpc_group, cpc_subclass, cpc_class F
 /// The queries of one year of the fold.
 pub struct YearQueries<'a> {
     pub year: i32,
+    /// Whether `year - 1` was folded before (false for the first year): only then do the queries
+    /// read last year's cumulative tables. (A branch over a year with no files plans as an empty
+    /// scan, which Ballista 55 executors report with one operator more than the scheduler planned,
+    /// and the job never completes.)
+    pub has_previous: bool,
     /// |P(year)|: patents with codes of years up to and including `year`.
     pub patents: i64,
     pub levels: &'a [Level],
@@ -87,13 +92,16 @@ impl YearQueries<'_> {
         let t = self.year;
         format!(
             "SELECT level, unit, SUM(n) AS n, CAST({t} AS INT) AS year FROM ( \
-               SELECT level, unit, n FROM cooc_unit_counts WHERE year = {prev} \
-               UNION ALL \
-               SELECT level, unit, COUNT(*) AS n FROM ({units}) u GROUP BY level, unit \
+               {previous}SELECT level, unit, COUNT(*) AS n FROM ({units}) u GROUP BY level, unit \
              ) x GROUP BY level, unit",
-            prev = t - 1,
+            previous = self.previous("SELECT level, unit, n FROM cooc_unit_counts"),
             units = self.units(&Level::ALL)
         )
+    }
+
+    /// `query` restricted to last year and followed by `UNION ALL`, or nothing in the first year.
+    fn previous(&self, query: &str) -> String {
+        if self.has_previous { format!("{query} WHERE year = {} UNION ALL ", self.year - 1) } else { String::new() }
     }
 
     /// The atoms of each unit with their counts, from this year's `counts`.
@@ -169,9 +177,7 @@ impl YearQueries<'_> {
         format!(
             "WITH pairs AS ( \
                SELECT level, code_a, code_b, SUM(o) AS o FROM ( \
-                 SELECT level, code_a, code_b, o FROM cpc_pair_stats WHERE year = {prev} \
-                 UNION ALL \
-                 SELECT level, code_a, code_b, w AS o FROM cooc_patent_pairs WHERE year = {t} \
+                 {previous}SELECT level, code_a, code_b, w AS o FROM cooc_patent_pairs WHERE year = {t} \
                ) x GROUP BY level, code_a, code_b), \
              counts AS (SELECT level, unit, n FROM cooc_unit_counts WHERE year = {t}), \
              atoms AS ({atoms}), \
@@ -183,7 +189,7 @@ impl YearQueries<'_> {
              JOIN counts ca ON ca.level = m.level AND ca.unit = m.code_a \
              JOIN counts cb ON cb.level = m.level AND cb.unit = m.code_b \
              ORDER BY m.level, m.code_a, m.code_b",
-            prev = t - 1,
+            previous = self.previous("SELECT level, code_a, code_b, o FROM cpc_pair_stats"),
             atoms = self.atoms(),
             moments = self.moments(),
             patents = self.patents,

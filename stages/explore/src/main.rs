@@ -43,10 +43,9 @@ struct Cli {
     device: String,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    run_stage("explore", explore(cli)).await
+    run_stage("explore", explore(cli))
 }
 
 async fn explore(cli: Cli) -> Result<()> {

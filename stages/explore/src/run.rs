@@ -104,7 +104,7 @@ async fn write_run<B: AutodiffBackend>(
     device: B::Device,
 ) -> Result<PublishedManifest> {
     let saved = SavedModel::<B>::load(inputs.model, &device).await?;
-    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, &run.run])?;
+    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, &run.run]).await?;
     register_published(&ctx, inputs.ingest, "cpc").await?;
     register_published(&ctx, inputs.ingest, "claims").await?;
     register_published(&ctx, inputs.labels, "impact_labels").await?;

@@ -54,7 +54,7 @@ fn main() -> Result<()> {
             max_reject_ratio: 0.0,
             allow_missing: vec![],
             parse: ParseOptions { max_record_bytes: 64 << 20, parallel_files: 2 },
-            engine: EngineOptions { memory_limit: 4 << 30, spill_dir: None, target_partitions: None },
+            engine: EngineOptions { memory_limit: 4 << 30, ..EngineOptions::default() },
             fingerprint: None,
         };
         let started = Instant::now();

@@ -37,8 +37,7 @@ fn parse_kind(name: &str) -> Result<DumpKind, String> {
         .ok_or_else(|| format!("unknown dump table `{name}` (known: {})", DUMP_TABLES.map(|t| t.name).join(", ")))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     run_stage("ingest", async move {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -56,5 +55,4 @@ async fn main() -> ExitCode {
         published.log_tables();
         Ok(())
     })
-    .await
 }

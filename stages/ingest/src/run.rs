@@ -94,7 +94,7 @@ async fn write_run(
     let staging = run.table("_staging");
     let stats = stage_files(files, &staging, &options.parse).await?;
     let parsed_at = std::time::Instant::now();
-    let ctx = session(&options.engine, stores)?;
+    let ctx = session(&options.engine, stores).await?;
     layout::register_staging(&ctx, &staging).await?;
     layout::write_tables(&ctx, run).await?;
     staging.delete_all().await?;

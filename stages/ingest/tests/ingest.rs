@@ -14,7 +14,7 @@ fn options(max_reject_ratio: f64) -> IngestOptions {
         max_reject_ratio,
         allow_missing: vec![],
         parse: ParseOptions { max_record_bytes: 1 << 20, parallel_files: 2 },
-        engine: EngineOptions { memory_limit: 256 << 20, spill_dir: None, target_partitions: Some(2) },
+        engine: EngineOptions { memory_limit: 256 << 20, target_partitions: Some(2), ..EngineOptions::default() },
         fingerprint: Some("test".into()),
     }
 }

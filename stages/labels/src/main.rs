@@ -37,8 +37,7 @@ struct Cli {
     no_plots: bool,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     run_stage("labels", async move {
         let options = LabelOptions {
@@ -58,5 +57,4 @@ async fn main() -> ExitCode {
         published.log_tables();
         Ok(())
     })
-    .await
 }

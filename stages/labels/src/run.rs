@@ -29,7 +29,7 @@ async fn write_run(
     if let Some(list) = &list {
         stores.push(&list.store);
     }
-    let ctx = session(&options.engine, &stores)?;
+    let ctx = session(&options.engine, &stores).await?;
     for name in ["patents", "cpc", "citations"] {
         register_published(&ctx, input, name).await?;
     }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use tracing::Instrument;
 
+use crate::engine::Engine;
 use crate::session::EngineOptions;
 use crate::store::StoreLocation;
 
-/// Options common to all stages: `--input URL` (repeatable), `--output URL`, engine limits.
+/// Options common to all stages: `--input URL` (repeatable), `--output URL`, the engine and its limits.
 #[derive(clap::Args, Debug, Clone)]
 pub struct StageArgs {
     /// Input dataset: a path or URL (file://, s3://, gs://, az://, memory://). Repeat for several.
@@ -22,6 +23,14 @@ pub struct StageArgs {
     /// Fingerprint of this invocation, recorded in the published manifest (set by `pipeline run`).
     #[arg(long, env = "PIPELINE_FINGERPRINT", value_name = "HEX")]
     pub fingerprint: Option<String>,
+    /// Where the SQL runs: `local` (DataFusion in this process), `standalone` (Ballista inside this
+    /// process) or `df://host:port` (a Ballista scheduler; the executors must reach the same stores).
+    #[arg(long, env = "PIPELINE_ENGINE", default_value = "local", value_name = "ENGINE")]
+    pub engine: Engine,
+    /// Partitions per query plan (default: this machine's cores locally, 16 on Ballista). On a
+    /// cluster, about the executors' cores together.
+    #[arg(long, value_name = "N")]
+    pub target_partitions: Option<usize>,
     /// Memory the SQL engine may use before spilling, e.g. `512MiB`, `4GiB`.
     #[arg(long, default_value = "2GiB", value_parser = parse_bytes, value_name = "SIZE")]
     pub memory_limit: u64,
@@ -45,7 +54,7 @@ impl StageArgs {
     }
 
     pub fn engine(&self) -> EngineOptions {
-        EngineOptions { memory_limit: self.memory_limit, spill_dir: self.spill_dir.clone(), target_partitions: None }
+        EngineOptions { engine: self.engine.clone(), memory_limit: self.memory_limit, spill_dir: self.spill_dir.clone(), target_partitions: self.target_partitions }
     }
 }
 
@@ -68,16 +77,28 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     Ok((num * mult) as u64)
 }
 
-/// Runs a stage body inside a `stage` span, logging its duration; the error, with its causes, is
-/// printed and turned into exit code 1.
-pub async fn run_stage<F>(stage: &'static str, body: F) -> std::process::ExitCode
+/// Stack size of the stage runtime's threads. Planning and (de)serialising deep query plans
+/// recurses, more so on Ballista (an in-process scheduler plans on these threads), and the 2 MiB
+/// default overflows on the stages' larger queries.
+const STACK_BYTES: usize = 32 << 20;
+
+/// Runs a stage body on a multi-threaded runtime inside a `stage` span, logging its duration; the
+/// error, with its causes, is printed and turned into exit code 1.
+pub fn run_stage<F>(stage: &'static str, body: F) -> std::process::ExitCode
 where
     F: Future<Output = Result<()>>,
 {
     crate::telemetry::init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(STACK_BYTES).build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: {stage}: starting the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let started = std::time::Instant::now();
     let span = tracing::info_span!("stage", name = stage);
-    match body.instrument(span).await {
+    match runtime.block_on(body.instrument(span)) {
         Ok(()) => {
             tracing::info!("{stage} finished in {:.1}s", started.elapsed().as_secs_f64());
             std::process::ExitCode::SUCCESS

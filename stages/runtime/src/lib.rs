@@ -3,6 +3,7 @@
 //! becomes visible only once it is complete.
 
 pub mod cli;
+pub mod engine;
 pub mod publish;
 pub mod session;
 pub mod store;
@@ -13,5 +14,6 @@ pub use publish::{
     FileEntry, InputRef, PublishedManifest, RunWriter, TableEntry, fingerprint_input, new_manifest, read_published,
     write_and_publish,
 };
+pub use engine::Engine;
 pub use session::{EngineOptions, float_rows, int_rows, register_parquet, register_published, session, write_batches, write_table};
 pub use store::StoreLocation;

@@ -1,24 +1,29 @@
-//! DataFusion sessions for the SQL stages: a bounded memory pool that spills to disk, the stage's
-//! object stores registered, and published tables registered by name with their partition columns.
+//! DataFusion sessions for the SQL stages, on the engine a stage was given ([`crate::engine`]): a
+//! bounded memory pool that spills to disk, the stage's object stores registered, and published
+//! tables registered by name with their partition columns.
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
-use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use schemas::TableDef;
 
+use ballista::prelude::SessionContextExt;
+
+use crate::engine::{self, Engine, S3Settings};
 use crate::store::StoreLocation;
 
-/// Limits for one stage's SQL engine.
+/// Which engine runs one stage's SQL, and its limits.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
+    /// Local DataFusion, in-process Ballista, or a Ballista scheduler.
+    pub engine: Engine,
     /// Bytes the engine's operators may hold before spilling (sorts, aggregations) or failing.
+    /// Ballista executors set their own.
     pub memory_limit: u64,
     /// Folder for spill files; the system temp folder when `None`.
     pub spill_dir: Option<std::path::PathBuf>,
@@ -28,33 +33,40 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { memory_limit: 2 << 30, spill_dir: None, target_partitions: None }
+        EngineOptions { engine: Engine::Local, memory_limit: 2 << 30, spill_dir: None, target_partitions: None }
     }
 }
 
-/// A session with a bounded, spilling memory pool and the given stores registered.
-pub fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Result<SessionContext> {
+/// A session on `options.engine` with the project's SQL functions, a bounded, spilling memory pool,
+/// and the given stores registered. For Ballista, this process's S3 settings go into the session
+/// options, from which executors make their stores.
+pub async fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Result<SessionContext> {
     let disk = match &options.spill_dir {
         Some(dir) => DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
         None => DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
     };
-    // No cached directory listings: stages read back tables they are still writing (year folds), and
-    // a cached listing would hide the new files.
-    let caches = CacheManagerConfig::default().with_list_files_cache_limit(0);
-    let runtime = RuntimeEnvBuilder::new()
-        .with_cache_manager(caches)
-        .with_memory_pool(Arc::new(FairSpillPool::new(options.memory_limit as usize)))
-        .with_disk_manager_builder(disk)
-        .build_arc()
-        .context("building the DataFusion runtime")?;
-    let mut config = SessionConfig::new();
+    let s3 = S3Settings::from_env();
+    let pool = Arc::new(FairSpillPool::new(options.memory_limit as usize));
+    let runtime = engine::runtime_env(s3.clone(), |b| b.with_memory_pool(pool).with_disk_manager_builder(disk))?;
+    for loc in stores {
+        runtime.register_object_store(&loc.base_url, loc.store.clone());
+    }
+    let mut config = match options.engine {
+        Engine::Local => SessionConfig::new(),
+        Engine::Standalone | Engine::Cluster(_) => engine::ballista_session_config().with_option_extension(s3),
+    };
     if let Some(n) = options.target_partitions {
         config = config.with_target_partitions(n);
     }
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
-    for loc in stores {
-        ctx.register_object_store(&loc.base_url, loc.store.clone());
-    }
+    let state = engine::session_state(config, runtime)?;
+    let ctx = match &options.engine {
+        Engine::Local => return Ok(SessionContext::new_with_state(state)),
+        Engine::Standalone => SessionContext::standalone_with_state(state).await.context("starting in-process Ballista")?,
+        Engine::Cluster(url) => {
+            SessionContext::remote_with_state(url, state).await.with_context(|| format!("connecting to the Ballista scheduler at {url}"))?
+        }
+    };
+    engine::add_functions(&mut ctx.state_ref().write())?;
     Ok(ctx)
 }
 
@@ -97,12 +109,13 @@ pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, targ
 /// columns; returns the number of rows written.
 pub async fn write_batches(ctx: &SessionContext, batches: Vec<arrow::array::RecordBatch>, def: &TableDef, target: &StoreLocation) -> Result<u64> {
     let schema = batches.first().with_context(|| format!("no rows to write to table {}", def.name))?.schema();
+    // The batches live in this process, so a local session (on the same runtime and stores) writes
+    // them whatever engine `ctx` runs on.
+    let local = SessionContext::new_with_state(engine::session_state(SessionConfig::new(), ctx.runtime_env())?);
     let name = format!("in_memory_{}", def.name);
-    ctx.register_table(&name, Arc::new(datafusion::datasource::MemTable::try_new(schema, vec![batches])?))?;
+    local.register_table(&name, Arc::new(datafusion::datasource::MemTable::try_new(schema, vec![batches])?))?;
     let order = if def.sort_by.is_empty() { String::new() } else { format!(" ORDER BY {}", def.sort_by.join(", ")) };
-    let written = write_table(ctx, &format!("SELECT * FROM {name}{order}"), def, target).await;
-    ctx.deregister_table(&name)?;
-    written
+    write_table(&local, &format!("SELECT * FROM {name}{order}"), def, target).await
 }
 
 /// Registers table `name` of the output published at `output` (its current run) under the same name.

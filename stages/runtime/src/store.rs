@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use futures::TryStreamExt;
@@ -12,8 +13,10 @@ use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{BackoffConfig, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
 use url::Url;
+
+use crate::engine::S3Settings;
 
 /// A store plus a prefix inside it: where a dataset lives.
 #[derive(Clone)]
@@ -45,19 +48,7 @@ impl StoreLocation {
         let prefix = Path::from_url_path(url.path()).with_context(|| format!("bad path in {url}"))?;
         let authority = &url[..url::Position::BeforePath];
         let base_url = Url::parse(&format!("{authority}/")).context("store base url")?;
-        let store: Arc<dyn ObjectStore> = match url.scheme() {
-            "file" => Arc::new(LocalFileSystem::new()),
-            "memory" => {
-                let name = url.host_str().unwrap_or_default().to_string();
-                MEMORY_STORES.lock().expect("memory store registry").entry(name).or_default().clone()
-            }
-            "s3" | "s3a" => Arc::new(s3_from_env(&url)?),
-            "gs" => Arc::new(GoogleCloudStorageBuilder::from_env().with_url(url.as_str()).build()?),
-            "az" | "abfs" | "abfss" | "azure" => {
-                Arc::new(MicrosoftAzureBuilder::from_env().with_url(url.as_str()).build()?)
-            }
-            other => bail!("unsupported store scheme `{other}` in {location} (use a path, file://, s3://, gs://, az:// or memory://)"),
-        };
+        let store = store_for_url(&url, &S3Settings::from_env())?;
         Ok(StoreLocation { store, base_url, prefix })
     }
 
@@ -153,17 +144,47 @@ fn normalize(path: &std::path::Path) -> std::path::PathBuf {
     out
 }
 
-/// S3 configured from the usual AWS environment variables. `AWS_ENDPOINT_URL` points it at an
-/// S3-compatible server; plain-http endpoints are allowed when named explicitly.
-fn s3_from_env(url: &Url) -> Result<object_store::aws::AmazonS3> {
-    let mut builder = AmazonS3Builder::from_env().with_url(url.as_str());
-    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
-        builder = builder.with_endpoint(&endpoint).with_allow_http(endpoint.starts_with("http://"));
-        if std::env::var("AWS_VIRTUAL_HOSTED_STYLE_REQUEST").is_err() {
-            builder = builder.with_virtual_hosted_style_request(false);
+/// The object store a URL names. S3 takes credentials from the usual AWS environment variables
+/// (or the instance profile) and everything else from `s3`. Requests that fail for a transient
+/// reason (5xx, throttling, dropped connections) are retried with exponential backoff, up to
+/// [`RETRIES`] times and [`RETRY_TIMEOUT`]; uploads above 10 MiB go as multipart uploads (the
+/// Parquet writers stream through object_store's buffered writer).
+pub(crate) fn store_for_url(url: &Url, s3: &S3Settings) -> Result<Arc<dyn ObjectStore>> {
+    Ok(match url.scheme() {
+        "file" => Arc::new(LocalFileSystem::new()),
+        "memory" => {
+            let name = url.host_str().unwrap_or_default().to_string();
+            MEMORY_STORES.lock().expect("memory store registry").entry(name).or_default().clone()
         }
+        "s3" | "s3a" => Arc::new(s3_store(url, s3)?),
+        "gs" => Arc::new(GoogleCloudStorageBuilder::from_env().with_url(url.as_str()).with_retry(retry_config()).build()?),
+        "az" | "abfs" | "abfss" | "azure" => {
+            Arc::new(MicrosoftAzureBuilder::from_env().with_url(url.as_str()).with_retry(retry_config()).build()?)
+        }
+        other => bail!("unsupported store scheme `{other}` in {url} (use a path, file://, s3://, gs://, az:// or memory://)"),
+    })
+}
+
+/// How many times a failed store request is retried.
+pub const RETRIES: usize = 10;
+/// How long a request is retried for, all attempts together.
+pub const RETRY_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn retry_config() -> RetryConfig {
+    RetryConfig { max_retries: RETRIES, retry_timeout: RETRY_TIMEOUT, backoff: BackoffConfig::default() }
+}
+
+fn s3_store(url: &Url, s3: &S3Settings) -> Result<object_store::aws::AmazonS3> {
+    let mut builder = AmazonS3Builder::from_env().with_url(url.as_str()).with_retry(retry_config());
+    if let Some(endpoint) = &s3.endpoint {
+        builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(s3.virtual_hosted_style.unwrap_or(false));
+    } else if let Some(virtual_hosted) = s3.virtual_hosted_style {
+        builder = builder.with_virtual_hosted_style_request(virtual_hosted);
     }
-    builder.build().with_context(|| format!("configuring S3 for {url}"))
+    if let Some(region) = &s3.region {
+        builder = builder.with_region(region);
+    }
+    builder.with_allow_http(s3.allow_http).build().with_context(|| format!("configuring S3 for {url}"))
 }
 
 #[cfg(test)]

@@ -6,9 +6,13 @@ use std::time::{Duration, Instant};
 
 use tracing_subscriber::EnvFilter;
 
-/// Logs to stderr at `info` unless `RUST_LOG` says otherwise. Safe to call more than once.
+/// What is logged unless `RUST_LOG` says otherwise: `info`, but only warnings from Ballista's
+/// crates, which log every task.
+const DEFAULT_FILTER: &str = "info,ballista=warn,ballista_core=warn,ballista_scheduler=warn,ballista_executor=warn";
+
+/// Logs to stderr at [`DEFAULT_FILTER`] unless `RUST_LOG` says otherwise. Safe to call more than once.
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

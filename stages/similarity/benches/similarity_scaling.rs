@@ -35,7 +35,7 @@ fn main() -> Result<()> {
         }
     }
     let runtime = tokio::runtime::Runtime::new()?;
-    let engine = EngineOptions { memory_limit: 4 << 30, spill_dir: None, target_partitions: None };
+    let engine = EngineOptions { memory_limit: 4 << 30, ..EngineOptions::default() };
 
     let mut rows = vec![];
     let mut pairwise_line = None;
@@ -97,7 +97,7 @@ fn main() -> Result<()> {
 /// patent_id), with their bs_count; and the number of distinct pairs the stage's statistics cover
 /// (sum of fs_count: each pair filed 1..f years apart is in the forward window of the earlier).
 async fn sample_focal(output: &StoreLocation, sample: usize, engine: &EngineOptions) -> Result<(Vec<(String, i64)>, i64)> {
-    let ctx = session(engine, &[output])?;
+    let ctx = session(engine, &[output]).await?;
     register_published(&ctx, output, "patent_similarity").await?;
     let total = ctx.sql("SELECT CAST(SUM(fs_count) AS BIGINT) FROM patent_similarity").await?.collect().await?;
     let window_pairs = total[0].column(0).as_primitive::<Int64Type>().value(0);

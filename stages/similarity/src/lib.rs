@@ -3,8 +3,8 @@
 //! `b` years before), the forward similarity FS (the `f` years after), importance q = FS / BS and
 //! the breakthrough flag (grant-year-demeaned log q in the top decile).
 //!
-//! Text ([`TextSource`]) is tokenized by [`tokenize`] inside DataFusion (the SQL function of
-//! [`udf`]); terms in fewer than `min_df` patents are dropped. TF_pw = c_pw / sum_k c_pk;
+//! Text ([`TextSource`]) is tokenized inside DataFusion by the SQL function `tokenize` of crate
+//! `sql_functions`; terms in fewer than `min_df` patents are dropped. TF_pw = c_pw / sum_k c_pk;
 //! BIDF_t(w) = ln(N_<t / (1 + df_<t(w))) over the patents with at least one kept term filed in years
 //! before t. For the first year (N_<t = 0) BIDF is undefined: vectors under it are empty and their
 //! similarities 0. BIDF may be negative (a term in every earlier patent) and is kept so. A pair is
@@ -21,8 +21,6 @@ pub mod pairwise;
 pub mod plots;
 pub mod run;
 pub mod sql;
-pub mod tokenize;
-pub mod udf;
 pub mod windows;
 
 pub use options::{BidfYear, SimilarityOptions, TextSource};

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use similarity::tokenize::DEFAULT_BOILERPLATE;
+use sql_functions::tokenize::DEFAULT_BOILERPLATE;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource, pairwise, run};
 use stage_runtime::{EngineOptions, StageArgs, StoreLocation, run_stage};
 
@@ -84,12 +84,11 @@ struct PairsArgs {
     backward_years: i32,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Pairs(args)) => run_stage("similarity pairs", print_pairs(args)).await,
-        None => run_stage("similarity", run_similarity(cli.stage, cli.statistic)).await,
+        Some(Command::Pairs(args)) => run_stage("similarity pairs", print_pairs(args)),
+        None => run_stage("similarity", run_similarity(cli.stage, cli.statistic)),
     }
 }
 

@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 use stage_runtime::EngineOptions;
 
-use crate::tokenize::{DEFAULT_BOILERPLATE, boilerplate_words};
+use sql_functions::tokenize::{DEFAULT_BOILERPLATE, boilerplate_words};
 
 /// The text of a patent that is tokenized. (The ingested tables hold no abstracts.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -13,7 +13,7 @@ use datafusion::datasource::MemTable;
 use stage_runtime::{EngineOptions, StoreLocation, register_published, session};
 
 use crate::options::BidfYear;
-use crate::{sql, udf};
+use crate::sql;
 
 /// What to compute.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +60,7 @@ pub async fn pairwise(
     bidf_year: BidfYear,
     engine: &EngineOptions,
 ) -> Result<Vec<PairSimilarity>> {
-    let ctx = session(engine, &[similarity])?;
-    udf::register(&ctx);
+    let ctx = session(engine, &[similarity]).await?;
     register_published(&ctx, similarity, "patent_terms").await?;
     register_published(&ctx, similarity, "vocabulary").await?;
     let text = |name: &str| Field::new(name, DataType::Utf8, false);

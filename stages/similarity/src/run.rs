@@ -16,7 +16,7 @@ use stage_runtime::{
 use crate::options::SimilarityOptions;
 use crate::sql::{self, WeightingQueries};
 use crate::windows::Windows;
-use crate::{plots, udf};
+use crate::plots;
 
 /// The published tables.
 pub const TABLES: [&str; 3] = ["vocabulary", "patent_terms", "patent_similarity"];
@@ -41,8 +41,7 @@ async fn write_run(
     options: &SimilarityOptions,
 ) -> Result<PublishedManifest> {
     let boilerplate = options.validate()?;
-    let ctx = session(&options.engine, &[input, output])?;
-    udf::register(&ctx);
+    let ctx = session(&options.engine, &[input, output]).await?;
     register_published(&ctx, input, "patents").await?;
     if options.text.uses_claims() {
         register_published(&ctx, input, "claims").await?;

@@ -1,6 +1,6 @@
 //! The similarity stage's queries, as plain SQL text a data engineer can read and re-run (the stage
-//! logs each one at debug level: `RUST_LOG=similarity=debug`). They need the stage's functions
-//! ([`crate::udf::register`]).
+//! logs each one at debug level: `RUST_LOG=similarity=debug`). They need the project's SQL functions
+//! (`sql_functions`, registered on every session by `stage_runtime::session`).
 //!
 //! Tables they read: `patents` and `claims` from ingest; the published tables as they are written
 //! (`patent_terms`, `vocabulary`); and the work tables `sim_raw_terms`, `sim_kept_terms`,

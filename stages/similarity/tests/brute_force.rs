@@ -14,7 +14,7 @@ use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use similarity::tokenize::NLTK_STOP_WORDS;
+use sql_functions::tokenize::NLTK_STOP_WORDS;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource};
 use stage_runtime::{
     EngineOptions, PublishedManifest, StoreLocation, register_published,

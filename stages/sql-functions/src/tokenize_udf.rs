@@ -1,5 +1,4 @@
-//! The stage's SQL functions, registered on a session by [`register`]. Any engine that runs the
-//! stage's SQL (a local session, or later Ballista executors) must call it first.
+//! The SQL function `tokenize`:
 //!
 //! - `tokenize(text, min_len, boilerplate) -> List<Utf8>`: the terms of `text` by the rules of
 //!   [`crate::tokenize`], in order, repeats kept; NULL for a NULL text. `min_len` (an integer) and
@@ -12,24 +11,18 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, ListBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
-use datafusion::prelude::SessionContext;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
 use crate::tokenize::{Tokenizer, boilerplate_words};
 
-/// Registers every SQL function of the stage on `ctx`.
-pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(ScalarUDF::from(Tokenize::new()));
-}
-
 /// `tokenize(text, min_len, boilerplate)`.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Tokenize {
+pub(crate) struct Tokenize {
     signature: Signature,
 }
 
 impl Tokenize {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Tokenize { signature: Signature::user_defined(Volatility::Immutable) }
     }
 }

@@ -24,10 +24,9 @@ struct Cli {
     config: SynthConfig,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    stage_runtime::run_stage("synth", run(cli)).await
+    stage_runtime::run_stage("synth", run(cli))
 }
 
 async fn run(cli: Cli) -> Result<()> {

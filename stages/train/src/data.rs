@@ -9,7 +9,7 @@ use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
-use similarity::tokenize::{DEFAULT_BOILERPLATE, Tokenizer};
+use sql_functions::tokenize::{DEFAULT_BOILERPLATE, Tokenizer};
 
 use crate::fit::Example;
 use crate::vocab::Vocabulary;

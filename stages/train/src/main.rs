@@ -26,10 +26,9 @@ struct Cli {
     no_plots: bool,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    run_stage("train", train(cli)).await
+    run_stage("train", train(cli))
 }
 
 async fn train(cli: Cli) -> Result<()> {

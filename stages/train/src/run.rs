@@ -93,7 +93,7 @@ async fn write_run<B: AutodiffBackend>(
     device: B::Device,
 ) -> Result<PublishedManifest> {
     let (data_config, config) = (&options.config.data, &options.config.training);
-    let ctx = session(&options.engine, &[ingest, labels, &run.run])?;
+    let ctx = session(&options.engine, &[ingest, labels, &run.run]).await?;
     register_published(&ctx, ingest, "cpc").await?;
     register_published(&ctx, ingest, "claims").await?;
     register_published(&ctx, labels, "impact_labels").await?;

@@ -23,8 +23,7 @@ struct Cli {
     no_report: bool,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     run_stage("validate", async move {
         let [ingest, labels, explore] = cli.stage.inputs.as_slice() else {
@@ -42,5 +41,4 @@ async fn main() -> ExitCode {
         published.log_tables();
         Ok(())
     })
-    .await
 }

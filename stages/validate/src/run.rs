@@ -65,7 +65,7 @@ async fn code_column(explore: &StoreLocation) -> Result<&'static str> {
 }
 
 async fn write_run(run: &RunWriter, inputs: &ValidateInputs<'_>, options: &ValidateOptions) -> Result<PublishedManifest> {
-    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, inputs.explore, &run.run])?;
+    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, inputs.explore, &run.run]).await?;
     for name in ["cpc", "citations"] {
         register_published(&ctx, inputs.ingest, name).await?;
     }
