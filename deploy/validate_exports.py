@@ -21,12 +21,15 @@ import kubernetes_validate
 import yaml
 
 
-def kubernetes_problems(path):
-    problems = []
+def load_documents(path):
+    """The YAML documents of `path`, and a problem when there are none."""
     with open(path) as f:
         documents = [d for d in yaml.safe_load_all(f) if d is not None]
-    if not documents:
-        problems.append(f"{path}: no documents")
+    return documents, ([] if documents else [f"{path}: no documents"])
+
+
+def kubernetes_problems(path):
+    documents, problems = load_documents(path)
     for document in documents:
         where = f"{path}: {document.get('kind')} {document.get('metadata', {}).get('name')}"
         try:
@@ -59,11 +62,7 @@ def argo_validators():
 
 
 def argo_problems(path, validators):
-    problems = []
-    with open(path) as f:
-        documents = [d for d in yaml.safe_load_all(f) if d is not None]
-    if not documents:
-        problems.append(f"{path}: no documents")
+    documents, problems = load_documents(path)
     for document in documents:
         kind = document.get("kind")
         where = f"{path}: {kind} {document.get('metadata', {}).get('name') or document.get('metadata', {}).get('generateName')}"
