@@ -152,6 +152,15 @@ async fn comparable_rows(output: &str, name: &str) -> Vec<(Vec<String>, Vec<f64>
     rows
 }
 
+/// Waits up to `timeout` for `ready`, polling; panics naming `what` if it never is.
+pub fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A free loopback TCP port (bound and released; another process may take it in between).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -177,10 +186,22 @@ impl MotoServer {
             .expect("starting moto_server");
         let endpoint = format!("http://127.0.0.1:{port}");
         let server = MotoServer { child, endpoint };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
+        wait_for(&format!("moto_server on port {port}"), Duration::from_secs(30), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        server
+    }
+
+    /// Starts a server with `bucket` and puts its [`MotoServer::env`] into this process's
+    /// environment, which the stage processes the test starts inherit.
+    ///
+    /// # Safety
+    /// No other thread may read or write the environment meanwhile: call it from a test binary
+    /// that holds this single test.
+    pub unsafe fn start_for_process(bucket: &str) -> MotoServer {
+        let server = MotoServer::start();
+        server.create_bucket(bucket);
+        for (k, v) in server.env() {
+            // SAFETY: the caller guarantees no concurrent access to the environment.
+            unsafe { std::env::set_var(k, v) };
         }
         server
     }

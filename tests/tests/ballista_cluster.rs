@@ -6,9 +6,12 @@
 
 use std::path::Path;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use pipeline_tests::{MotoServer, assert_same_outputs, binary, free_port, run_ok};
+use pipeline_tests::{MotoServer, assert_same_outputs, binary, free_port, run_ok, wait_for};
+
+/// How long a server may take to come up.
+const STARTUP: Duration = Duration::from_secs(60);
 
 /// Child processes killed on drop, so a failing test leaves no servers behind.
 struct Processes(Vec<Child>);
@@ -22,12 +25,14 @@ impl Drop for Processes {
     }
 }
 
-fn spawn(name: &str, args: &[String], env: &[(&str, String)], log: &Path) -> Child {
+/// Starts a server process with this process's credentials but without the S3 endpoint, logging at
+/// info (the stage binaries' default hides Ballista's per-task lines) to `log`.
+fn spawn(name: &str, args: &[String], log: &Path) -> Child {
     let log = std::fs::File::create(log).unwrap();
     Command::new(binary(name))
         .args(args)
         .env_remove("AWS_ENDPOINT_URL")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_LOG", "info")
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
@@ -44,37 +49,19 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     reply.lines().next().map(str::to_string)
 }
 
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ready() {
-        assert!(Instant::now() < deadline, "{what} did not come up");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn sql_stages_on_a_scheduler_and_two_executors_equal_the_local_engine() {
-    let moto = MotoServer::start();
-    moto.create_bucket("cluster");
-    let env = moto.env();
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    for (k, v) in &env {
-        // SAFETY: this test binary holds this single test; no other thread reads the environment.
-        unsafe { std::env::set_var(k, v) };
-    }
-    // Servers log at info (the stage binaries' default hides Ballista's per-task lines).
-    let mut credentials: Vec<(&str, String)> = env.iter().filter(|(k, _)| *k != "AWS_ENDPOINT_URL").cloned().collect();
-    credentials.push(("RUST_LOG", "info".into()));
+    // SAFETY: this test binary holds this single test; no other thread reads the environment.
+    let moto = unsafe { MotoServer::start_for_process("cluster") };
     let tmp = tempfile::tempdir().unwrap();
 
     let scheduler_port = free_port();
     let mut processes = Processes(vec![spawn(
         "pipeline-scheduler",
         &["--bind-host", "127.0.0.1", "--external-host", "127.0.0.1", "--bind-port", &scheduler_port.to_string()].map(String::from),
-        &credentials,
         &tmp.path().join("scheduler.log"),
     )]);
-    wait_for("the scheduler", || std::net::TcpStream::connect(("127.0.0.1", scheduler_port)).is_ok());
+    wait_for("the scheduler", STARTUP, || std::net::TcpStream::connect(("127.0.0.1", scheduler_port)).is_ok());
     let mut health_ports = vec![];
     for executor in ["executor-1", "executor-2"] {
         let [flight, grpc, health] = [free_port(), free_port(), free_port()];
@@ -87,22 +74,22 @@ fn sql_stages_on_a_scheduler_and_two_executors_equal_the_local_engine() {
             "--work-dir", work.to_str().unwrap(), "--vcores", "2",
         ]
         .map(String::from);
-        processes.0.push(spawn("pipeline-executor", &args, &credentials, &tmp.path().join(format!("{executor}.log"))));
+        processes.0.push(spawn("pipeline-executor", &args, &tmp.path().join(format!("{executor}.log"))));
         health_ports.push(health);
     }
     for &port in &health_ports {
-        wait_for("an executor's health endpoint", || http_get(port, "/healthz").is_some_and(|s| s.contains("200")));
-        wait_for("an executor's registration", || http_get(port, "/readyz").is_some_and(|s| s.contains("200")));
+        wait_for("an executor's health endpoint", STARTUP, || http_get(port, "/healthz").is_some_and(|s| s.contains("200")));
+        wait_for("an executor's registration", STARTUP, || http_get(port, "/readyz").is_some_and(|s| s.contains("200")));
     }
 
-    run_ok("synth-patentsview", &["--output", "s3://cluster/raw", "--patents", "120", "--seed", "5"], &env_refs);
-    run_ok("ingest", &["--input", "s3://cluster/raw", "--output", "s3://cluster/ingest"], &env_refs);
+    run_ok("synth-patentsview", &["--output", "s3://cluster/raw", "--patents", "120", "--seed", "5"], &[]);
+    run_ok("ingest", &["--input", "s3://cluster/raw", "--output", "s3://cluster/ingest"], &[]);
     let engine = format!("df://127.0.0.1:{scheduler_port}");
     for stage in ["cooccurrence", "similarity", "labels"] {
         let local = tmp.path().join(format!("{stage}-local")).to_str().unwrap().to_string();
         let on_cluster = format!("s3://cluster/{stage}");
-        run_ok(stage, &["--input", "s3://cluster/ingest", "--output", &local], &env_refs);
-        run_ok(stage, &["--input", "s3://cluster/ingest", "--output", &on_cluster, "--engine", &engine, "--target-partitions", "4"], &env_refs);
+        run_ok(stage, &["--input", "s3://cluster/ingest", "--output", &local], &[]);
+        run_ok(stage, &["--input", "s3://cluster/ingest", "--output", &on_cluster, "--engine", &engine, "--target-partitions", "4"], &[]);
         let compared = tokio::runtime::Runtime::new().unwrap().block_on(assert_same_outputs(&local, &on_cluster));
         assert!(compared.iter().any(|(_, rows)| *rows > 0), "{stage} published no rows: {compared:?}");
     }
@@ -114,7 +101,7 @@ fn sql_stages_on_a_scheduler_and_two_executors_equal_the_local_engine() {
     }
     for log in ["scheduler.log", "executor-1.log", "executor-2.log"] {
         let text = std::fs::read_to_string(tmp.path().join(log)).unwrap();
-        let secret = &env.iter().find(|(k, _)| *k == "AWS_SECRET_ACCESS_KEY").unwrap().1;
+        let secret = &moto.env().into_iter().find(|(k, _)| *k == "AWS_SECRET_ACCESS_KEY").unwrap().1;
         assert!(!text.contains(secret.as_str()), "{log} shows the S3 secret");
     }
 }

@@ -9,18 +9,12 @@ use stage_runtime::{StoreLocation, read_published};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn default_manifest_runs_on_s3() {
-    let moto = MotoServer::start();
-    moto.create_bucket("pipeline");
-    let env = moto.env();
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    for (k, v) in &env {
-        // SAFETY: this test binary holds this single test; no other thread reads the environment.
-        unsafe { std::env::set_var(k, v) };
-    }
+    // SAFETY: this test binary holds this single test; no other thread reads the environment.
+    let _moto = unsafe { MotoServer::start_for_process("pipeline") };
     let manifest_path = workspace_root().join("pipeline/default.toml");
     let manifest = manifest_path.to_str().unwrap();
     let root = "s3://pipeline/default";
-    let first = run_ok("pipeline", &["run", manifest, "--root", root], &env_refs);
+    let first = run_ok("pipeline", &["run", manifest, "--root", root], &[]);
     assert!(first.contains("8 ran"), "{first}");
 
     // Every stage published on S3, with rows.
@@ -47,10 +41,10 @@ async fn default_manifest_runs_on_s3() {
         args.extend(["--output".to_string(), local.clone()]);
         args.extend(stage["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_ok(stage["binary"].as_str().unwrap(), &args, &env_refs);
+        run_ok(stage["binary"].as_str().unwrap(), &args, &[]);
         assert_same_outputs(&format!("{root}/{}", stage["output"].as_str().unwrap()), &local).await;
     }
 
-    let second = run_ok("pipeline", &["run", manifest, "--root", root], &env_refs);
+    let second = run_ok("pipeline", &["run", manifest, "--root", root], &[]);
     assert!(second.contains("0 ran, 8 up to date"), "{second}");
 }

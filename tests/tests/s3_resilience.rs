@@ -63,21 +63,13 @@ fn flaky_proxy(upstream: String, refuse: usize) -> (u16, Arc<AtomicUsize>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stages_retry_refused_requests_and_large_files_go_up_in_parts() {
-    let moto = MotoServer::start();
-    moto.create_bucket("resilience");
-    let env = moto.env();
-    for (k, v) in &env {
-        // SAFETY: this test binary holds this single test; no other thread reads the environment.
-        unsafe { std::env::set_var(k, v) };
-    }
+    // SAFETY: this test binary holds this single test; no other thread reads the environment.
+    let moto = unsafe { MotoServer::start_for_process("resilience") };
 
     // Retries: synth writes its dumps through a proxy that refuses the first 3 requests.
     let (port, refused) = flaky_proxy(moto.endpoint.trim_start_matches("http://").to_string(), 3);
     let proxied = format!("http://127.0.0.1:{port}");
-    let mut proxied_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    proxied_env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
-    proxied_env.push(("AWS_ENDPOINT_URL", &proxied));
-    run_ok("synth-patentsview", &["--output", "s3://resilience/raw", "--patents", "50", "--seed", "3"], &proxied_env);
+    run_ok("synth-patentsview", &["--output", "s3://resilience/raw", "--patents", "50", "--seed", "3"], &[("AWS_ENDPOINT_URL", &proxied)]);
     assert_eq!(refused.load(Ordering::SeqCst), 3, "the proxy refused requests");
     let raw = read_published(&StoreLocation::parse("s3://resilience/raw").unwrap()).await.unwrap();
     assert!(raw.is_some(), "synth published despite the refused requests");

@@ -5,20 +5,14 @@ use pipeline_tests::{MotoServer, published_tables, query, run_ok};
 
 #[tokio::test]
 async fn synth_and_ingest_round_trip_through_s3() {
-    let moto = MotoServer::start();
-    moto.create_bucket("patents");
-    let env = moto.env();
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    for (k, v) in &env {
-        // SAFETY: this test binary holds this single test, so no other thread reads the environment.
-        unsafe { std::env::set_var(k, v) };
-    }
+    // SAFETY: this test binary holds this single test, so no other thread reads the environment.
+    let _moto = unsafe { MotoServer::start_for_process("patents") };
 
-    run_ok("synth-patentsview", &["--output", "s3://patents/raw", "--patents", "300", "--seed", "11"], &env_refs);
-    run_ok("ingest", &["--input", "s3://patents/raw", "--output", "s3://patents/ingest"], &env_refs);
+    run_ok("synth-patentsview", &["--output", "s3://patents/raw", "--patents", "300", "--seed", "11"], &[]);
+    run_ok("ingest", &["--input", "s3://patents/raw", "--output", "s3://patents/ingest"], &[]);
     let tmp = tempfile::tempdir().unwrap();
     let local = tmp.path().join("ingest");
-    run_ok("ingest", &["--input", "s3://patents/raw", "--output", local.to_str().unwrap()], &env_refs);
+    run_ok("ingest", &["--input", "s3://patents/raw", "--output", local.to_str().unwrap()], &[]);
 
     let tables = ["patents", "cpc", "citations", "claims", "rejects"];
     let summary = "SELECT (SELECT count(*) FROM patents) AS a, (SELECT count(DISTINCT patent_id) FROM cpc) AS b, \

@@ -213,6 +213,13 @@ pub fn ballista_session_config() -> SessionConfig {
     config
 }
 
+/// The session state a Ballista scheduler or executor builds for `config`: [`session_state`] on
+/// [`cluster_runtime_env`].
+pub fn cluster_session_state(config: SessionConfig) -> datafusion::common::Result<SessionState> {
+    let runtime = cluster_runtime_env(&config)?;
+    session_state(config, runtime)
+}
+
 /// The runtime a Ballista scheduler or executor uses for a session: stores from the session's
 /// `pipeline_s3.*` options.
 pub fn cluster_runtime_env(config: &SessionConfig) -> datafusion::common::Result<Arc<RuntimeEnv>> {
