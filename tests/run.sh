@@ -11,5 +11,9 @@ fi
 if ! .venv/bin/python -c 'import kubernetes_validate, hera' 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate>=1.31,<2' 'hera==7.1.0'
 fi
-cargo build --workspace --bins
+# Incremental caches only help repeated local edits; a one-off run (CI) would carry gigabytes of them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# One build of the binaries and the tests together, so both see the same features
+# (the stage binaries are not linked a second time with dev-dependency features).
+cargo build --workspace --bins --tests
 cargo test --workspace "$@"
