@@ -218,3 +218,24 @@ async fn hand_built_citation_network() {
         assert!(std::fs::read_to_string(report.join(plot)).unwrap().starts_with("<svg"), "{plot}");
     }
 }
+
+/// The same corpus through the validate binary on Ballista started inside its process (`--engine
+/// standalone`: distributed plans, shuffles, the project's functions on executors) publishes the
+/// same tables as through the binary on the local engine.
+#[tokio::test]
+async fn standalone_ballista_equals_the_local_engine() {
+    let tmp = tempfile::tempdir().unwrap();
+    publish_inputs(tmp.path()).await;
+    let path = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let inputs = ["ingest", "labels", "explore"].map(|name| ["--input".to_string(), path(name)]).concat();
+    for (output, engine) in [("local", "local"), ("ballista", "standalone")] {
+        let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let output = path(output);
+        args.extend(["--output", &output, "--engine", engine, "--target-partitions", "1", "--no-report", "--macro-years", "2"]);
+        pipeline_tests::run_ok("validate", &args, &[]);
+    }
+    let compared = pipeline_tests::assert_same_outputs(&path("local"), &path("ballista")).await;
+    let rows = |table: &str| compared.iter().find(|(name, _)| name == table).map_or(0, |(_, rows)| *rows);
+    assert_eq!(rows("micro_citing"), 5, "{compared:?}");
+    assert_eq!(rows("macro_domains"), 7, "{compared:?}");
+}
