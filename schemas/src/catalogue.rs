@@ -545,8 +545,9 @@ fn similarity_tables() -> Vec<TableDef> {
                 Column::optional(
                     "breakthrough",
                     Boolean,
-                    "log_q_residual >= the pooled percentile of all residuals (the manifest's `breakthrough_quantile`, \
-                     default 0.9); NULL where log_q_residual is NULL",
+                    "log_q_residual >= the pooled percentile of all residuals (`--breakthrough-quantile` q, default \
+                     0.9, as percentile_cont): true when at least ceil(q (n - 1)) + 1 of the n residuals are <= it, so \
+                     tied residuals share the flag; NULL where log_q_residual is NULL",
                 ),
                 Column::required(
                     "fs_incomplete",

@@ -315,15 +315,23 @@ WITH year_counts AS (
          CASE WHEN NOT fs_incomplete THEN log_q END
            - AVG(CASE WHEN NOT fs_incomplete THEN log_q END) OVER (PARTITION BY grant_year) AS log_q_residual
   FROM logs
-), cutoff AS (
-  SELECT percentile_cont({breakthrough_quantile}) WITHIN GROUP (ORDER BY log_q_residual) AS threshold
+), ranked AS (
+  -- Breakthrough: at or above the pooled quantile of the residuals (percentile_cont's rule: position
+  -- q (n - 1) of the n sorted residuals), decided by rank in this one pass over the residuals. A
+  -- threshold computed in a second pass would see them re-aggregated in another order, and the
+  -- residual on the cut could land on either side of it.
+  SELECT *,
+         COUNT(log_q_residual) OVER () AS residuals,
+         COUNT(log_q_residual) OVER (ORDER BY log_q_residual ASC NULLS LAST
+                                     RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS at_or_below
   FROM residuals
-  WHERE log_q_residual IS NOT NULL
 )
-SELECT r.patent_id, r.grant_year, r.bs_sum, r.bs_count, r.fs_sum, r.fs_count, r.bs, r.fs, r.q, r.log_q,
-       r.log_q_residual, r.log_q_residual >= c.threshold AS breakthrough, r.fs_incomplete, r.filing_year
-FROM residuals r CROSS JOIN cutoff c
-ORDER BY r.patent_id",
+SELECT patent_id, grant_year, bs_sum, bs_count, fs_sum, fs_count, bs, fs, q, log_q, log_q_residual,
+       CASE WHEN log_q_residual IS NOT NULL
+            THEN CAST(at_or_below - 1 AS DOUBLE) >= ceil({breakthrough_quantile:?} * CAST(residuals - 1 AS DOUBLE)) END AS breakthrough,
+       fs_incomplete, filing_year
+FROM ranked
+ORDER BY patent_id",
         max = f64::MAX,
     )
 }

@@ -559,6 +559,16 @@ async fn check(
             && (got.breakthrough == want.breakthrough || on_the_cut);
         assert!(same, "{label}: patent {id}:\n stage       {got:?}\n brute force {want:?}");
     }
+    // Exactly, on the published residuals: a residual is a breakthrough when at least
+    // ceil(q (n - 1)) + 1 of the n residuals are at or below it (ties share the flag).
+    let mut residuals: Vec<f64> = published.stats.values().filter_map(|s| s.log_q_residual).collect();
+    residuals.sort_by(f64::total_cmp);
+    let cut = (options.breakthrough_quantile * residuals.len().saturating_sub(1) as f64).ceil() as usize;
+    for (id, got) in &published.stats {
+        let at_or_below = |r: f64| residuals.partition_point(|v| *v <= r);
+        let want = got.log_q_residual.map(|r| at_or_below(r) > cut);
+        assert_eq!(got.breakthrough, want, "{label}: patent {id}: breakthrough against the published residuals (cut at {cut} of {})", residuals.len());
+    }
 
     // Pairwise mode: every pair of patents with text, and the top 4 of a few patents.
     let ids: Vec<&String> = brute.years.keys().collect();
