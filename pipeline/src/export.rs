@@ -6,6 +6,8 @@
 //! a Ballista cluster (scheduler `Deployment` + `Service`, executor `Deployment`) of the project's
 //! `pipeline-scheduler` and `pipeline-executor`, for stages run with
 //! `PIPELINE_ENGINE=df://<name>-ballista-scheduler:50050`.
+//! A stage's `timeout` becomes its Argo template's `activeDeadlineSeconds` and its Batch job
+//! definition's `attemptDurationSeconds`; the Kubernetes Job's `pipeline run` enforces it itself.
 //! Every document is JSON, which is also YAML, so `kubectl`, `argo` and `aws batch` read them as
 //! they are.
 
@@ -52,6 +54,11 @@ fn env_list(stage_env: impl IntoIterator<Item = (String, String)>, options: &Exp
     Value::Array(all.into_iter().map(|(name, value)| json!({ "name": name, "value": value })).collect())
 }
 
+/// A stage's timeout in whole seconds, rounded up (at least `floor`), if it has one.
+fn timeout_seconds(stage: &Stage, floor: u64) -> Option<u64> {
+    stage.timeout.map(|limit| limit.as_secs_f64().ceil().max(floor as f64) as u64)
+}
+
 fn resources(options: &ExportOptions) -> Value {
     let amount = json!({ "cpu": options.cpus.to_string(), "memory": format!("{}Mi", options.memory_mib) });
     json!({ "requests": amount, "limits": amount })
@@ -73,7 +80,7 @@ fn workflow_spec(pipeline: &Pipeline, options: &ExportOptions) -> Value {
     let mut templates = vec![json!({ "name": "pipeline", "dag": { "tasks": tasks } })];
     for stage in &pipeline.stages {
         let command = command(stage);
-        templates.push(json!({
+        let mut template = json!({
             "name": stage.name,
             "retryStrategy": { "limit": "2", "retryPolicy": "OnError" },
             "container": {
@@ -83,7 +90,11 @@ fn workflow_spec(pipeline: &Pipeline, options: &ExportOptions) -> Value {
                 "env": env_list(stage.env.clone(), options),
                 "resources": resources(options),
             },
-        }));
+        });
+        if let Some(seconds) = timeout_seconds(stage, 1) {
+            template["activeDeadlineSeconds"] = seconds.into();
+        }
+        templates.push(template);
     }
     json!({ "entrypoint": "pipeline", "templates": templates })
 }
@@ -233,7 +244,7 @@ pub fn aws_batch(pipeline: &Pipeline, options: &ExportOptions) -> Value {
                 .chain(stage.env.clone())
                 .map(|(name, value)| json!({ "name": name, "value": value }))
                 .collect();
-            json!({
+            let mut definition = json!({
                 "jobDefinitionName": format!("{}-{}", options.name, stage.name),
                 "type": "container",
                 "retryStrategy": { "attempts": 3 },
@@ -246,7 +257,12 @@ pub fn aws_batch(pipeline: &Pipeline, options: &ExportOptions) -> Value {
                         { "type": "MEMORY", "value": options.memory_mib.to_string() },
                     ],
                 },
-            })
+            });
+            // Batch's shortest attempt timeout is 60 s.
+            if let Some(seconds) = timeout_seconds(stage, 60) {
+                definition["timeout"] = json!({ "attemptDurationSeconds": seconds });
+            }
+            definition
         })
         .collect();
     let submit: Vec<Value> = pipeline

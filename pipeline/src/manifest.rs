@@ -13,6 +13,8 @@
 //! args = []                          # passed after --input/--output
 //! depends_on = []                    # extra ordering on other stages
 //! env = { RUST_LOG = "info" }        # extra environment variables
+//! timeout = "12h"                    # optional: killed and failed past this (humantime: 90m, 1h 30m);
+//!                                    # `pipeline export` makes it the Argo / AWS Batch job's deadline
 //!
 //! [external]                         # datasets no stage produces
 //! dumps = "s3://bucket/patentsview/2025-12"
@@ -21,6 +23,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -58,6 +61,8 @@ pub struct StageDef {
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Longest the stage may run, as humantime text (`90m`, `12h`).
+    pub timeout: Option<String>,
 }
 
 /// How to load a manifest.
@@ -86,6 +91,8 @@ pub struct Stage {
     pub binary: PathBuf,
     pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// Past this the stage is killed and recorded failed.
+    pub timeout: Option<Duration>,
     pub inputs: Vec<Input>,
     pub output: Dataset,
     /// Positions in [`Pipeline::stages`] of the stages that must finish first: producers of the inputs
@@ -226,6 +233,21 @@ pub fn validate(manifest: Manifest, manifest_path: &Path, options: &LoadOptions)
         }
     }
 
+    let mut timeouts = vec![];
+    for def in defs {
+        timeouts.push(def.timeout.as_deref().and_then(|text| match humantime::parse_duration(text) {
+            Ok(limit) if !limit.is_zero() => Some(limit),
+            Ok(_) => {
+                problems.push(format!("stage {}: timeout `{text}` is zero", def.name));
+                None
+            }
+            Err(e) => {
+                problems.push(format!("stage {}: timeout `{text}`: {e} (write it like `90m` or `12h`)", def.name));
+                None
+            }
+        }));
+    }
+
     let mut binaries = vec![];
     for def in defs {
         match resolve_binary(&def.binary, &manifest_dir) {
@@ -266,6 +288,7 @@ pub fn validate(manifest: Manifest, manifest_path: &Path, options: &LoadOptions)
                 binary: binaries[i].clone(),
                 args: def.args.clone(),
                 env: def.env.clone(),
+                timeout: timeouts[i],
                 inputs: def
                     .inputs
                     .iter()

@@ -356,17 +356,28 @@ impl Job {
             pumps.push(tokio::spawn(pump(err, self.stage.name.clone(), true, log.clone())));
         }
 
-        let waited = tokio::select! {
-            status = child.wait() => status.map(Some),
-            Ok(_) = self.cancel.wait_for(|cancelled| *cancelled) => Ok(None),
-        };
-        let (status, interrupted) = match waited {
-            Ok(Some(status)) => (Ok(status), false),
-            Ok(None) => {
-                let _ = child.start_kill();
-                (child.wait().await, true)
+        let deadline = async {
+            match self.stage.timeout {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
             }
-            Err(e) => (Err(e), false),
+        };
+        let limit = self.stage.timeout.map(humantime::format_duration);
+        let ended = tokio::select! {
+            status = child.wait() => Ok(status),
+            Ok(_) = self.cancel.wait_for(|cancelled| *cancelled) => Err("interrupted".to_string()),
+            () = deadline => {
+                let why = format!("timed out after {}", limit.expect("a deadline only with a timeout"));
+                say(format!("{}: {why}: killing it", self.stage.name));
+                Err(why)
+            }
+        };
+        let (status, killed_for) = match ended {
+            Ok(status) => (status, None),
+            Err(why) => {
+                let _ = child.start_kill();
+                (child.wait().await, Some(why))
+            }
         };
         let drain = async {
             for pump in pumps.iter_mut() {
@@ -380,7 +391,7 @@ impl Job {
 
         record.exit_code = status.as_ref().ok().and_then(ExitStatus::code);
         record.error = match &status {
-            Ok(_) if interrupted => Some("interrupted: killed by the pipeline".into()),
+            Ok(_) if killed_for.is_some() => killed_for.map(|why| format!("{why}: killed by the pipeline")),
             Ok(s) if s.success() => None,
             Ok(s) => Some(describe(s)),
             Err(e) => Some(format!("waiting for the process: {e}")),

@@ -349,6 +349,22 @@ fn the_command_fails_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("stage a: unknown input `nothing` (known datasets: a_out)"));
 }
 
+#[tokio::test]
+async fn a_stage_past_its_timeout_is_killed_and_recorded_failed() {
+    let f = Fixture::new();
+    let slow = f.stage("slow", &[], &["--sleep", "30"]);
+    f.write_manifest(&[format!("{}\ntimeout = \"1s\"\n\n", slow.trim_end()), f.stage("after", &["slow_out"], &[])]);
+    let began = Instant::now();
+    let summary = f.run(2, &[]).await;
+    assert!(began.elapsed() < Duration::from_secs(20), "not killed at its timeout: {:?}", began.elapsed());
+    assert_eq!(kinds(&summary), [("slow", "failed"), ("after", "not run")]);
+    let record = record::read(&f.root(), "slow").await.unwrap().unwrap();
+    assert_eq!(record.status, RunStatus::Failed);
+    assert_eq!(record.error.as_deref(), Some("timed out after 1s: killed by the pipeline"));
+    assert_eq!(f.run_count("slow"), 0, "the stage never reached its end");
+    assert!(!f.path("data/slow_out/_published.json").exists(), "nothing published");
+}
+
 #[test]
 fn an_interrupt_kills_running_stages_and_records_them_failed() {
     let f = Fixture::new();

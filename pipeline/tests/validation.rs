@@ -199,3 +199,18 @@ fn gpu_manifest_is_the_default_dag_with_cuda_training() {
     let explore = gpu.stage("explore").unwrap();
     assert!(explore.args.windows(2).any(|w| w == ["--device", "cuda"]), "{:?}", explore.args);
 }
+
+#[test]
+fn timeouts_must_be_positive_durations() {
+    let stage = |name: &str, timeout: &str| format!("[[stage]]\nname = \"{name}\"\nbinary = \"./ok.sh\"\noutput = \"{name}\"\ntimeout = \"{timeout}\"\n\n");
+    let err = error(&[stage("a", "soon"), stage("b", "0s"), stage("c", "90m")].concat());
+    assert!(err.contains("(2 problems)"), "{err}");
+    assert!(err.contains("stage a: timeout `soon`: "), "{err}");
+    assert!(err.contains("(write it like `90m` or `12h`)"), "{err}");
+    assert!(err.contains("stage b: timeout `0s` is zero"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = load(dir.path(), &[stage("c", "1h 30m"), "[[stage]]\nname = \"d\"\nbinary = \"./ok.sh\"\noutput = \"d\"\n".into()].concat()).unwrap();
+    assert_eq!(pipeline.stage("c").unwrap().timeout, Some(std::time::Duration::from_secs(5400)));
+    assert_eq!(pipeline.stage("d").unwrap().timeout, None);
+}

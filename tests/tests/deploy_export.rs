@@ -2,7 +2,7 @@
 //! (strict), the Argo objects pass Argo's JSON schema with unknown keys rejected, and the AWS Batch
 //! job definitions pass botocore's model (deploy/validate_exports.py, with .venv from
 //! tests/run.sh), and a corrupted copy of each fails; the Argo DAG's task dependencies and commands
-//! are those of the manifest, read independently from its TOML.
+//! are those of the manifest, read independently from its TOML; stage timeouts become deadlines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -17,7 +17,10 @@ fn export(format: &str) -> String {
 }
 
 fn export_with(format: &str, extra: &[&str]) -> String {
-    let manifest = workspace_root().join("pipeline/default.toml");
+    export_manifest(&workspace_root().join("pipeline/default.toml"), format, extra)
+}
+
+fn export_manifest(manifest: &std::path::Path, format: &str, extra: &[&str]) -> String {
     let mut args = vec!["export", manifest.to_str().unwrap(), "--format", format, "--image", IMAGE, "--root", ROOT];
     args.extend(extra);
     run_ok("pipeline", &args, &[])
@@ -161,4 +164,44 @@ fn ballista_cluster_passes_the_kubernetes_schemas_and_wires_executors_to_the_sch
     }
     assert!(text.contains("\"secretRef\""), "credentials come from a Secret");
     assert!(!text.contains("AWS_SECRET_ACCESS_KEY"), "no credential is written into the manifests");
+}
+
+#[test]
+fn stage_timeouts_become_deadlines_that_pass_the_schemas() {
+    // The default manifest with a timeout on two stages: 90 minutes, and 30 s (below Batch's 60 s floor).
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(workspace_root().join("pipeline/default.toml")).unwrap();
+    let text = text
+        .replacen("name = \"similarity\"\n", "name = \"similarity\"\ntimeout = \"1h 30m\"\n", 1)
+        .replacen("name = \"labels\"\n", "name = \"labels\"\ntimeout = \"30s\"\n", 1);
+    assert_eq!(text.matches("timeout = ").count(), 2);
+    let manifest = dir.path().join("timeouts.toml");
+    std::fs::write(&manifest, text).unwrap();
+    let (argo, batch) = (dir.path().join("argo.yaml"), dir.path().join("batch.json"));
+    std::fs::write(&argo, export_manifest(&manifest, "argo", &[])).unwrap();
+    std::fs::write(&batch, export_manifest(&manifest, "aws-batch", &[])).unwrap();
+    let (ok, out) = validate(&["--argo", argo.to_str().unwrap(), "--aws-batch", batch.to_str().unwrap()]);
+    assert!(ok && out.contains("2 files checked, 0 problems"), "{out}");
+
+    let workflow = &documents(&std::fs::read_to_string(&argo).unwrap())[0];
+    let deadlines: BTreeMap<String, Option<u64>> = workflow["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t.get("container").is_some())
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t.get("activeDeadlineSeconds").map(|s| s.as_u64().unwrap())))
+        .collect();
+    assert_eq!(deadlines["similarity"], Some(90 * 60));
+    assert_eq!(deadlines["labels"], Some(30));
+    assert_eq!(deadlines.values().filter(|d| d.is_some()).count(), 2, "{deadlines:?}");
+
+    let batch: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&batch).unwrap()).unwrap();
+    let attempt = |stage: &str| {
+        let name = format!("patent-pipeline-{stage}");
+        let definition = batch["jobDefinitions"].as_array().unwrap().iter().find(|d| d["jobDefinitionName"] == name.as_str());
+        definition.unwrap_or_else(|| panic!("{name}: {batch}"))["timeout"]["attemptDurationSeconds"].as_u64()
+    };
+    assert_eq!(attempt("similarity"), Some(90 * 60));
+    assert_eq!(attempt("labels"), Some(60), "raised to Batch's minimum");
+    assert_eq!(attempt("ingest"), None);
 }
