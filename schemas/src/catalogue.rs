@@ -345,6 +345,13 @@ fn impact_labels() -> TableDef {
 fn cooccurrence_tables() -> Vec<TableDef> {
     let level = || Column::required("level", Utf8, "Aggregation level: `group`, `subclass` or `class`; hive partition key");
     let year = |doc| Column::required("year", Int32, doc);
+    let group_with_parents = || {
+        vec![
+            Column::required("cpc_group", Utf8, "CPC group"),
+            Column::required("cpc_subclass", Utf8, "Its subclass"),
+            Column::required("cpc_class", Utf8, "Its class"),
+        ]
+    };
     let internal = "cooccurrence (internal, deleted on publish)";
     vec![
         TableDef {
@@ -415,13 +422,12 @@ fn cooccurrence_tables() -> Vec<TableDef> {
             version: 1,
             doc: "Distinct CPC groups of each patent with their subclass and class, keyed by the chosen year",
             written_by: internal,
-            columns: vec![
-                Column::required("patent_id", Utf8, "Patent"),
-                Column::required("cpc_group", Utf8, "CPC group"),
-                Column::required("cpc_subclass", Utf8, "Its subclass"),
-                Column::required("cpc_class", Utf8, "Its class"),
-                year("The patent's year; hive partition key"),
-            ],
+            columns: [
+                vec![Column::required("patent_id", Utf8, "Patent")],
+                group_with_parents(),
+                vec![year("The patent's year; hive partition key")],
+            ]
+            .concat(),
             partition_by: vec!["year"],
             sort_by: vec![],
         },
@@ -430,11 +436,7 @@ fn cooccurrence_tables() -> Vec<TableDef> {
             version: 1,
             doc: "Each CPC group of the input with its subclass and class (for summing code pairs at coarse levels)",
             written_by: internal,
-            columns: vec![
-                Column::required("cpc_group", Utf8, "CPC group"),
-                Column::required("cpc_subclass", Utf8, "Its subclass"),
-                Column::required("cpc_class", Utf8, "Its class"),
-            ],
+            columns: group_with_parents(),
             partition_by: vec![],
             sort_by: vec![],
         },
