@@ -358,16 +358,18 @@ impl Job {
 
         let deadline = async {
             match self.stage.timeout {
-                Some(limit) => tokio::time::sleep(limit).await,
+                Some(limit) => {
+                    tokio::time::sleep(limit).await;
+                    limit
+                }
                 None => std::future::pending().await,
             }
         };
-        let limit = self.stage.timeout.map(humantime::format_duration);
         let ended = tokio::select! {
             status = child.wait() => Ok(status),
             Ok(_) = self.cancel.wait_for(|cancelled| *cancelled) => Err("interrupted".to_string()),
-            () = deadline => {
-                let why = format!("timed out after {}", limit.expect("a deadline only with a timeout"));
+            limit = deadline => {
+                let why = format!("timed out after {}", humantime::format_duration(limit));
                 say(format!("{}: {why}: killing it", self.stage.name));
                 Err(why)
             }
@@ -390,11 +392,11 @@ impl Job {
         let seconds = started.elapsed().as_secs_f64();
 
         record.exit_code = status.as_ref().ok().and_then(ExitStatus::code);
-        record.error = match &status {
-            Ok(_) if killed_for.is_some() => killed_for.map(|why| format!("{why}: killed by the pipeline")),
-            Ok(s) if s.success() => None,
-            Ok(s) => Some(describe(s)),
-            Err(e) => Some(format!("waiting for the process: {e}")),
+        record.error = match (&status, killed_for) {
+            (Ok(_), Some(why)) => Some(format!("{why}: killed by the pipeline")),
+            (Ok(s), None) if s.success() => None,
+            (Ok(s), None) => Some(describe(s)),
+            (Err(e), _) => Some(format!("waiting for the process: {e}")),
         };
         record.status = if record.error.is_none() { RunStatus::Succeeded } else { RunStatus::Failed };
         record.finished_at = Some(Utc::now());
