@@ -273,7 +273,7 @@ fn training_tables() -> Vec<TableDef> {
         },
         TableDef {
             name: "training_metrics",
-            version: 1,
+            version: 2,
             doc: "Per-epoch losses and validation metrics of a training run; the model's weights are those of the \
                   epoch with the lowest validation_loss",
             written_by: "train",
@@ -292,7 +292,13 @@ fn training_tables() -> Vec<TableDef> {
                 metric("precision", "Precision of the L1 prediction, validation split"),
                 metric("recall", "Recall of the L1 prediction, validation split"),
                 metric("f1", "F1 of the L1 prediction, validation split"),
+                metric("roc_auc", "ROC-AUC of the predicted P(L1), validation split"),
                 metric("reconstruction_jaccard", "Mean Jaccard similarity of input and greedily decoded code sets, validation split"),
+                Column::required(
+                    "active_dimensions",
+                    Int64,
+                    "Latent dimensions whose posterior mean varies over the validation split by more than 0.01",
+                ),
                 metric("samples_per_second", "Training examples per second of the epoch's training pass"),
                 metric("seconds", "Seconds of the epoch, validation included"),
             ],

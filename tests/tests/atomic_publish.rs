@@ -13,7 +13,7 @@ async fn killed_ingest_leaves_previous_output_readable() {
     let raw = tmp.path().join("raw");
     let out = tmp.path().join("ingest");
     let (raw, out) = (raw.to_str().unwrap(), out.to_str().unwrap());
-    run_ok("synth-patentsview", &["--output", raw, "--patents", "4000", "--seed", "3"], &[]);
+    run_ok("synth-patentsview", &["--output", raw, "--patents", "4000", "--first-year", "2000", "--years", "20", "--seed", "3"], &[]);
     run_ok("ingest", &["--input", raw, "--output", out], &[]);
     let location = StoreLocation::parse(out).unwrap();
     let before = read_published(&location).await.unwrap().unwrap();

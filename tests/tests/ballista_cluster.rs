@@ -82,7 +82,7 @@ fn sql_stages_on_a_scheduler_and_two_executors_equal_the_local_engine() {
         wait_for("an executor's registration", STARTUP, || http_get(port, "/readyz").is_some_and(|s| s.contains("200")));
     }
 
-    run_ok("synth-patentsview", &["--output", "s3://cluster/raw", "--patents", "120", "--seed", "5"], &[]);
+    run_ok("synth-patentsview", &["--output", "s3://cluster/raw", "--patents", "120", "--first-year", "2000", "--years", "20", "--seed", "5"], &[]);
     run_ok("ingest", &["--input", "s3://cluster/raw", "--output", "s3://cluster/ingest"], &[]);
     let engine = format!("df://127.0.0.1:{scheduler_port}");
     for stage in ["cooccurrence", "similarity", "labels"] {

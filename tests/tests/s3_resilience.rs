@@ -69,7 +69,7 @@ async fn stages_retry_refused_requests_and_large_files_go_up_in_parts() {
     // Retries: synth writes its dumps through a proxy that refuses the first 3 requests.
     let (port, refused) = flaky_proxy(moto.endpoint.trim_start_matches("http://").to_string(), 3);
     let proxied = format!("http://127.0.0.1:{port}");
-    run_ok("synth-patentsview", &["--output", "s3://resilience/raw", "--patents", "50", "--seed", "3"], &[("AWS_ENDPOINT_URL", &proxied)]);
+    run_ok("synth-patentsview", &["--output", "s3://resilience/raw", "--patents", "50", "--first-year", "2000", "--years", "20", "--seed", "3"], &[("AWS_ENDPOINT_URL", &proxied)]);
     assert_eq!(refused.load(Ordering::SeqCst), 3, "the proxy refused requests");
     let raw = read_published(&StoreLocation::parse("s3://resilience/raw").unwrap()).await.unwrap();
     assert!(raw.is_some(), "synth published despite the refused requests");

@@ -2,19 +2,29 @@
 //! and `g_application` rows, its CPC codes, its citations of earlier-granted patents and its claims
 //! (into the `g_claims_YYYY` of its grant year) — plus any requested malformed rows.
 //!
-//! Three random streams from the seed keep the parts independent: the model (catalogue, topics,
-//! vocabularies), the structure (kinds, numbers, codes, citations) and the text.
+//! Three random streams from the seed keep the parts independent: the model (scheme, topics,
+//! vocabularies, planted impact), the structure (kinds, numbers, codes, citations) and the text.
+//! The planted ground truth of every patent is tallied as it is written and saved at the end
+//! ([`crate::ground_truth`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
+use rand::distr::Distribution;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::LogNormal;
 use schemas::patentsview::{APPLICATION, CLAIMS, CPC_CURRENT, DumpFileName, DumpKind, DumpTable, PATENT, US_PATENT_CITATION};
 use stage_runtime::telemetry::Progress;
 
-use crate::model::{CitationPools, Model, PatentTopics};
+use crate::calibration::{
+    CITATIONS_PER_YEAR, CITATIONS_SPREAD, CLAIMS_AT_FEE_LIMIT, CLAIMS_MEDIAN, CLAIMS_SPREAD, MAX_CITATIONS, MAX_CLAIMS,
+    PRE_CORPUS_CITATIONS, PRE_CORPUS_DECAY_YEARS, interpolate,
+};
+use crate::citations::CitationPools;
+use crate::ground_truth::GroundTruth;
+use crate::model::{Model, PatentTopics};
 use crate::schedule::{self, GrantCalendar, PatentKind, PatentNumbers};
 use crate::text::{self, Lexicon, Vocabulary};
 use crate::tsv_writer::{Field, TsvZipWriter};
@@ -22,13 +32,6 @@ use crate::{SynthConfig, SynthSummary};
 
 /// Above this many patents the zips use ZIP64 sizes, as a table may then pass 4 GiB.
 const LARGE_FILE_PATENTS: u64 = 2_000_000;
-/// Share of citations going to patents granted before the corpus (not in `g_patent`): most of them in
-/// the first years, as real patents cite mostly older art, then this floor.
-const PRE_CORPUS_CITATIONS: f64 = 0.04;
-/// Years over which the pre-corpus share decays (by a factor e) towards the floor.
-const PRE_CORPUS_DECAY_YEARS: f64 = 2.5;
-/// Mean number of citations per patent, beyond the first.
-const MEAN_EXTRA_CITATIONS: f64 = 7.0;
 /// Patents between progress updates.
 const PROGRESS_EVERY: usize = 4096;
 
@@ -39,6 +42,8 @@ struct CitedPatent {
     published: bool,
     granted: NaiveDate,
     topic: u16,
+    /// Planted impact weight (lambda).
+    weight: f32,
     surname: u16,
     et_al: bool,
 }
@@ -68,6 +73,7 @@ pub struct Generator<'c> {
     numbers: PatentNumbers,
     pools: CitationPools,
     patents: Vec<CitedPatent>,
+    truth: GroundTruth,
     patent: TsvZipWriter,
     application: TsvZipWriter,
     cpc: TsvZipWriter,
@@ -91,7 +97,8 @@ fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
 impl<'c> Generator<'c> {
     pub fn new(config: &'c SynthConfig, dir: &Path) -> Result<Generator<'c>> {
         let mut model_rng = stream(config.seed, 0);
-        let model = Model::new(&mut model_rng, config.topics, config.years);
+        let opportunities = (config.opportunities as usize, config.opportunity_multiplier);
+        let model = Model::new(&mut model_rng, config.topics, config.years, opportunities);
         let vocabularies = Vocabulary::for_topics(&model, &mut model_rng);
         let table = |t: &'static DumpTable| {
             TsvZipWriter::create(dir, &DumpFileName::current_name(t.kind, None), t, config.patents > LARGE_FILE_PATENTS)
@@ -99,7 +106,7 @@ impl<'c> Generator<'c> {
         Ok(Generator {
             config,
             dir: dir.to_path_buf(),
-            pools: CitationPools::new(model.topics.len(), config.patents as usize),
+            pools: CitationPools::new(model.topics.len(), config.years as usize, config.patents as usize),
             model,
             vocabularies,
             lexicon: Lexicon::new(),
@@ -107,6 +114,7 @@ impl<'c> Generator<'c> {
             text_rng: stream(config.seed, 2),
             numbers: PatentNumbers::default(),
             patents: Vec::with_capacity(config.patents as usize),
+            truth: GroundTruth::default(),
             patent: table(&PATENT)?,
             application: table(&APPLICATION)?,
             cpc: table(&CPC_CURRENT)?,
@@ -138,8 +146,10 @@ impl<'c> Generator<'c> {
         if let Some((_, claims)) = self.claims {
             files.push(claims.finish()?);
         }
+        let patents = &self.patents;
+        let ground_truth = self.truth.write(&self.dir, &self.model, &self.config.describe(), |i| patents[i].kind.patent_id(patents[i].number))?;
         progress.finish();
-        Ok(SynthSummary { files, malformed: self.malformed })
+        Ok(SynthSummary { files, ground_truth, malformed: self.malformed })
     }
 
     /// Uncompressed bytes written so far.
@@ -151,20 +161,33 @@ impl<'c> Generator<'c> {
     fn write_patent(&mut self, index: usize, granted: NaiveDate) -> Result<()> {
         // Patents granted before this one's date become citable.
         while self.pools.admitted() < index && self.patents[self.pools.admitted()].granted < granted {
-            self.pools.admit(self.patents[self.pools.admitted()].topic);
+            let cited = &self.patents[self.pools.admitted()];
+            self.pools.admit(cited.topic, self.year_index(cited.granted), cited.weight as f64);
         }
+        let year_index = self.year_index(granted);
         let rng = &mut self.rng;
         let kind = PatentKind::draw(rng);
         let number = self.numbers.next(kind, granted, rng);
         let id = kind.patent_id(number);
         let year = granted.year();
-        let topics = self.model.draw_topics((year - self.config.first_year) as usize, rng);
+        let profile = match kind {
+            PatentKind::Design => self.model.draw_design(year_index, rng),
+            _ => self.model.draw_profile(year_index, rng),
+        };
+        self.model.draw_codes(&profile, rng, &mut self.codes);
+        let score = self.model.planted.score(&profile.traits, profile.topics.primary);
+        let weight = self.model.planted.weight(score, rng);
         let published = rng.random_bool(0.7);
         let withdrawn = rng.random_bool(0.0005);
+        let claim_count = claim_count(rng);
+        let topics = profile.topics;
         let secondary = topics.secondary.map(|t| &self.vocabularies[t as usize]);
         let mut writer = text::Writer::new(&self.vocabularies[topics.primary as usize], secondary, &self.lexicon, &mut self.text_rng);
         let title = writer.title();
-        let claims = writer.claims(self.rng.random_range(3..=20));
+        let claims = match kind {
+            PatentKind::Design => writer.design_claim(),
+            _ => writer.claims(claim_count, profile.traits.hot_terms),
+        };
         let filename = schedule::grant_file_name(granted);
         let patent_row = [
             Field::Text(&id),
@@ -177,6 +200,8 @@ impl<'c> Generator<'c> {
             Field::Text(&filename),
         ];
         self.patent.row(&patent_row)?;
+        let texts: Vec<&str> = claims.iter().map(|c| c.text.as_str()).collect();
+        self.truth.record(&self.model, kind.type_name(), granted, &profile, &self.codes, (score, weight), &texts);
 
         let grant = Grant { index, id: &id, granted, topics };
         self.write_application(&grant, kind)?;
@@ -190,10 +215,16 @@ impl<'c> Generator<'c> {
             published,
             granted,
             topic: topics.primary,
+            weight: weight as f32,
             surname: text::surname(&mut self.rng),
             et_al: self.rng.random_bool(0.6),
         });
         Ok(())
+    }
+
+    /// Years since the corpus's first grant year.
+    fn year_index(&self, date: NaiveDate) -> usize {
+        (date.year() - self.config.first_year) as usize
     }
 
     fn write_application(&mut self, grant: &Grant, kind: PatentKind) -> Result<()> {
@@ -212,18 +243,22 @@ impl<'c> Generator<'c> {
     }
 
     fn write_cpc(&mut self, grant: &Grant) -> Result<()> {
-        self.model.draw_cpc(grant.topics, &mut self.rng, &mut self.codes);
         for (sequence, &code) in self.codes.iter().enumerate() {
             let cpc_type = if sequence == 0 || self.rng.random_bool(0.6) { "inventional" } else { "additional" };
-            let row = cpc_row(grant.id, sequence, &self.model.catalogue.groups[code as usize], cpc_type);
+            let row = cpc_row(grant.id, sequence, &self.model.scheme.groups[code as usize], cpc_type);
             self.cpc.row(&row)?;
         }
         Ok(())
     }
 
-    /// About eight citations, to earlier patents of the corpus or to patents older than the corpus.
+    /// Lognormally many citations with the mean of the grant year ([`CITATIONS_PER_YEAR`]), to
+    /// earlier patents of the corpus or to patents older than the corpus.
     fn write_citations(&mut self, grant: &Grant) -> Result<()> {
-        let wanted = 1 + (-(1.0 - self.rng.random::<f64>()).ln() * MEAN_EXTRA_CITATIONS).min(60.0) as usize;
+        let mean = interpolate(&CITATIONS_PER_YEAR, grant.granted.year());
+        let median = mean * (-CITATIONS_SPREAD * CITATIONS_SPREAD / 2.0).exp();
+        let count = LogNormal::new(median.ln(), CITATIONS_SPREAD).expect("valid lognormal").sample(&mut self.rng);
+        let wanted = (count.round() as usize).clamp(1, MAX_CITATIONS);
+        let year_index = self.year_index(grant.granted);
         let corpus_age = (grant.granted.year() - self.config.first_year) as f64 + grant.granted.ordinal0() as f64 / 365.0;
         let pre_corpus = PRE_CORPUS_CITATIONS + (1.0 - PRE_CORPUS_CITATIONS) * (-corpus_age / PRE_CORPUS_DECAY_YEARS).exp();
         self.cited.clear();
@@ -236,17 +271,19 @@ impl<'c> Generator<'c> {
             let category = if self.rng.random_bool(0.6) { "cited by applicant" } else { "cited by examiner" };
             let in_corpus = match self.rng.random_bool(pre_corpus) {
                 true => None,
-                false => self.pools.cite(grant.topics, &mut self.rng),
+                false => self.pools.cite(grant.topics, year_index, &mut self.rng),
             };
             let (cited_id, granted, name, kind) = match in_corpus {
                 Some(i) if self.cited.contains(&i) => continue,
                 Some(i) => {
                     self.cited.push(i);
+                    self.truth.citation(grant.granted, Some(i as usize));
                     let cited = &self.patents[i as usize];
                     let kind = cited.kind.wipo_kind(cited.granted.year(), cited.published);
                     (cited.kind.patent_id(cited.number), cited.granted, cited.record_name(), kind)
                 }
                 None => {
+                    self.truth.citation(grant.granted, None);
                     let (number, granted) = schedule::pre_corpus_patent(self.config.first_year, &mut self.rng);
                     let name = text::record_name(text::surname(&mut self.rng), self.rng.random_bool(0.5));
                     (number.to_string(), granted, name, PatentKind::Utility.wipo_kind(granted.year(), false))
@@ -301,7 +338,8 @@ impl<'c> Generator<'c> {
     /// The malformed rows due after this patent, spread evenly over the run; see `--inject-malformed`.
     fn write_malformed(&mut self, grant: &Grant, patent_row: &[Field]) -> Result<()> {
         let (wanted, patents) = (self.config.inject_malformed, self.config.patents);
-        let main_group = &self.model.catalogue.groups[self.codes[0] as usize];
+        // Design patents have no codes: their malformed CPC rows carry a made-up one.
+        let main_group = self.codes.first().map_or("A01B1/00", |&c| &self.model.scheme.groups[c as usize]);
         let cpc_row = cpc_row(grant.id, 0, main_group, "inventional");
         while self.malformed < wanted && (2 * self.malformed + 1) * patents / (2 * wanted) <= grant.index as u64 {
             match self.malformed % 4 {
@@ -314,6 +352,16 @@ impl<'c> Generator<'c> {
         }
         Ok(())
     }
+}
+
+/// The number of claims of a utility or reissue patent: lognormal around [`CLAIMS_MEDIAN`], or
+/// exactly 20 for [`CLAIMS_AT_FEE_LIMIT`] of patents.
+fn claim_count(rng: &mut impl Rng) -> usize {
+    if rng.random_bool(CLAIMS_AT_FEE_LIMIT) {
+        return 20;
+    }
+    let count = LogNormal::new(CLAIMS_MEDIAN.ln(), CLAIMS_SPREAD).expect("valid lognormal").sample(rng);
+    (count.round() as usize).clamp(1, MAX_CLAIMS)
 }
 
 /// A `g_cpc_current` row; section, class and subclass are prefixes of the group symbol.

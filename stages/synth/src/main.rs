@@ -10,7 +10,7 @@ use clap::Parser;
 use object_store::buffered::BufWriter;
 use schemas::patentsview::DumpFileName;
 use stage_runtime::{FileEntry, RunWriter, StageArgs, StoreLocation, TableEntry};
-use synth_patentsview::{SynthConfig, SynthSummary, generate};
+use synth_patentsview::{SynthConfig, SynthSummary, generate, ground_truth};
 use tokio::io::AsyncWriteExt;
 
 /// Writes a synthetic PatentsView bulk dump (g_patent, g_application, g_cpc_current,
@@ -55,31 +55,29 @@ async fn run(cli: Cli) -> Result<()> {
     };
     let mut manifest = stage_runtime::new_manifest("synth", env!("CARGO_PKG_VERSION"), cli.stage.fingerprint.clone());
     manifest.tables = tables;
-    let c = &cli.config;
-    let metrics = [
-        ("seed", c.seed.into()),
-        ("patents", c.patents.into()),
-        ("first_year", c.first_year.into()),
-        ("years", c.years.into()),
-        ("topics", c.topics.into()),
-        ("inject_malformed", c.inject_malformed.into()),
-        ("malformed_rows", summary.malformed.into()),
-        ("generate_seconds", generate_seconds.into()),
-    ];
-    manifest.metrics = metrics.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let serde_json::Value::Object(mut metrics) = cli.config.describe() else { unreachable!("settings are an object") };
+    metrics.insert("malformed_rows".into(), summary.malformed.into());
+    metrics.insert("generate_seconds".into(), generate_seconds.into());
+    manifest.metrics = metrics.into_iter().collect();
     let published = run.publish(manifest).await?;
-    tracing::info!("published {} files as run {} of {}", summary.files.len(), published.run_id, output.url());
+    let files = summary.files.len() + summary.ground_truth.len();
+    tracing::info!("published {files} files as run {} of {}", published.run_id, output.url());
     Ok(())
 }
 
-/// Uploads every file directly into the run folder and describes them, grouped by dump table.
+/// Uploads every file directly into the run folder and describes them, grouped by dump table; the
+/// ground-truth files are the table `ground_truth`.
 async fn upload(run: &StoreLocation, local: &Path, summary: &SynthSummary) -> Result<BTreeMap<String, TableEntry>> {
     let mut tables: BTreeMap<String, TableEntry> = BTreeMap::new();
-    for (name, rows) in &summary.files {
+    let dumps = summary.files.iter().map(|(name, rows)| (name, rows, false));
+    for (name, rows, truth) in dumps.chain(summary.ground_truth.iter().map(|(name, rows)| (name, rows, true))) {
         let bytes = upload_file(run, &local.join(name), name).await.with_context(|| format!("uploading {name}"))?;
-        let kind = DumpFileName::parse(name).context("generated an unrecognised file name")?.kind;
-        let table = tables.entry(kind.table().name.to_string()).or_insert_with(|| TableEntry {
-            format: "tsv.zip".into(),
+        let (table, format) = match truth {
+            true => (ground_truth::FOLDER.to_string(), "ground-truth"),
+            false => (DumpFileName::parse(name).context("generated an unrecognised file name")?.kind.table().name.to_string(), "tsv.zip"),
+        };
+        let table = tables.entry(table).or_insert_with(|| TableEntry {
+            format: format.into(),
             schema_version: None,
             partition_by: vec![],
             rows: 0,

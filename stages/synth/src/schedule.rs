@@ -1,13 +1,12 @@
-//! When patents are granted and what they are numbered: weekly Tuesday grants whose yearly volume grows
-//! over time, patent numbers interpolated from real number ranges of each kind (so ids increase with
+//! When patents are granted and what they are numbered: weekly Tuesday grants whose yearly volume
+//! follows the real one ([`GRANTS_PER_YEAR`]), patent numbers interpolated from real number ranges of each kind (so ids increase with
 //! the grant date like real ones), filing dates, application numbers, and the pre-1976-style numbers
 //! of cited patents older than the corpus.
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use rand::Rng;
 
-/// Yearly growth of the number of grants.
-const GROWTH: f64 = 1.045;
+use crate::calibration::{DESIGN_SHARE, GRANTS_PER_YEAR, REISSUE_SHARE, interpolate};
 
 /// Grant dates of all patents, in order.
 pub struct GrantCalendar {
@@ -16,9 +15,10 @@ pub struct GrantCalendar {
 }
 
 impl GrantCalendar {
-    /// Splits `patents` over `years` years growing by [`GROWTH`] a year (largest-remainder rounding).
+    /// Splits `patents` over `years` years in proportion to the real grants of each year
+    /// (largest-remainder rounding).
     pub fn new(patents: u64, first_year: i32, years: u32) -> GrantCalendar {
-        let weights: Vec<f64> = (0..years).map(|y| GROWTH.powi(y as i32)).collect();
+        let weights: Vec<f64> = (0..years as i32).map(|y| interpolate(&GRANTS_PER_YEAR, first_year + y)).collect();
         let total: f64 = weights.iter().sum();
         let shares: Vec<f64> = weights.iter().map(|w| w / total * patents as f64).collect();
         let mut per_year: Vec<u64> = shares.iter().map(|s| s.floor() as u64).collect();
@@ -55,12 +55,15 @@ pub enum PatentKind {
 }
 
 impl PatentKind {
-    /// About 8% design and 1% reissue patents, as in recent grant years.
+    /// [`DESIGN_SHARE`] design and [`REISSUE_SHARE`] reissue patents, the rest utility.
     pub fn draw(rng: &mut impl Rng) -> PatentKind {
-        match rng.random_range(0..100) {
-            0..8 => PatentKind::Design,
-            8 => PatentKind::Reissue,
-            _ => PatentKind::Utility,
+        let draw = rng.random::<f64>();
+        if draw < DESIGN_SHARE {
+            PatentKind::Design
+        } else if draw < DESIGN_SHARE + REISSUE_SHARE {
+            PatentKind::Reissue
+        } else {
+            PatentKind::Utility
         }
     }
 
@@ -204,10 +207,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calendar_grows_and_grants_on_tuesdays() {
+    fn calendar_follows_real_volumes_and_grants_on_tuesdays() {
         let calendar = GrantCalendar::new(1000, 2000, 20);
         assert_eq!(calendar.per_year.iter().sum::<u64>(), 1000);
-        assert!(calendar.per_year[19] > 2 * calendar.per_year[0]);
+        // 2019 had about 355 k utility grants, 2000 about 157 k.
+        let ratio = calendar.per_year[19] as f64 / calendar.per_year[0] as f64;
+        assert!((2.0..2.6).contains(&ratio), "{:?}", calendar.per_year);
         let dates: Vec<_> = calendar.dates().collect();
         assert_eq!(dates.len(), 1000);
         assert!(dates.is_sorted() && dates.iter().all(|d| d.weekday() == Weekday::Tue));

@@ -10,6 +10,7 @@
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
+use crate::impact::HOT_TERMS;
 use crate::model::Model;
 
 const PREFIXES: &[&str] = &[
@@ -131,14 +132,14 @@ impl Lexicon {
 impl Vocabulary {
     /// One vocabulary per topic of `model`: the union of per-subclass word sets.
     pub fn for_topics(model: &Model, rng: &mut impl Rng) -> Vec<Vocabulary> {
-        let by_subclass: Vec<Vocabulary> = (0..model.catalogue.subclasses()).map(|_| Vocabulary::draw(rng)).collect();
+        let by_subclass: Vec<Vocabulary> = (0..model.scheme.subclasses.len()).map(|_| Vocabulary::draw(rng)).collect();
         model
             .topics
             .iter()
             .enumerate()
             .map(|(t, topic)| {
                 let mut vocabulary = Vocabulary { tail_offset: t * 7919, ..Vocabulary::default() };
-                for part in topic.subclasses.iter().map(|&s| &by_subclass[s as usize]) {
+                for part in topic.typical().iter().map(|&s| &by_subclass[s as usize]) {
                     vocabulary.nouns.extend(part.nouns.iter().cloned());
                     vocabulary.modifiers.extend(&part.modifiers);
                     vocabulary.verbs.extend(&part.verbs);
@@ -198,16 +199,24 @@ impl<'a, R: Rng> Writer<'a, R> {
         capitalised(&title)
     }
 
-    /// `count` claims: claim 1 independent, a second independent (method) claim in some patents, the
-    /// others depending on the independent claim before them.
-    pub fn claims(&mut self, count: usize) -> Vec<Claim> {
+    /// The one claim of a design patent.
+    pub fn design_claim(&mut self) -> Vec<Claim> {
+        let text = format!("1. The ornamental design for {}, as shown and described.", self.noun_phrase());
+        vec![Claim { text, depends_on: None }]
+    }
+
+    /// `count` claims: claim 1 independent, naming `hot_terms` of the planted [`HOT_TERMS`] in its
+    /// preamble; a second independent (method) claim in some patents; the others depending on the
+    /// independent claim before them. Independent claims are the longest.
+    pub fn claims(&mut self, count: usize, hot_terms: usize) -> Vec<Claim> {
         let method_at = (count >= 6 && self.rng.random_bool(0.4)).then(|| count / 2 + 1);
         let mut claims = Vec::with_capacity(count);
         let (mut parent, mut head) = (1, String::new());
         for number in 1..=count {
             let claim = if number == 1 || Some(number) == method_at {
                 parent = number;
-                let (text, subject) = self.independent_claim(number, Some(number) == method_at);
+                let hot = if number == 1 { hot_terms } else { 0 };
+                let (text, subject) = self.independent_claim(number, Some(number) == method_at, hot);
                 head = subject;
                 Claim { text, depends_on: None }
             } else {
@@ -218,17 +227,22 @@ impl<'a, R: Rng> Writer<'a, R> {
         claims
     }
 
-    /// An independent claim and its subject (`method`, or the claimed thing); some are laid out on
-    /// several lines, a few hold a quoted word or a tab.
-    fn independent_claim(&mut self, number: usize, method: bool) -> (String, String) {
+    /// An independent claim and its subject (`method`, or the claimed thing), with `hot` hot terms
+    /// before the subject; some are laid out on several lines, a few hold a quoted word or a tab.
+    fn independent_claim(&mut self, number: usize, method: bool, hot: usize) -> (String, String) {
         let separator = if self.rng.random_bool(0.08) { "\n" } else { " " };
+        let techniques: Vec<&str> = HOT_TERMS.choose_multiple(self.rng, hot).copied().collect();
+        let techniques = techniques.iter().map(|t| format!("{t} ")).collect::<String>();
         let subject = if method { "method".to_string() } else { format!("{} {}", self.modifier(), self.noun()) };
         let mut text = if method {
-            format!("{number}. A method of {} {}, the method comprising:", pick(GERUNDS, self.rng), self.noun_phrase())
+            let object = self.noun_phrase();
+            format!("{number}. A {techniques}method of {} {object}, the method comprising:", pick(GERUNDS, self.rng))
         } else {
-            format!("{number}. {} {subject} comprising:", capitalised(article(&subject)))
+            let preamble = format!("{techniques}{subject}");
+            format!("{number}. {} {preamble} comprising:", capitalised(article(&preamble)))
         };
-        let elements = self.rng.random_range(2..=5);
+        // A second (method) claim is shorter than claim 1, as in most real patents.
+        let elements = if number == 1 { self.rng.random_range(3..=7) } else { self.rng.random_range(2..=4) };
         for i in 0..elements {
             let last = i + 1 == elements;
             let gap = if last && self.rng.random_bool(0.01) { "\t" } else { separator };
@@ -247,7 +261,7 @@ impl<'a, R: Rng> Writer<'a, R> {
             text.push_str(if last { "" } else { ";" });
         }
         let (verb, object) = (self.verb(), self.noun_phrase());
-        let tail = self.lexicon_words(8..=20);
+        let tail = self.lexicon_words(12..=30);
         let actor = if method { self.noun() } else { subject.as_str() };
         text.push_str(&format!(", wherein said {actor} {verb} {object}, characterised by {tail}."));
         (text, subject)
@@ -260,7 +274,7 @@ impl<'a, R: Rng> Writer<'a, R> {
             1 => format!("further comprising {} {} the {}", self.noun_phrase(), pick(RELATIONS, self.rng), self.noun()),
             _ => format!("wherein the {} is {}", self.noun(), self.modifier()),
         };
-        let tail = self.lexicon_words(3..=10);
+        let tail = self.lexicon_words(10..=30);
         format!("{number}. The {subject} of claim {parent}, {detail}, with {tail}.")
     }
 

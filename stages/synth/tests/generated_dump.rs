@@ -1,11 +1,14 @@
 //! Checks generated dumps with an independent, quote-aware reader: the real bulk-dump format
-//! (packaging, header, quoting), the consistency between tables, and the shapes later stages rely on.
+//! (packaging, header, quoting), the consistency between tables, the marginals against the real
+//! corpus's figures and against what the generator claims, and the planted ground truth recomputed
+//! from the dumps.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
 use schemas::patentsview::{APPLICATION, CPC_CURRENT, DumpTable, PATENT, US_PATENT_CITATION};
+use synth_patentsview::impact::{ATYPICAL_EFFECT, HOT_CODE_EFFECT, HOT_TERM_EFFECT, HOT_TERMS};
 use synth_patentsview::{SynthConfig, SynthSummary, generate};
 
 /// A parsed field: whether it was in quotes, and its value with doubled quotes undone.
@@ -135,7 +138,7 @@ fn files_tables_and_quoting_follow_the_real_format() {
     let dump = Dump::new(&SynthConfig::default());
     let names: Vec<&str> = dump.summary.files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names[..4], ["g_patent.tsv.zip", "g_application.tsv.zip", "g_cpc_current.tsv.zip", "g_us_patent_citation.tsv.zip"]);
-    let years: Vec<String> = (2000..2020).map(|y| format!("g_claims_{y}.tsv.zip")).collect();
+    let years: Vec<String> = (1976..2026).map(|y| format!("g_claims_{y}.tsv.zip")).collect();
     assert_eq!(names[4..], years.iter().map(String::as_str).collect::<Vec<_>>());
 
     let patents = dump.table("g_patent.tsv.zip", &PATENT);
@@ -159,7 +162,7 @@ fn files_tables_and_quoting_follow_the_real_format() {
     assert!(kinds["design"] > 50 && kinds["reissue"] > 3 && kinds["utility"] > 1700, "{kinds:?}");
     let utility: Vec<(&str, u64)> = patents.iter().filter(|r| r[1].text() == "utility").map(|r| (r[2].text(), r[0].text().parse().unwrap())).collect();
     assert!(utility.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1));
-    assert!((6_000_000..6_100_000).contains(&utility[0].1), "{}", utility[0].1);
+    assert!((3_930_000..3_960_000).contains(&utility[0].1), "1976's numbers: {}", utility[0].1);
 
     // Claims: counts match num_claims; text quirks are present; sequence/number/dependent agree.
     let mut per_patent: HashMap<&str, i64> = HashMap::new();
@@ -173,7 +176,8 @@ fn files_tables_and_quoting_follow_the_real_format() {
     for patent in &patents {
         let count = per_patent[patent[0].text()];
         assert_eq!(patent[5].text().parse::<i64>().unwrap(), count);
-        assert!((3..=20).contains(&count));
+        assert!((1..=150).contains(&count));
+        assert!(patent[1].text() != "design" || count == 1, "a design patent has one claim");
     }
     let texts = || claims.iter().map(|c| c[2].text());
     assert!(texts().filter(|t| t.contains('\n')).count() > 20);
@@ -199,10 +203,10 @@ fn cpc_codes_are_hierarchical_skewed_and_clustered() {
         assert!(!codes.contains(&group));
         codes.push(group);
     }
-    assert_eq!(by_patent.len(), 2000);
-    let mean = rows.len() as f64 / 2000.0;
-    assert!((3.5..6.0).contains(&mean), "{mean}");
-    assert!(by_patent.values().all(|c| (1..=8).contains(&c.len())));
+    let patents = dump.table("g_patent.tsv.zip", &PATENT);
+    let designs: HashSet<&str> = patents.iter().filter(|r| r[1].text() == "design").map(|r| r[0].text()).collect();
+    assert_eq!(by_patent.len(), 2000 - designs.len(), "every patent but the design patents has codes");
+    assert!(by_patent.keys().all(|p| !designs.contains(p)));
 
     let mut usage: HashMap<&str, usize> = HashMap::new();
     let mut pairs: HashMap<(&str, &str), usize> = HashMap::new();
@@ -214,14 +218,205 @@ fn cpc_codes_are_hierarchical_skewed_and_clustered() {
             }
         }
     }
-    assert!((200..2500).contains(&usage.len()), "{} distinct groups", usage.len());
     let mut counts: Vec<usize> = usage.values().copied().collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
-    assert!(counts[0] > 20 * counts[counts.len() / 2], "skewed usage: {counts:?}");
+    // Of the scheme's 261,155 groups, the 1,000 most used carry a large share of the assignments.
+    let top: usize = counts[..1000].iter().sum();
+    assert!(top as f64 > 0.35 * rows.len() as f64, "skewed usage: the top 1,000 groups carry {top} of {} rows", rows.len());
+    assert!(counts.iter().filter(|&&c| c == 1).count() > counts.len() / 3, "most groups in use are rare");
     // Topics make some pairs co-occur far more often than independent use would.
-    let lift = |(&(a, b), &n): (&(&str, &str), &usize)| n as f64 * 2000.0 / (usage[a] * usage[b]) as f64;
+    let patents = by_patent.len() as f64;
+    let lift = |(&(a, b), &n): (&(&str, &str), &usize)| n as f64 * patents / (usage[a] * usage[b]) as f64;
     let strong = pairs.iter().filter(|&(_, &n)| n >= 10).map(lift).fold(0.0, f64::max);
     assert!(strong > 5.0, "max lift {strong}");
+}
+
+/// The marginals of a dump, counted from its files.
+#[derive(Debug)]
+struct Marginals {
+    patents: usize,
+    with_codes: usize,
+    cpc_rows_per_patent: f64,
+    subclasses_per_patent: f64,
+    multi_subclass_share: f64,
+    long_tail_share: f64,
+    citations_per_patent: f64,
+    claims_per_utility_patent: f64,
+    claim_bytes_mean: f64,
+    first_claim_longest_share: f64,
+    groups_in_use: usize,
+}
+
+fn marginals(dump: &Dump) -> Marginals {
+    let patents = dump.table("g_patent.tsv.zip", &PATENT);
+    let cpc = dump.table("g_cpc_current.tsv.zip", &CPC_CURRENT);
+    let mut codes: HashMap<&str, (usize, BTreeSet<&str>)> = HashMap::new();
+    for row in &cpc {
+        let entry = codes.entry(row[0].text()).or_default();
+        entry.0 += 1;
+        entry.1.insert(row[4].text());
+    }
+    let citations = dump.table("g_us_patent_citation.tsv.zip", &US_PATENT_CITATION).len();
+    let utility: HashSet<&str> = patents.iter().filter(|r| r[1].text() == "utility").map(|r| r[0].text()).collect();
+    let claims = dump.claims();
+    let mut first: HashMap<&str, (usize, bool)> = HashMap::new();
+    for c in &claims {
+        let len = c[2].text().len();
+        let entry = first.entry(c[0].text()).or_insert((len, true));
+        entry.1 &= len <= entry.0;
+    }
+    let n = codes.len() as f64;
+    Marginals {
+        patents: patents.len(),
+        with_codes: codes.len(),
+        cpc_rows_per_patent: cpc.len() as f64 / n,
+        subclasses_per_patent: codes.values().map(|(_, s)| s.len()).sum::<usize>() as f64 / n,
+        multi_subclass_share: codes.values().filter(|(_, s)| s.len() > 1).count() as f64 / n,
+        long_tail_share: codes.values().filter(|(rows, _)| *rows > 15).count() as f64 / n,
+        citations_per_patent: citations as f64 / patents.len() as f64,
+        claims_per_utility_patent: claims.iter().filter(|c| utility.contains(c[0].text())).count() as f64 / utility.len() as f64,
+        claim_bytes_mean: claims.iter().map(|c| c[2].text().len()).sum::<usize>() as f64 / claims.len() as f64,
+        first_claim_longest_share: first.values().filter(|(_, longest)| *longest).count() as f64 / first.len() as f64,
+        groups_in_use: cpc.iter().map(|r| r[5].text()).collect::<HashSet<_>>().len(),
+    }
+}
+
+fn summary(dump: &Dump) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dump.dir.path().join("ground_truth/summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn marginals_match_the_real_corpus_and_the_generator_s_claims() {
+    let dump = Dump::new(&SynthConfig { patents: 6000, ..SynthConfig::default() });
+    let m = marginals(&dump);
+    // Against ../shared/docs/real-corpus.md.
+    assert!((5.0..7.0).contains(&m.cpc_rows_per_patent), "CPC rows per patent: {m:?}");
+    assert!(m.long_tail_share > 0.02, "a long tail of codes per patent: {m:?}");
+    assert!((2.0..3.0).contains(&m.subclasses_per_patent) && m.multi_subclass_share > 0.5, "{m:?}");
+    assert!((13.0..19.0).contains(&m.citations_per_patent), "about 16 citations per patent over 1976-2025 (fewer in a small sample, where repeated picks are dropped): {m:?}");
+    assert!((15.0..17.0).contains(&m.claims_per_utility_patent), "{m:?}");
+    assert!((300.0..350.0).contains(&m.claim_bytes_mean), "{m:?}");
+    assert!(m.first_claim_longest_share > 0.8, "{m:?}");
+    // Against what the generator says it wrote.
+    let s = summary(&dump);
+    let (marginal, scheme) = (&s["marginals"], &s["scheme"]);
+    assert_eq!(marginal["patents"], m.patents);
+    assert_eq!(marginal["patents_with_codes"], m.with_codes);
+    assert_eq!(scheme["groups_in_use"], m.groups_in_use);
+    let close = |name: &str, value: f64| assert!((marginal[name].as_f64().unwrap() - value).abs() < 1e-9, "{name}: {value}");
+    close("cpc_rows_per_patent_with_codes", m.cpc_rows_per_patent);
+    close("subclasses_per_patent_with_codes", m.subclasses_per_patent);
+    close("share_spanning_several_subclasses", m.multi_subclass_share);
+    close("citations_per_patent", m.citations_per_patent);
+    close("claims_per_utility_patent", m.claims_per_utility_patent);
+    close("claim_bytes_mean", m.claim_bytes_mean);
+    close("share_first_claim_longest", m.first_claim_longest_share);
+    let counts: Vec<u64> = ["sections", "classes", "subclasses", "main_groups", "groups"].iter().map(|k| scheme[k].as_u64().unwrap()).collect();
+    assert_eq!(counts, [9, 136, 673, 10_000, 261_155], "the real CPC scheme's size");
+    assert!(m.groups_in_use > 5_000, "thousands of groups in use: {m:?}");
+}
+
+/// Reads `ground_truth/<name>` as rows of named CSV fields.
+fn csv(dump: &Dump, name: &str) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(dump.dir.path().join("ground_truth").join(name)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_string)).collect()).collect()
+}
+
+#[test]
+fn ground_truth_agrees_with_the_dumps() {
+    let dump = Dump::new(&SynthConfig { patents: 6000, first_year: 1995, years: 25, ..SynthConfig::default() });
+    let truth = csv(&dump, "patents.csv");
+    let patents = dump.table("g_patent.tsv.zip", &PATENT);
+    assert_eq!(truth.iter().map(|r| r["patent_id"].as_str()).collect::<Vec<_>>(), patents.iter().map(|r| r[0].text()).collect::<Vec<_>>());
+    let granted: HashMap<&str, chrono::NaiveDate> = patents.iter().map(|r| (r[0].text(), r[2].text().parse().unwrap())).collect();
+    let s = summary(&dump);
+    let hot_codes: HashSet<String> = s["planted"]["hot_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let opportunities = csv(&dump, "opportunities.csv");
+    let opportunity_of: HashMap<&str, &str> = opportunities.iter().map(|o| (o["topic"].as_str(), o["opportunity_code"].as_str())).collect();
+    assert_eq!(opportunities.len(), 8);
+
+    // Forward citations within 5 years, recounted from the citation table.
+    let mut forward: HashMap<&str, (u32, u32)> = HashMap::new();
+    let citations = dump.table("g_us_patent_citation.tsv.zip", &US_PATENT_CITATION);
+    for c in &citations {
+        if let Some(&cited) = granted.get(c[2].text()) {
+            let citing = granted[c[0].text()];
+            let entry = forward.entry(c[2].text()).or_default();
+            entry.1 += 1;
+            entry.0 += (citing > cited && citing <= cited.checked_add_months(chrono::Months::new(60)).unwrap()) as u32;
+        }
+    }
+    let cpc = dump.table("g_cpc_current.tsv.zip", &CPC_CURRENT);
+    let mut subclasses: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for row in &cpc {
+        subclasses.entry(row[0].text()).or_default().insert(row[4].text());
+    }
+    let claims = dump.claims();
+    let first_claims: HashMap<&str, &str> = claims.iter().filter(|c| c[1].text() == "0").map(|c| (c[0].text(), c[2].text())).collect();
+    let mut carriers = 0;
+    for row in &truth {
+        let id = row["patent_id"].as_str();
+        let (in_window, all) = forward.get(id).copied().unwrap_or_default();
+        assert_eq!((row["forward_citations_5y"].parse::<u32>().unwrap(), row["forward_citations"].parse::<u32>().unwrap()), (in_window, all), "{id}");
+        let codes = subclasses.get(id).cloned().unwrap_or_default();
+        let words: HashSet<&str> = first_claims[id].split(|c: char| !c.is_alphabetic()).collect();
+        let hot_terms = HOT_TERMS.iter().filter(|t| words.contains(*t)).count();
+        assert_eq!(row["hot_terms"].parse::<usize>().unwrap(), hot_terms, "{id}: {}", first_claims[id]);
+        let hot_code = codes.iter().any(|c| hot_codes.contains(*c));
+        assert_eq!(row["hot_code"] == "1", hot_code, "{id}");
+        let opportunity = opportunity_of.get(row["topic"].as_str()).is_some_and(|code| codes.contains(code));
+        assert_eq!(row["opportunity"] == "1", opportunity, "{id}");
+        carriers += opportunity as usize;
+        let multiplier: f64 = if opportunity { 4.0 } else { 1.0 };
+        let score = HOT_TERM_EFFECT * hot_terms as f64
+            + HOT_CODE_EFFECT * hot_code as u8 as f64
+            + ATYPICAL_EFFECT * (row["atypical"] == "1") as u8 as f64
+            + multiplier.ln();
+        assert!((row["planted_score"].parse::<f64>().unwrap() - score).abs() < 1e-5, "{id}");
+    }
+    assert!(carriers > 10, "planted opportunities have carriers: {carriers}");
+    let atypical = truth.iter().filter(|r| r["atypical"] == "1").count() as f64 / truth.len() as f64;
+    assert!((0.02..0.08).contains(&atypical), "{atypical}");
+
+    // Impact follows the planted score: the mean 5-year forward citations rise with it.
+    let mean_forward = |keep: &dyn Fn(f64) -> bool| {
+        let rows: Vec<f64> = truth.iter().filter(|r| keep(r["planted_score"].parse().unwrap())).map(|r| r["forward_citations_5y"].parse().unwrap()).collect();
+        rows.iter().sum::<f64>() / rows.len() as f64
+    };
+    let (plain, planted) = (mean_forward(&|s| s == 0.0), mean_forward(&|s| s >= 1.0));
+    assert!(planted > 2.0 * plain, "forward citations: {planted} with s >= 1 vs {plain} with s = 0");
+
+    // The planted rule's AUC, by counting pairs over the labels made by the stated rule.
+    let last = *granted.values().max().unwrap();
+    let mut groups: HashMap<(String, i32), Vec<&HashMap<String, String>>> = HashMap::new();
+    let first_section: HashMap<&str, &str> = cpc.iter().filter(|r| r[1].text() == "0").map(|r| (r[0].text(), r[2].text())).collect();
+    for row in &truth {
+        let id = row["patent_id"].as_str();
+        let complete = granted[id].checked_add_months(chrono::Months::new(60)).unwrap() <= last;
+        if let (Some(section), true) = (first_section.get(id), complete) {
+            groups.entry((section.to_string(), row["grant_year"].parse().unwrap())).or_default().push(row);
+        }
+    }
+    let (mut positives, mut negatives) = (vec![], vec![]);
+    for members in groups.values_mut() {
+        members.sort_by(|a, b| {
+            let f = |r: &HashMap<String, String>| r["forward_citations_5y"].parse::<u32>().unwrap();
+            f(b).cmp(&f(a)).then(a["patent_id"].cmp(&b["patent_id"]))
+        });
+        let cut = (members.len() as f64 * 0.1 - 1e-9).ceil() as usize;
+        for (rank, r) in members.iter().enumerate() {
+            let score: f64 = r["planted_score"].parse().unwrap();
+            if rank < cut && r["forward_citations_5y"] != "0" { positives.push(score) } else { negatives.push(score) }
+        }
+    }
+    let pairs: f64 = positives.iter().flat_map(|p| negatives.iter().map(move |n| if p > n { 1.0 } else if p == n { 0.5 } else { 0.0 })).sum();
+    let auc = pairs / (positives.len() * negatives.len()) as f64;
+    let rule = &s["planted_rule"];
+    assert_eq!((rule["l1"].as_u64().unwrap(), rule["labelled"].as_u64().unwrap()), (positives.len() as u64, (positives.len() + negatives.len()) as u64));
+    assert!((rule["roc_auc"].as_f64().unwrap() - auc).abs() < 1e-9, "{auc} vs {rule}");
+    assert!((0.80..0.92).contains(&auc), "a learnable but not trivial rule: {auc}");
 }
 
 #[test]
@@ -260,7 +455,7 @@ fn citations_point_back_in_time_with_heavy_tailed_in_degree() {
     let max = *in_degree.values().max().unwrap() as f64;
     assert!(max > 10.0 * mean, "max in-degree {max}, mean {mean}");
     let uncited = patents.len() - in_degree.len();
-    assert!(uncited > 100, "many patents are never cited ({uncited})");
+    assert!(uncited > patents.len() / 200, "some patents are never cited ({uncited})");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The training loop, generic over burn's autodiff backends: seeded shuffling into batches, Adam,
-//! KL annealing, per-epoch validation (losses, accuracy, precision, recall, F1 of the L1
-//! prediction and the Jaccard similarity of greedy reconstructions), early stopping on the
-//! validation loss, keeping the best epoch's weights. Long epochs log a progress line (examples so
+//! KL annealing, per-epoch validation (losses, accuracy, precision, recall, F1 and ROC-AUC of the L1
+//! prediction, the Jaccard similarity of greedy reconstructions, and the KL of each latent
+//! dimension with the number of active dimensions), early stopping on the validation loss, keeping
+//! the best epoch's weights. Long epochs log a progress line (examples so
 //! far, examples/s) every few seconds.
 
 use std::collections::BTreeSet;
@@ -16,7 +17,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{Confusion, jaccard};
+use stats::{Confusion, jaccard};
 use crate::model::{Batch, Losses, Model, ModelConfig};
 use crate::vocab::{PAD, SPECIAL};
 
@@ -44,6 +45,10 @@ pub struct TrainConfig {
     pub positive_weight: Option<f64>,
     /// Stop after this many epochs without a better validation loss.
     pub patience: usize,
+    /// Probability of replacing each teacher-forced decoder input code by UNK while training (see
+    /// [`Batch::with_word_dropout`]); 0 turns it off.
+    #[serde(default)]
+    pub word_dropout: f64,
     /// Seed of the initialisation, the shuffling and the sampling.
     pub seed: u64,
 }
@@ -76,7 +81,9 @@ pub struct EpochMetrics {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
+    pub roc_auc: Option<f64>,
     pub reconstruction_jaccard: f64,
+    pub active_dimensions: usize,
     pub samples_per_second: f64,
     pub seconds: f64,
 }
@@ -100,6 +107,7 @@ pub fn batch<B: Backend>(examples: &[&Example], device: &B::Device) -> Batch<B> 
             TensorData::new(examples.iter().map(|e| e.l1 as i32 as f32).collect::<Vec<_>>(), [examples.len()]),
             device,
         ),
+        decoder_inputs: None,
     }
 }
 
@@ -145,8 +153,28 @@ pub fn class_ratio(examples: &[Example]) -> f64 {
     if l1 == 0 || l1 == examples.len() { 1.0 } else { (examples.len() - l1) as f64 / l1 as f64 }
 }
 
-/// Validation of `model` on `examples`: loss terms at z = mu, the L1 prediction at p > 0.5, and the
-/// mean Jaccard similarity between each input code set and its greedy reconstruction.
+/// A latent dimension is *active* when its posterior mean varies over the examples by more than
+/// this variance (Burda et al.'s activity criterion): a collapsed dimension has mu ~ 0 for all.
+pub const ACTIVE_VARIANCE: f64 = 0.01;
+
+/// How a model does on a split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Loss terms at z = mu.
+    pub losses: LossesMean,
+    /// The L1 prediction at P > 0.5.
+    pub confusion: Confusion,
+    /// ROC-AUC of P(L1); `None` without both classes.
+    pub roc_auc: Option<f64>,
+    /// Mean Jaccard similarity of each input code set and its greedy reconstruction.
+    pub reconstruction_jaccard: f64,
+    /// Mean KL(q(z_j|x) || N(0, 1)) of each latent dimension j.
+    pub kl_per_dimension: Vec<f64>,
+    /// Dimensions whose mu varies over the examples by more than [`ACTIVE_VARIANCE`].
+    pub active_dimensions: usize,
+}
+
+/// Evaluates `model` on `examples` (see [`Evaluation`]).
 pub fn evaluate<B: Backend>(
     model: &Model<B>,
     examples: &[Example],
@@ -154,10 +182,13 @@ pub fn evaluate<B: Backend>(
     beta: f64,
     positive_weight: f64,
     device: &B::Device,
-) -> (LossesMean, Confusion, f64) {
+) -> Evaluation {
     let mut sums = LossSums::default();
     let mut confusion = Confusion::default();
+    let mut scores: Vec<(f64, u64, u64)> = Vec::with_capacity(examples.len());
     let mut jaccard_sum = 0.0;
+    let latent = config.model.latent;
+    let (mut kl, mut mu_sum, mut mu_squares) = (vec![0.0; latent], vec![0.0; latent], vec![0.0; latent]);
     for chunk in examples.chunks(config.batch_size.max(1)) {
         let refs: Vec<&Example> = chunk.iter().collect();
         let b = batch::<B>(&refs, device);
@@ -167,6 +198,15 @@ pub fn evaluate<B: Backend>(
         let logits: Vec<f32> = out.impact_logit.into_data().convert::<f32>().to_vec().expect("float data");
         for (e, logit) in chunk.iter().zip(logits) {
             confusion.add(logit > 0.0, e.l1);
+            scores.push((logit as f64, e.l1 as u64, !e.l1 as u64));
+        }
+        let mu: Vec<f32> = out.mu.clone().into_data().convert::<f32>().to_vec().expect("float data");
+        let log_var: Vec<f32> = out.log_var.into_data().convert::<f32>().to_vec().expect("float data");
+        for (i, (&m, &v)) in mu.iter().zip(&log_var).enumerate() {
+            let (j, m, v) = (i % latent, m as f64, v as f64);
+            kl[j] += 0.5 * (m * m + v.exp() - 1.0 - v);
+            mu_sum[j] += m;
+            mu_squares[j] += m * m;
         }
         let decoded = model.decode_greedy(out.mu, config.max_codes);
         for (e, d) in chunk.iter().zip(decoded) {
@@ -174,7 +214,16 @@ pub fn evaluate<B: Backend>(
             jaccard_sum += jaccard(&input, &d.into_iter().collect());
         }
     }
-    (sums.mean(), confusion, jaccard_sum / examples.len().max(1) as f64)
+    let n = examples.len().max(1) as f64;
+    let variance = |j: usize| mu_squares[j] / n - (mu_sum[j] / n).powi(2);
+    Evaluation {
+        losses: sums.mean(),
+        confusion,
+        roc_auc: stats::roc_auc(&scores),
+        reconstruction_jaccard: jaccard_sum / n,
+        kl_per_dimension: kl.iter().map(|k| k / n).collect(),
+        active_dimensions: (0..latent).filter(|&j| variance(j) > ACTIVE_VARIANCE).count(),
+    }
 }
 
 /// Mean loss terms over a split.
@@ -216,7 +265,7 @@ pub fn fit<B: AutodiffBackend>(
         for chunk in order.chunks(config.batch_size.max(1)) {
             beta = config.beta * (step as f64 / config.kl_anneal_steps.max(1) as f64).min(1.0);
             let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
-            let b = batch::<B>(&refs, device);
+            let b = batch::<B>(&refs, device).with_word_dropout(config.word_dropout);
             let out = model.forward(&b, true);
             let l = model.losses(&b, &out, positive_weight);
             let loss = l.total(beta, config.lambda);
@@ -228,8 +277,8 @@ pub fn fit<B: AutodiffBackend>(
         }
         let train_seconds = started.elapsed().as_secs_f64();
         let valid = model.valid();
-        let (v, confusion, reconstruction_jaccard) =
-            evaluate(&valid, validation, config, beta, positive_weight, device);
+        let evaluation = evaluate(&valid, validation, config, beta, positive_weight, device);
+        let (v, confusion) = (evaluation.losses, evaluation.confusion);
         let trained = sums.mean();
         let metrics = EpochMetrics {
             epoch,
@@ -246,7 +295,9 @@ pub fn fit<B: AutodiffBackend>(
             precision: confusion.precision(),
             recall: confusion.recall(),
             f1: confusion.f1(),
-            reconstruction_jaccard,
+            roc_auc: evaluation.roc_auc,
+            reconstruction_jaccard: evaluation.reconstruction_jaccard,
+            active_dimensions: evaluation.active_dimensions,
             samples_per_second: train.len() as f64 / train_seconds.max(1e-9),
             seconds: started.elapsed().as_secs_f64(),
         };

@@ -1,13 +1,12 @@
 //! The train stage: the generative-predictive model (seed method 000) — vocabularies ([`vocab`]),
 //! the VAE with its impact predictor ([`model`]), the training loop ([`fit`]), checkpoints
-//! ([`checkpoint`]) and metrics ([`metrics`]) — written once over burn's `Backend`, so it trains on
+//! ([`checkpoint`]) and metrics (crate `stats`) — written once over burn's `Backend`, so it trains on
 //! the CPU through burn-ndarray (the default) and on a GPU through burn-tch (feature `gpu`); and
 //! the stage around it ([`data`], [`run`], [`plots`]).
 
 pub mod checkpoint;
 pub mod data;
 pub mod fit;
-pub mod metrics;
 pub mod model;
 pub mod plots;
 pub mod run;

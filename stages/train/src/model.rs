@@ -19,7 +19,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Bool, Distribution, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{BOS, EOS, PAD};
+use crate::vocab::{BOS, EOS, PAD, SPECIAL, UNK};
 
 /// Sizes of the model; the `[model]` table of the training config file. The vocabulary sizes come
 /// from the data ([`ModelConfig::init`]).
@@ -106,6 +106,27 @@ pub struct Batch<B: Backend> {
     pub text: Tensor<B, 2, Int>,
     /// Label: 1 for L1, 0 for L2 [batch].
     pub label: Tensor<B, 1>,
+    /// The decoder's inputs [batch, codes - 1] when they are not the code sequence shifted right:
+    /// while training with word dropout ([`Batch::with_word_dropout`]).
+    pub decoder_inputs: Option<Tensor<B, 2, Int>>,
+}
+
+impl<B: Backend> Batch<B> {
+    /// The batch with each code among the decoder's teacher-forced inputs replaced by UNK with
+    /// probability `p` (Bowman et al.'s word dropout): the decoder cannot lean on the previous
+    /// codes alone and must read the sequence from z, which keeps the latent space from collapsing.
+    pub fn with_word_dropout(mut self, p: f64) -> Batch<B> {
+        if p <= 0.0 {
+            return self;
+        }
+        let [batch_size, len] = self.cpc.dims();
+        let inputs = self.cpc.clone().slice([0..batch_size, 0..len - 1]);
+        let device = inputs.device();
+        let dropped = Tensor::<B, 2>::random([batch_size, len - 1], Distribution::Uniform(0.0, 1.0), &device).lower_elem(p).int();
+        let is_code = inputs.clone().greater_equal_elem(SPECIAL.len() as i64).int();
+        self.decoder_inputs = Some(inputs.mask_fill((dropped * is_code).equal_elem(1), UNK as i64));
+        self
+    }
 }
 
 /// What one forward pass gives.
@@ -206,7 +227,7 @@ impl<B: Backend> Model<B> {
             mu.clone()
         };
         let [batch_size, len] = batch.cpc.dims();
-        let inputs = batch.cpc.clone().slice([0..batch_size, 0..len - 1]);
+        let inputs = batch.decoder_inputs.clone().unwrap_or_else(|| batch.cpc.clone().slice([0..batch_size, 0..len - 1]));
         let logits = self.decode_logits(z.clone(), inputs);
         Output { impact_logit: self.predict(z), mu, log_var, logits }
     }

@@ -166,12 +166,13 @@ async fn write_run<B: AutodiffBackend>(
     let best = history.iter().min_by(|a, b| a.validation_loss.total_cmp(&b.validation_loss)).context("no epoch ran")?;
     if !test_set.is_empty() {
         use burn::module::AutodiffModule;
-        let (losses, confusion, jaccard) =
-            evaluate(&model.valid(), &test_set, config, config.beta, positive_weight, &device);
+        let e = evaluate(&model.valid(), &test_set, config, config.beta, positive_weight, &device);
+        let c = e.confusion;
         let test = serde_json::json!({
-            "examples": test_set.len(), "loss": losses.total, "accuracy": confusion.accuracy(),
-            "precision": confusion.precision(), "recall": confusion.recall(), "f1": confusion.f1(),
-            "reconstruction_jaccard": jaccard,
+            "examples": test_set.len(), "loss": e.losses.total, "accuracy": c.accuracy(),
+            "precision": c.precision(), "recall": c.recall(), "f1": c.f1(), "roc_auc": e.roc_auc,
+            "reconstruction_jaccard": e.reconstruction_jaccard, "kl": e.losses.kl,
+            "kl_per_dimension": e.kl_per_dimension, "active_dimensions": e.active_dimensions,
         });
         tracing::info!("test split: {test}");
         manifest.metrics.insert("test".into(), test);
@@ -200,7 +201,7 @@ async fn write_run<B: AutodiffBackend>(
 /// A progress line per epoch.
 fn log_epoch(m: &EpochMetrics, epochs: usize) {
     tracing::info!(
-        "epoch {}/{epochs}: train loss {:.4} (rec {:.4}, kl {:.4}, pred {:.4}), validation loss {:.4}, F1 {:.3}, Jaccard {:.3}, {:.0} samples/s",
+        "epoch {}/{epochs}: train loss {:.4} (rec {:.4}, kl {:.4}, pred {:.4}), validation loss {:.4}, F1 {:.3}, AUC {:.3}, Jaccard {:.3}, {} active dimensions, {:.0} samples/s",
         m.epoch,
         m.train_loss,
         m.train_reconstruction,
@@ -208,7 +209,9 @@ fn log_epoch(m: &EpochMetrics, epochs: usize) {
         m.train_prediction,
         m.validation_loss,
         m.f1,
+        m.roc_auc.unwrap_or(f64::NAN),
         m.reconstruction_jaccard,
+        m.active_dimensions,
         m.samples_per_second
     );
 }
@@ -238,7 +241,7 @@ async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &Run
     let mut columns: Vec<Arc<dyn arrow::array::Array>> = vec![];
     for column in &def.columns {
         let values = rows.iter().map(|r| &r[column.name]);
-        if column.name == "epoch" {
+        if column.name == "epoch" || column.name == "active_dimensions" {
             fields.push(Field::new(column.name, DataType::Int64, false));
             columns.push(Arc::new(Int64Array::from_iter_values(values.map(|v| v.as_i64().unwrap_or_default()))));
         } else {

@@ -42,6 +42,7 @@ pub fn train_config(seed: u64, epochs: usize) -> TrainConfig {
         lambda: 1.0,
         positive_weight: None,
         patience: 100,
+        word_dropout: 0.0,
         seed,
     }
 }

@@ -177,3 +177,32 @@ fn wide_beam_search_finds_the_brute_force_best_code_set() {
         assert!(beam.len() <= max_len && unique.len() == beam.len() && beam.iter().all(|&c| c >= 4), "{beam:?}");
     }
 }
+
+#[test]
+fn word_dropout_replaces_only_codes_by_unknown() {
+    let _turn = RNG_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let device = Default::default();
+    let examples = toy::examples(6, 3);
+    let refs: Vec<&Example> = examples.iter().collect();
+    let ids = |t: Tensor<Cpu, 2, burn::tensor::Int>| t.into_data().convert::<i64>().to_vec::<i64>().unwrap();
+    assert!(batch::<Cpu>(&refs, &device).with_word_dropout(0.0).decoder_inputs.is_none());
+    let all = batch::<Cpu>(&refs, &device).with_word_dropout(1.0);
+    let [n, len] = all.cpc.dims();
+    let cpc = ids(all.cpc.clone());
+    let inputs = ids(all.decoder_inputs.clone().unwrap());
+    assert_eq!(inputs.len(), n * (len - 1));
+    for row in 0..n {
+        for step in 0..len - 1 {
+            let (original, input) = (cpc[row * len + step], inputs[row * (len - 1) + step]);
+            let want = if original >= train::vocab::SPECIAL.len() as i64 { train::vocab::UNK as i64 } else { original };
+            assert_eq!(input, want, "row {row} step {step}");
+        }
+    }
+    // At p = 0.5 about half of the codes are dropped.
+    let examples = toy::examples(400, 4);
+    let refs: Vec<&Example> = examples.iter().collect();
+    let half = batch::<Cpu>(&refs, &device).with_word_dropout(0.5);
+    let dropped = ids(half.decoder_inputs.unwrap()).iter().filter(|&&id| id == train::vocab::UNK as i64).count();
+    let codes = examples.iter().map(|e| e.codes.len() - 2).sum::<usize>();
+    assert!((dropped as f64 / codes as f64 - 0.5).abs() < 0.06, "{dropped} of {codes}");
+}

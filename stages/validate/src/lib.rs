@@ -2,12 +2,11 @@
 //! reconstructed code sets; accuracy, precision, recall, F1 and ROC-AUC of the L1 prediction),
 //! micro-validation of each explored patent on the citation network (its citing patents that
 //! moved toward the suggested domain against those that remained) and macro-validation of the
-//! suggested domains against the original ones ([`run`], [`sql`]), with rank tests ([`stats`]) and
+//! suggested domains against the original ones ([`run`], [`sql`]), with rank tests (crate `stats`) and
 //! an HTML report ([`report`]).
 
 pub mod report;
 pub mod run;
 pub mod sql;
-pub mod stats;
 
 pub use run::{Statistic, ValidateInputs, ValidateOptions, run};

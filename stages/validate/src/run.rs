@@ -13,11 +13,10 @@ use stage_runtime::{
     register_published, session, write_and_publish, write_batches, write_table,
 };
 use std::sync::Arc;
-use train::metrics::Confusion;
+use stats::{Confusion, RankTest, mann_whitney, roc_auc};
 
 use crate::report;
 use crate::sql;
-use crate::stats::{RankTest, mann_whitney, roc_auc};
 
 /// The inputs of the stage: ingest's output, the labels stage's and the explore stage's.
 pub struct ValidateInputs<'a> {

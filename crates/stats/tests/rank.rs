@@ -3,7 +3,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use validate::stats::{mann_whitney, roc_auc};
+use stats::{mann_whitney, roc_auc};
 
 fn rows(x: &[f64], y: &[f64]) -> Vec<(f64, u64, u64)> {
     x.iter().map(|&v| (v, 1, 0)).chain(y.iter().map(|&v| (v, 0, 1))).collect()

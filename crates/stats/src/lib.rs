@@ -1,0 +1,10 @@
+//! Classification and rank statistics with no heavy dependencies, shared by the generator's ground
+//! truth, the model's training metrics and the validation stage: confusion counts of a binary
+//! prediction and the Jaccard similarity of sets ([`classification`]), the Mann-Whitney U test and
+//! the ROC-AUC from value counts ([`rank`]).
+
+pub mod classification;
+pub mod rank;
+
+pub use classification::{Confusion, jaccard};
+pub use rank::{RankTest, mann_whitney, normal_upper_tail, roc_auc};
