@@ -326,7 +326,7 @@ fn csv(dump: &Dump, name: &str) -> Vec<HashMap<String, String>> {
 
 #[test]
 fn ground_truth_agrees_with_the_dumps() {
-    let dump = Dump::new(&SynthConfig { patents: 6000, first_year: 1995, years: 25, ..SynthConfig::default() });
+    let dump = Dump::new(&SynthConfig { patents: 10_000, first_year: 2001, years: 25, ..SynthConfig::default() });
     let truth = csv(&dump, "patents.csv");
     let patents = dump.table("g_patent.tsv.zip", &PATENT);
     assert_eq!(truth.iter().map(|r| r["patent_id"].as_str()).collect::<Vec<_>>(), patents.iter().map(|r| r[0].text()).collect::<Vec<_>>());
