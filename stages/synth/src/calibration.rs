@@ -101,6 +101,13 @@ pub const CLAIMS_SPREAD: f64 = 0.55;
 pub const CLAIMS_AT_FEE_LIMIT: f64 = 0.2;
 pub const MAX_CLAIMS: usize = 150;
 
+/// A draw from the lognormal with this median and spread (the sigma of its logarithm), the shape of
+/// every count per patent above.
+pub fn lognormal(median: f64, spread: f64, rng: &mut impl rand::Rng) -> f64 {
+    use rand::distr::Distribution;
+    rand_distr::LogNormal::new(median.ln(), spread).expect("a positive median and a finite spread").sample(rng)
+}
+
 /// The value at `year` of a curve given by `anchors` (sorted by year): linear between anchors, flat
 /// beyond the first and last.
 pub fn interpolate(anchors: &[(i32, f64)], year: i32) -> f64 {

@@ -11,16 +11,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
-use rand::distr::Distribution;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::LogNormal;
 use schemas::patentsview::{APPLICATION, CLAIMS, CPC_CURRENT, DumpFileName, DumpKind, DumpTable, PATENT, US_PATENT_CITATION};
 use stage_runtime::telemetry::Progress;
 
 use crate::calibration::{
     CITATIONS_PER_YEAR, CITATIONS_SPREAD, CLAIMS_AT_FEE_LIMIT, CLAIMS_MEDIAN, CLAIMS_SPREAD, MAX_CITATIONS, MAX_CLAIMS,
-    PRE_CORPUS_CITATIONS, PRE_CORPUS_DECAY_YEARS, interpolate,
+    PRE_CORPUS_CITATIONS, PRE_CORPUS_DECAY_YEARS, interpolate, lognormal,
 };
 use crate::citations::CitationPools;
 use crate::ground_truth::GroundTruth;
@@ -99,6 +97,7 @@ impl<'c> Generator<'c> {
         let mut model_rng = stream(config.seed, 0);
         let opportunities = (config.opportunities as usize, config.opportunity_multiplier);
         let model = Model::new(&mut model_rng, config.topics, config.years, opportunities);
+        let groups = model.scheme.groups.len();
         let vocabularies = Vocabulary::for_topics(&model, &mut model_rng);
         let table = |t: &'static DumpTable| {
             TsvZipWriter::create(dir, &DumpFileName::current_name(t.kind, None), t, config.patents > LARGE_FILE_PATENTS)
@@ -114,7 +113,7 @@ impl<'c> Generator<'c> {
             text_rng: stream(config.seed, 2),
             numbers: PatentNumbers::default(),
             patents: Vec::with_capacity(config.patents as usize),
-            truth: GroundTruth::default(),
+            truth: GroundTruth::new(groups),
             patent: table(&PATENT)?,
             application: table(&APPLICATION)?,
             cpc: table(&CPC_CURRENT)?,
@@ -201,7 +200,7 @@ impl<'c> Generator<'c> {
         ];
         self.patent.row(&patent_row)?;
         let texts: Vec<&str> = claims.iter().map(|c| c.text.as_str()).collect();
-        self.truth.record(&self.model, kind.type_name(), granted, &profile, &self.codes, (score, weight), &texts);
+        self.truth.record(&self.model, kind, granted, &profile, &self.codes, (score, weight), &texts);
 
         let grant = Grant { index, id: &id, granted, topics };
         self.write_application(&grant, kind)?;
@@ -256,8 +255,7 @@ impl<'c> Generator<'c> {
     fn write_citations(&mut self, grant: &Grant) -> Result<()> {
         let mean = interpolate(&CITATIONS_PER_YEAR, grant.granted.year());
         let median = mean * (-CITATIONS_SPREAD * CITATIONS_SPREAD / 2.0).exp();
-        let count = LogNormal::new(median.ln(), CITATIONS_SPREAD).expect("valid lognormal").sample(&mut self.rng);
-        let wanted = (count.round() as usize).clamp(1, MAX_CITATIONS);
+        let wanted = (lognormal(median, CITATIONS_SPREAD, &mut self.rng).round() as usize).clamp(1, MAX_CITATIONS);
         let year_index = self.year_index(grant.granted);
         let corpus_age = (grant.granted.year() - self.config.first_year) as f64 + grant.granted.ordinal0() as f64 / 365.0;
         let pre_corpus = PRE_CORPUS_CITATIONS + (1.0 - PRE_CORPUS_CITATIONS) * (-corpus_age / PRE_CORPUS_DECAY_YEARS).exp();
@@ -360,8 +358,7 @@ fn claim_count(rng: &mut impl Rng) -> usize {
     if rng.random_bool(CLAIMS_AT_FEE_LIMIT) {
         return 20;
     }
-    let count = LogNormal::new(CLAIMS_MEDIAN.ln(), CLAIMS_SPREAD).expect("valid lognormal").sample(rng);
-    (count.round() as usize).clamp(1, MAX_CLAIMS)
+    (lognormal(CLAIMS_MEDIAN, CLAIMS_SPREAD, rng).round() as usize).clamp(1, MAX_CLAIMS)
 }
 
 /// A `g_cpc_current` row; section, class and subclass are prefixes of the group symbol.

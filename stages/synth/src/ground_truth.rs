@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::impact::{ATYPICAL_EFFECT, HOT_CODE_EFFECT, HOT_TERM_COUNTS, HOT_TERM_EFFECT, HOT_TERMS, IMPACT_NOISE, ImpactTraits};
 use crate::model::{Model, Profile};
+use crate::schedule::PatentKind;
 
 /// The folder, relative to the dump folder.
 pub const FOLDER: &str = "ground_truth";
@@ -57,7 +58,6 @@ struct Tally {
 }
 
 /// The ground truth of a corpus being generated.
-#[derive(Default)]
 pub struct GroundTruth {
     rows: Vec<Row>,
     tally: Tally,
@@ -65,13 +65,18 @@ pub struct GroundTruth {
 }
 
 impl GroundTruth {
+    /// An empty record for a scheme of `groups` groups.
+    pub fn new(groups: usize) -> GroundTruth {
+        GroundTruth { rows: vec![], tally: Tally::default(), groups_in_use: vec![false; groups] }
+    }
+
     /// Records the next patent: its profile, CPC groups, planted score and weight, and claims.
-    pub fn record(&mut self, model: &Model, kind: &str, granted: NaiveDate, profile: &Profile, codes: &[u32], (score, weight): (f64, f64), claims: &[&str]) {
+    pub fn record(&mut self, model: &Model, kind: PatentKind, granted: NaiveDate, profile: &Profile, codes: &[u32], (score, weight): (f64, f64), claims: &[&str]) {
         let t = &mut self.tally;
         match kind {
-            "design" => t.design += 1,
-            "reissue" => t.reissue += 1,
-            _ => t.utility += 1,
+            PatentKind::Design => t.design += 1,
+            PatentKind::Reissue => t.reissue += 1,
+            PatentKind::Utility => t.utility += 1,
         }
         if !codes.is_empty() {
             t.with_codes += 1;
@@ -79,13 +84,10 @@ impl GroundTruth {
             t.subclasses += profile.subclasses.len() as u64;
             t.multi_subclass += (profile.subclasses.len() > 1) as u64;
         }
-        if self.groups_in_use.is_empty() {
-            self.groups_in_use = vec![false; model.scheme.groups.len()];
-        }
         for &c in codes {
             self.groups_in_use[c as usize] = true;
         }
-        if kind == "utility" {
+        if kind == PatentKind::Utility {
             t.utility_claims += claims.len() as u64;
         }
         t.claims += claims.len() as u64;

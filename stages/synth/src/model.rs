@@ -8,11 +8,10 @@ use rand::Rng;
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::seq::{IndexedRandom, SliceRandom};
-use rand_distr::LogNormal;
 
 use crate::calibration::{
     CODES_MEDIAN, CODES_SPREAD, COMPANION_INCLUSION, GROUP_ZIPF, HOME_SHARE, HOT_CODE_SHARE, MAX_CODES,
-    SECONDARY_ATYPICAL, SECONDARY_RELATED, STRAY_CODE_SHARE, SUBCLASS_ZIPF, TOPIC_ZIPF, Y_TAG_SHARE,
+    SECONDARY_ATYPICAL, SECONDARY_RELATED, STRAY_CODE_SHARE, SUBCLASS_ZIPF, TOPIC_ZIPF, Y_TAG_SHARE, lognormal,
 };
 use crate::impact::{ImpactTraits, OPPORTUNITY_SHARE, Planted, draw_hot_terms};
 use crate::scheme::{Scheme, zipf};
@@ -171,7 +170,7 @@ impl Model {
     pub fn draw_codes(&self, profile: &Profile, rng: &mut impl Rng, codes: &mut Vec<u32>) {
         codes.clear();
         let Some(&home) = profile.subclasses.first() else { return };
-        let count = LogNormal::new(CODES_MEDIAN.ln(), CODES_SPREAD).expect("valid lognormal").sample(rng).round() as usize;
+        let count = lognormal(CODES_MEDIAN, CODES_SPREAD, rng).round() as usize;
         let wanted = count.clamp(profile.subclasses.len(), MAX_CODES.max(profile.subclasses.len()));
         let push = |code: u32, codes: &mut Vec<u32>| {
             if !codes.contains(&code) {
