@@ -40,6 +40,10 @@ enum Cmd {
     Status {
         #[command(flatten)]
         target: Target,
+        /// One Markdown table instead: per stage its last run's wall time, peak memory, and the rows
+        /// and bytes of its published tables.
+        #[arg(long)]
+        table: bool,
     },
     /// Print deployment files generated from the manifest: an Argo Workflow and CronWorkflow, a
     /// Kubernetes ConfigMap, Job and CronJob, AWS Batch job definitions, or a Ballista cluster
@@ -157,10 +161,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Status { target } => {
+        Cmd::Status { target, table } => {
             let pipeline = target.load(false)?;
             let statuses = status::collect(&pipeline).await?;
-            print!("{}", status::render(&pipeline, &statuses));
+            let rendered = if table { status::render_table(&statuses) } else { status::render(&pipeline, &statuses) };
+            print!("{rendered}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -65,15 +65,50 @@ pub fn render(pipeline: &Pipeline, statuses: &[StageStatus]) -> String {
             Some(p) => {
                 let fingerprint = p.fingerprint.as_deref().map(Fingerprint::short).unwrap_or("none");
                 out.push_str(&format!(
-                    "  published  run {}, at {}, fingerprint {fingerprint}\n",
+                    "  published  run {}, at {}, fingerprint {fingerprint}{}\n",
                     p.run_id,
-                    p.published_at.format("%Y-%m-%d %H:%M:%S UTC")
+                    p.published_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    peak_memory(p).map(|b| format!(", peak memory {}", human_bytes(b))).unwrap_or_default()
                 ));
                 for (name, table) in &p.tables {
                     out.push_str(&format!("    {name}: {} rows, {} files, {} bytes ({})\n", table.rows, table.files.len(), table.bytes, table.format));
                 }
             }
         }
+    }
+    out
+}
+
+/// The stage's peak memory as its manifest records it.
+fn peak_memory(published: &PublishedManifest) -> Option<u64> {
+    published.metrics.get("peak_memory_bytes").and_then(|v| v.as_u64())
+}
+
+/// Bytes in B, KiB, MiB or GiB, whichever keeps the number below 1024.
+fn human_bytes(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let power = (0..units.len()).rev().find(|&p| bytes >= 1u64 << (10 * p)).unwrap_or(0);
+    match power {
+        0 => format!("{bytes} B"),
+        p => format!("{:.1} {}", bytes as f64 / (1u64 << (10 * p)) as f64, units[p]),
+    }
+}
+
+/// The status as one Markdown table (`pipeline status --table`): per stage, its last run's wall
+/// time, the peak memory its published manifest records, and its published tables' rows and bytes.
+pub fn render_table(statuses: &[StageStatus]) -> String {
+    let mut out = String::from("| stage | wall time | peak memory | rows out | bytes out |\n|---|---:|---:|---:|---:|\n");
+    for s in statuses {
+        let wall = s.last_run.as_ref().and_then(|r| r.duration_s).map(|d| format!("{d:.1} s")).unwrap_or_else(|| "–".into());
+        let (memory, rows, bytes) = match &s.published {
+            None => ("–".to_string(), "–".to_string(), "–".to_string()),
+            Some(p) => (
+                peak_memory(p).map(human_bytes).unwrap_or_else(|| "–".into()),
+                p.tables.values().map(|t| t.rows).sum::<u64>().to_string(),
+                human_bytes(p.tables.values().map(|t| t.bytes).sum()),
+            ),
+        };
+        out.push_str(&format!("| {} | {wall} | {memory} | {rows} | {bytes} |\n", s.stage));
     }
     out
 }

@@ -39,7 +39,7 @@ run_id="$end-$$"
 cat > "$dir/_published.json" <<JSON
 {"format_version":1,"stage":"$name","stage_version":"0","run_id":"$run_id","run_prefix":"runs/$run_id",
  "published_at":"2025-01-01T00:00:00Z","fingerprint":"$PIPELINE_FINGERPRINT","inputs":[],
- "tables":{"t":{"format":"tsv","schema_version":null,"partition_by":[],"rows":3,"bytes":10,"files":[]}},"metrics":{}}
+ "tables":{"t":{"format":"tsv","schema_version":null,"partition_by":[],"rows":3,"bytes":10,"files":[]}},"metrics":{"peak_memory_bytes":3670016}}
 JSON
 [ -z "$log" ] || echo "$name $start $end$inputs" >> "$log"
 "#;
@@ -282,6 +282,17 @@ async fn a_failure_stops_dependents_and_a_later_run_resumes() {
     assert!(summary.success(), "{}", summary.render());
     assert_eq!(kinds(&summary), [("a", "skipped"), ("b", "ran"), ("c", "skipped"), ("d", "ran")]);
     assert_eq!(record::read(&pipeline.root, "b").await.unwrap().unwrap().status, RunStatus::Succeeded);
+
+    // `pipeline status --table`: one row per stage, its wall time from the run record and the
+    // peak memory (3.5 MiB), rows and bytes its manifest publishes.
+    let statuses = pipeline::status::collect(&pipeline).await.unwrap();
+    let table = pipeline::status::render_table(&statuses);
+    let rows: Vec<Vec<&str>> = table.lines().skip(2).map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect()).collect();
+    assert_eq!(rows.iter().map(|r| r[0]).collect::<Vec<_>>(), ["a", "b", "c", "d"], "{table}");
+    for (row, status) in rows.iter().zip(&statuses) {
+        let wall = status.last_run.as_ref().unwrap().duration_s.unwrap();
+        assert_eq!(row[1..], [format!("{wall:.1} s").as_str(), "3.5 MiB", "3", "10 B"], "{table}");
+    }
 }
 
 #[tokio::test]

@@ -527,7 +527,7 @@ fn similarity_tables() -> Vec<TableDef> {
         },
         TableDef {
             name: "patent_similarity",
-            version: 1,
+            version: 2,
             doc: "Backward and forward TF-BIDF similarity of each patent (KPST): sums of cosine similarities to the \
                   patents filed in the backward window (years T-b..T-1) and forward window (T+1..T+f), their means, \
                   importance q = FS / BS and the breakthrough flag; only patents with a filing year and at least one \
@@ -537,9 +537,14 @@ fn similarity_tables() -> Vec<TableDef> {
                 Column::required("patent_id", Utf8, "Focal patent"),
                 Column::required("grant_year", Int32, "Grant year (the fixed effect of log_q_residual)"),
                 Column::required("bs_sum", Float64, "Sum of similarities to the patents of the backward window"),
-                Column::required("bs_count", Int64, "Patents (with a kept term) in the backward window"),
+                Column::required(
+                    "bs_count",
+                    Int64,
+                    "Window partners in the backward window: patents filed in it whose vector, and the focal patent's, \
+                     is non-zero under the pair's BIDF year (an empty vector has no similarity to average)",
+                ),
                 Column::required("fs_sum", Float64, "Sum of similarities to the patents of the forward window (partial when fs_incomplete)"),
-                Column::required("fs_count", Int64, "Patents (with a kept term) in the forward window"),
+                Column::required("fs_count", Int64, "Window partners in the forward window (as bs_count)"),
                 Column::optional("bs", Float64, "bs_sum / bs_count; NULL when bs_count = 0"),
                 Column::optional("fs", Float64, "fs_sum / fs_count; NULL when fs_count = 0"),
                 Column::optional("q", Float64, "Importance fs / bs; NULL when either is NULL or bs = 0"),
@@ -547,8 +552,8 @@ fn similarity_tables() -> Vec<TableDef> {
                 Column::optional(
                     "log_q_residual",
                     Float64,
-                    "log_q minus the mean log_q of the patent's grant year (over patents with a complete forward window \
-                     and a log_q); NULL for the others",
+                    "log_q minus the mean log_q of the patent's grant year (over patents with complete backward and \
+                     forward windows and a log_q); NULL for the others",
                 ),
                 Column::optional(
                     "breakthrough",
@@ -556,6 +561,12 @@ fn similarity_tables() -> Vec<TableDef> {
                     "log_q_residual >= the pooled percentile of all residuals (`--breakthrough-quantile` q, default \
                      0.9, as percentile_cont): true when at least ceil(q (n - 1)) + 1 of the n residuals are <= it, so \
                      tied residuals share the flag; NULL where log_q_residual is NULL",
+                ),
+                Column::required(
+                    "bs_incomplete",
+                    Boolean,
+                    "The backward window reaches before the corpus's first filing year plus `--burn-in-years` (default \
+                     0), where BIDF is undefined or rests on few patents; no residual or breakthrough then",
                 ),
                 Column::required(
                     "fs_incomplete",
@@ -646,6 +657,11 @@ fn similarity_tables() -> Vec<TableDef> {
                 Column::required("patent_id", Utf8, "Focal patent"),
                 Column::required("direction", Utf8, "`backward` or `forward`"),
                 Column::required("sim_sum", Float64, "Sum of similarities"),
+                Column::required(
+                    "partners",
+                    Int64,
+                    "Patents of the window years with a non-zero vector under bidf_year (the focal patent's is non-zero)",
+                ),
                 bidf_year(),
             ],
             partition_by: vec!["bidf_year"],

@@ -23,9 +23,15 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let ingest_location = StoreLocation::parse(root.join("ingest").to_str().unwrap()).unwrap();
     let ingest = read_published(&ingest_location).await.unwrap().unwrap();
 
-    // Nothing lost: each generated file's rows are ingested rows plus rejected rows.
-    let generated: BTreeMap<String, u64> =
-        raw.tables.values().flat_map(|t| t.files.iter().map(|f| (f.path.clone(), f.rows))).collect();
+    // Nothing lost: each generated dump's rows are ingested rows plus rejected rows (the planted
+    // ground truth beside the dumps is synth's own table, never ingested).
+    let generated: BTreeMap<String, u64> = raw
+        .tables
+        .values()
+        .filter(|t| t.format == "tsv.zip")
+        .flat_map(|t| t.files.iter().map(|f| (f.path.clone(), f.rows)))
+        .collect();
+    assert!(raw.tables.contains_key("ground_truth"), "synth publishes its planted ground truth");
     let files = ingest.metrics["files"].as_object().unwrap();
     assert_eq!(files.len(), generated.len());
     for (file, rows) in &generated {
@@ -70,22 +76,40 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
-    // Similarity: one row per patent with a filing year and a kept term, each window count is the
-    // number of such patents filed in the window's years, and the log q plot was written.
+    // Similarity: one row per patent with a filing year and a kept term; a window's partners are
+    // at most the patents with a kept term filed in its years, and all of them once the BIDF rests on
+    // earlier years (a vector is empty only in the first year or when every term weighs 0); the
+    // corpus's first years are flagged and out of the breakthrough ranking, which flags about 10%
+    // of the rest; the log q plot was written.
     let sim_location = StoreLocation::parse(root.join("similarity").to_str().unwrap()).unwrap();
     let sim = read_published(&sim_location).await.unwrap().unwrap();
     let sim_ctx = published_tables(root.join("similarity").to_str().unwrap(), &["patent_terms", "patent_similarity"]).await;
     let documents = query(&sim_ctx, "SELECT filing_year, count(DISTINCT patent_id) FROM patent_terms GROUP BY filing_year").await;
     let documents: BTreeMap<i32, u64> = documents.iter().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
-    let rows = query(&sim_ctx, "SELECT filing_year, count(*), min(bs_count), max(bs_count), min(fs_count), max(fs_count) FROM patent_similarity GROUP BY filing_year").await;
+    let first_year = *documents.keys().next().unwrap();
+    let rows = query(
+        &sim_ctx,
+        "SELECT filing_year, count(*), max(bs_count), max(fs_count), sum(bs_count), bool_and(bs_incomplete), \
+         bool_or(bs_incomplete), count(breakthrough) FILTER (WHERE bs_incomplete) FROM patent_similarity GROUP BY filing_year",
+    )
+    .await;
     assert_eq!(rows.len(), documents.len());
-    let in_years = |years: std::ops::RangeInclusive<i32>| years.filter_map(|y| documents.get(&y)).sum::<u64>().to_string();
+    let in_years = |years: std::ops::RangeInclusive<i32>| years.filter_map(|y| documents.get(&y)).sum::<u64>();
+    let mut partners = (0u64, 0u64);
     for row in &rows {
         let year: i32 = row[0].parse().unwrap();
-        assert_eq!(row[1], documents[&year].to_string(), "{year}");
+        let number = |i: usize| row[i].parse::<u64>().unwrap();
+        assert_eq!(number(1), documents[&year], "{year}");
         let (backward, forward) = (in_years(year - 5..=year - 1), in_years(year + 1..=year + 10));
-        assert_eq!(row[2..], [backward.clone(), backward, forward.clone(), forward], "{year}");
+        assert!(number(2) <= backward && number(3) <= forward, "{year}: {row:?}, window patents {backward} and {forward}");
+        let incomplete = year - 5 < first_year;
+        assert_eq!(row[5..7], [incomplete.to_string(), incomplete.to_string()], "{year}: bs_incomplete");
+        assert_eq!(row[7], "0", "{year}: no breakthrough ranked on an incomplete backward window");
+        if year > first_year + 5 {
+            partners = (partners.0 + number(4), partners.1 + number(1) * in_years(year - 5..=year - 1));
+        }
     }
+    assert!(partners.0 as f64 >= 0.99 * partners.1 as f64, "backward partners once BIDF rests on earlier years: {partners:?}");
     let breakthroughs = query(&sim_ctx, "SELECT count(*) FILTER (WHERE breakthrough), count(breakthrough) FROM patent_similarity").await;
     let (flagged, rated): (f64, f64) = (breakthroughs[0][0].parse().unwrap(), breakthroughs[0][1].parse().unwrap());
     assert!(rated > 100.0 && (flagged / rated - 0.1).abs() < 0.02, "about 10% breakthroughs: {flagged} of {rated}");

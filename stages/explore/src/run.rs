@@ -108,10 +108,11 @@ async fn write_run<B: AutodiffBackend>(
     register_published(&ctx, inputs.ingest, "cpc").await?;
     register_published(&ctx, inputs.ingest, "claims").await?;
     register_published(&ctx, inputs.labels, "impact_labels").await?;
-    let seed = saved.config.training.seed;
+    let (seed, share) = (saved.config.training.seed, saved.config.data.sample_share);
     let mut records: Vec<(PatentRecord, Split)> = data::load(&ctx, saved.config.data.level)
         .await?
         .into_iter()
+        .filter(|r| data::in_sample(&r.patent_id, seed, share))
         .map(|r| {
             let split = Split::of(&r.patent_id, seed);
             (r, split)

@@ -192,12 +192,17 @@ impl RunWriter {
         })
     }
 
-    /// Makes the run the output's published version, then deletes runs older than the one it replaces.
+    /// Makes the run the output's published version (with the process's peak memory so far among its
+    /// metrics, `peak_memory_bytes`, where the kernel reports it), then deletes runs older than the one
+    /// it replaces.
     pub async fn publish(self, mut manifest: PublishedManifest) -> Result<PublishedManifest> {
         manifest.format_version = 1;
         manifest.run_id = self.run_id.clone();
         manifest.run_prefix = format!("{RUNS}/{}", self.run_id);
         manifest.published_at = Utc::now();
+        if let Some(bytes) = crate::telemetry::peak_memory_bytes() {
+            manifest.metrics.insert("peak_memory_bytes".into(), bytes.into());
+        }
         let previous = read_published(&self.output).await.ok().flatten();
         let json = serde_json::to_vec_pretty(&manifest)?;
         self.run.put_bytes(SUCCESS, json.clone()).await?;

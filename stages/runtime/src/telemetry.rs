@@ -22,6 +22,15 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// The process's peak resident memory so far (`VmHWM` of `/proc/self/status`); `None` where the
+/// kernel does not report it (outside Linux).
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Counts rows and bytes from any number of threads and logs a progress line at most every few seconds.
 pub struct Progress {
     label: String,

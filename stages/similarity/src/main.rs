@@ -47,6 +47,11 @@ struct StatisticArgs {
     /// Forward window: patents filed in the f years after the focal patent's year.
     #[arg(long, default_value_t = 10)]
     forward_years: i32,
+    /// Filing years after the corpus's first whose BIDF rests on too few earlier patents: backward
+    /// windows reaching before the first filing year plus this many years are flagged
+    /// `bs_incomplete` and left out of the breakthrough ranking.
+    #[arg(long, default_value_t = 0)]
+    burn_in_years: i32,
     /// Breakthrough: grant-year-demeaned log q at or above this quantile of all residuals.
     #[arg(long, default_value_t = 0.9)]
     breakthrough_quantile: f64,
@@ -102,6 +107,7 @@ async fn run_similarity(stage: Option<StageArgs>, s: StatisticArgs) -> Result<()
         bidf_year: s.bidf_year,
         backward_years: s.backward_years,
         forward_years: s.forward_years,
+        burn_in_years: s.burn_in_years,
         breakthrough_quantile: s.breakthrough_quantile,
         plots: !s.no_plots,
         engine: stage.engine(),

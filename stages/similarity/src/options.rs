@@ -1,5 +1,5 @@
 //! What the similarity stage can be asked to compute: which text, how it is tokenized, which
-//! year's BIDF weights a pair, the window lengths and the breakthrough quantile.
+//! year's BIDF weights a pair, the window lengths, the burn-in and the breakthrough quantile.
 
 use anyhow::{Result, bail};
 use stage_runtime::EngineOptions;
@@ -91,6 +91,10 @@ pub struct SimilarityOptions {
     pub backward_years: i32,
     /// The forward window: filing years T+1..T+f.
     pub forward_years: i32,
+    /// Filing years at the corpus's start whose BIDF rests on few earlier patents: a backward window
+    /// reaching before the first filing year plus this many years is incomplete (`bs_incomplete`),
+    /// and its patents are left out of the breakthrough ranking.
+    pub burn_in_years: i32,
     /// Breakthrough: log_q_residual at or above this quantile of all residuals (pooled).
     pub breakthrough_quantile: f64,
     /// Write the SVG plot of log q per filing year.
@@ -111,6 +115,7 @@ impl Default for SimilarityOptions {
             bidf_year: BidfYear::Earlier,
             backward_years: 5,
             forward_years: 10,
+            burn_in_years: 0,
             breakthrough_quantile: 0.9,
             plots: true,
             engine: EngineOptions::default(),
@@ -129,6 +134,9 @@ impl SimilarityOptions {
                 self.backward_years,
                 self.forward_years
             );
+        }
+        if self.burn_in_years < 0 {
+            bail!("--burn-in-years must not be negative, got {}", self.burn_in_years);
         }
         if self.min_df < 1 {
             bail!("--min-df must be at least 1");

@@ -115,7 +115,7 @@ async fn write_run(
     set_join_reordering(&ctx, false).await?;
     for (i, (&t, year_plan)) in plan.iter().enumerate() {
         if patents_before[&t] == 0 {
-            tracing::info!("weighting year {t}: no earlier patents, BIDF undefined: vectors empty, similarities 0");
+            tracing::info!("weighting year {t}: no earlier patents, BIDF undefined: vectors empty, no window partners");
             continue;
         }
         let started = Instant::now();
@@ -138,8 +138,14 @@ async fn write_run(
     set_join_reordering(&ctx, true).await?;
 
     // 5. Per-patent statistics.
-    let query =
-        sql::patent_similarity(options.backward_years, options.forward_years, last_year, options.breakthrough_quantile);
+    let first_complete_year = first_year + options.burn_in_years;
+    let query = sql::patent_similarity(
+        options.backward_years,
+        options.forward_years,
+        first_complete_year,
+        last_year,
+        options.breakthrough_quantile,
+    );
     step("patent_similarity".into(), query, "patent_similarity").await?;
 
     let mut manifest = new_manifest("similarity", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
@@ -160,6 +166,7 @@ async fn write_run(
         ("bidf_year", options.bidf_year.name().into()),
         ("backward_years", options.backward_years.into()),
         ("forward_years", options.forward_years.into()),
+        ("burn_in_years", options.burn_in_years.into()),
         ("breakthrough_quantile", options.breakthrough_quantile.into()),
         ("first_year", first_year.into()),
         ("last_year", last_year.into()),

@@ -105,8 +105,7 @@ GROUP BY patent_id, filing_year"
     )
 }
 
-/// Patents with at least one kept term per filing year (the members of the windows, and the
-/// increments of N_<t).
+/// Patents with at least one kept term per filing year (the increments of N_<t).
 pub const YEAR_COUNTS: &str = "SELECT filing_year, COUNT(*) AS patents, SUM(tokens) AS tokens FROM sim_documents
   GROUP BY filing_year ORDER BY filing_year";
 
@@ -187,20 +186,13 @@ GROUP BY pt.patent_id, pt.filing_year"
     /// tf_jw BIDF_t(w) / |x_j|, for every window-year group g of the plan. Zero vectors add nothing.
     pub fn centroids(&self) -> String {
         let t = self.bidf_year;
-        let members = self
-            .plan
-            .groups
-            .iter()
-            .enumerate()
-            .flat_map(|(g, years)| years.iter().map(move |y| format!("({g}, {y})")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let members = self.group_members();
         let years = year_list(self.window_years());
         format!(
             "-- Centroids under BIDF_{t} of the window-year groups (group, year): {members}
 -- (in every join the small table is on the left, the hash table's side; patent_terms streams past it)
 WITH groups AS (
-  SELECT * FROM (VALUES {members}) AS groups(window_group, window_year)
+  SELECT * FROM ({members}) AS groups(window_group, window_year)
 ), members AS (
   SELECT g.window_group, pt.patent_id, pt.term, pt.tf
   FROM groups g JOIN patent_terms pt ON g.window_year = pt.filing_year
@@ -219,9 +211,11 @@ GROUP BY x.window_group, x.term"
         )
     }
 
-    /// `sim_window_sums` for t: for each focal patent p filed in T and each direction, the sum of
-    /// sim(p, j) over the patents j of the window-year group it is paired with: v_p . C_g. Patents
-    /// sharing no term with C_g get no row (their sum is 0).
+    /// `sim_window_sums` for t: for each focal patent p filed in T with a non-zero vector under
+    /// BIDF_t and each direction, the sum of sim(p, j) over the patents j of the window-year group it
+    /// is paired with (v_p . C_g) and the number of those j with a non-zero vector under BIDF_t, its
+    /// window partners. A pair with an empty vector has no similarity to average: neither side
+    /// counts it. Patents sharing no term with C_g get sum 0.
     pub fn window_sums(&self) -> String {
         let t = self.bidf_year;
         let values = self
@@ -233,7 +227,8 @@ GROUP BY x.window_group, x.term"
             .join(", ");
         let focal = year_list(self.focal_years());
         format!(
-            "-- Sums of similarities under BIDF_{t}: focal patent . centroid of its window-year group
+            "-- Sums of similarities under BIDF_{t}: focal patent . centroid of its window-year group,
+-- and the group's patents with a non-zero vector (the window partners)
 -- (in every join the small table is on the left, the hash table's side; patent_terms streams past it)
 WITH focal AS (
   SELECT * FROM (VALUES {values}) AS focal(focal_year, direction, window_group)
@@ -249,23 +244,55 @@ WITH focal AS (
   SELECT x.direction, x.window_group, x.patent_id, x.term, x.w * v.bidf AS w
   FROM (SELECT term, bidf FROM vocabulary WHERE filing_year = {t}) v
   JOIN normalised x ON v.term = x.term
+), sums AS (
+  SELECT x.patent_id, x.direction, SUM(x.w * c.weight) AS sim_sum
+  FROM (SELECT window_group, term, weight FROM sim_centroids WHERE bidf_year = {t}) c
+  JOIN weighted x ON c.window_group = x.window_group AND c.term = x.term
+  GROUP BY x.patent_id, x.direction
+), partners AS (
+  SELECT g.window_group, COUNT(*) AS partners
+  FROM ({members}) AS g(window_group, window_year)
+  JOIN (SELECT filing_year FROM sim_norms WHERE bidf_year = {t} AND norm > 0) n ON g.window_year = n.filing_year
+  GROUP BY g.window_group
+), focal_patents AS (
+  SELECT f.direction, f.window_group, n.patent_id
+  FROM focal f
+  JOIN (SELECT patent_id, filing_year FROM sim_norms WHERE bidf_year = {t} AND norm > 0) n ON f.focal_year = n.filing_year
 )
-SELECT x.patent_id, x.direction,
-       SUM(x.w * c.weight) AS sim_sum,
+SELECT fp.patent_id, fp.direction,
+       COALESCE(s.sim_sum, 0.0) AS sim_sum,
+       p.partners,
        CAST({t} AS INT) AS bidf_year
-FROM (SELECT window_group, term, weight FROM sim_centroids WHERE bidf_year = {t}) c
-JOIN weighted x ON c.window_group = x.window_group AND c.term = x.term
-GROUP BY x.patent_id, x.direction"
+FROM partners p
+JOIN focal_patents fp ON p.window_group = fp.window_group
+LEFT JOIN sums s ON s.patent_id = fp.patent_id AND s.direction = fp.direction",
+            members = self.group_members(),
         )
+    }
+
+    /// The (window group, window year) rows of the plan as a VALUES list.
+    fn group_members(&self) -> String {
+        let rows = self
+            .plan
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, years)| years.iter().map(move |y| format!("({g}, {y})")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("VALUES {rows}")
     }
 }
 
-/// `patent_similarity`: window sums and counts, BS, FS, q, log q, the grant-year residual and the
-/// breakthrough flag, for every patent with a kept term. `last_year` is the last filing year of the
-/// corpus (forward windows beyond it are incomplete).
+/// `patent_similarity`: window sums and partner counts, BS, FS, q, log q, the grant-year residual
+/// and the breakthrough flag, for every patent with a kept term. Backward windows reaching before
+/// `first_complete_year` (the corpus's first filing year plus the burn-in) are incomplete, as are
+/// forward windows beyond `last_year`, the last filing year; residuals and breakthroughs are left
+/// to patents whose windows are both complete.
 pub fn patent_similarity(
     backward_years: i32,
     forward_years: i32,
+    first_complete_year: i32,
     last_year: i32,
     breakthrough_quantile: f64,
 ) -> String {
@@ -274,30 +301,24 @@ pub fn patent_similarity(
     let forward = Direction::Forward.name();
     format!(
         "-- Backward and forward similarity, importance q = FS / BS and breakthroughs
-WITH year_counts AS (
-  -- patents with at least one kept term per filing year: the members of the windows
-  SELECT filing_year, COUNT(*) AS patents FROM sim_documents GROUP BY filing_year
-), windows AS (
-  -- window sizes of each focal year: years T-{b}..T-1 and T+1..T+{f}
-  SELECT f.filing_year,
-         SUM(CASE WHEN w.filing_year BETWEEN f.filing_year - {b} AND f.filing_year - 1 THEN w.patents ELSE 0 END) AS bs_count,
-         SUM(CASE WHEN w.filing_year BETWEEN f.filing_year + 1 AND f.filing_year + {f} THEN w.patents ELSE 0 END) AS fs_count
-  FROM year_counts f CROSS JOIN year_counts w
-  GROUP BY f.filing_year
-), sums AS (
+WITH sums AS (
   SELECT patent_id,
          SUM(CASE WHEN direction = '{backward}' THEN sim_sum ELSE 0.0 END) AS bs_sum,
-         SUM(CASE WHEN direction = '{forward}' THEN sim_sum ELSE 0.0 END) AS fs_sum
+         SUM(CASE WHEN direction = '{backward}' THEN partners ELSE 0 END) AS bs_count,
+         SUM(CASE WHEN direction = '{forward}' THEN sim_sum ELSE 0.0 END) AS fs_sum,
+         SUM(CASE WHEN direction = '{forward}' THEN partners ELSE 0 END) AS fs_count
   FROM sim_window_sums
   GROUP BY patent_id
 ), base AS (
+  -- window years T-{b}..T-1 and T+1..T+{f}; partners are the window's patents with a non-zero
+  -- vector under the pair's BIDF year (none when the focal patent's own vector is empty)
   SELECT d.patent_id, d.filing_year, p.grant_year,
-         COALESCE(s.bs_sum, 0.0) AS bs_sum, w.bs_count,
-         COALESCE(s.fs_sum, 0.0) AS fs_sum, w.fs_count,
+         COALESCE(s.bs_sum, 0.0) AS bs_sum, COALESCE(s.bs_count, 0) AS bs_count,
+         COALESCE(s.fs_sum, 0.0) AS fs_sum, COALESCE(s.fs_count, 0) AS fs_count,
+         d.filing_year - {b} < {first_complete_year} AS bs_incomplete,
          d.filing_year + {f} > {last_year} AS fs_incomplete
   FROM sim_documents d
   JOIN patents p ON p.patent_id = d.patent_id
-  JOIN windows w ON w.filing_year = d.filing_year
   LEFT JOIN sums s ON s.patent_id = d.patent_id
 ), means AS (
   SELECT *,
@@ -310,10 +331,11 @@ WITH year_counts AS (
   -- ln q where q is positive and finite
   SELECT *, CASE WHEN q > 0 AND q <= {max:e} THEN ln(q) END AS log_q FROM importance
 ), residuals AS (
-  -- minus the mean log q of the grant year, over patents with a complete forward window
+  -- minus the mean log q of the grant year, over patents with complete windows
   SELECT *,
-         CASE WHEN NOT fs_incomplete THEN log_q END
-           - AVG(CASE WHEN NOT fs_incomplete THEN log_q END) OVER (PARTITION BY grant_year) AS log_q_residual
+         CASE WHEN NOT bs_incomplete AND NOT fs_incomplete THEN log_q END
+           - AVG(CASE WHEN NOT bs_incomplete AND NOT fs_incomplete THEN log_q END) OVER (PARTITION BY grant_year)
+           AS log_q_residual
   FROM logs
 ), ranked AS (
   -- Breakthrough: at or above the pooled quantile of the residuals (percentile_cont's rule: position
@@ -329,7 +351,7 @@ WITH year_counts AS (
 SELECT patent_id, grant_year, bs_sum, bs_count, fs_sum, fs_count, bs, fs, q, log_q, log_q_residual,
        CASE WHEN log_q_residual IS NOT NULL
             THEN CAST(at_or_below - 1 AS DOUBLE) >= ceil({breakthrough_quantile:?} * CAST(residuals - 1 AS DOUBLE)) END AS breakthrough,
-       fs_incomplete, filing_year
+       bs_incomplete, fs_incomplete, filing_year
 FROM ranked
 ORDER BY patent_id",
         max = f64::MAX,

@@ -199,6 +199,7 @@ struct Stats {
     log_q: Option<f64>,
     log_q_residual: Option<f64>,
     breakthrough: Option<bool>,
+    bs_incomplete: bool,
     fs_incomplete: bool,
 }
 
@@ -273,22 +274,37 @@ impl BruteForce {
 
     /// The similarity of two patents, both weighted with the BIDF of the year the convention picks.
     fn similarity(&self, a: &str, b: &str) -> f64 {
+        let (va, vb) = self.vectors(a, b);
+        va.iter().map(|(term, x)| x * vb.get(term).copied().unwrap_or(0.0)).sum()
+    }
+
+    /// Both vectors of a pair under the BIDF of the year the convention picks.
+    fn vectors(&self, a: &str, b: &str) -> (HashMap<String, f64>, HashMap<String, f64>) {
         let t = match self.options.bidf_year {
             BidfYear::Earlier => self.years[a].min(self.years[b]),
             BidfYear::Later => self.years[a].max(self.years[b]),
         };
-        let (va, vb) = (self.vector(a, t), self.vector(b, t));
-        va.iter().map(|(term, x)| x * vb.get(term).copied().unwrap_or(0.0)).sum()
+        (self.vector(a, t), self.vector(b, t))
+    }
+
+    /// Whether a pair is a window partner: both vectors non-empty under its BIDF year.
+    fn partners(&self, a: &str, b: &str) -> bool {
+        let (va, vb) = self.vectors(a, b);
+        !va.is_empty() && !vb.is_empty()
     }
 
     /// Every patent's statistics by explicit sums over the pairs of its windows.
     fn stats(&self) -> BTreeMap<String, Stats> {
         let (b, f) = (self.options.backward_years, self.options.forward_years);
         let last_year = *self.years.values().max().unwrap();
+        let first_complete_year = *self.years.values().min().unwrap() + self.options.burn_in_years;
         let mut stats = BTreeMap::new();
         for (id, &year) in &self.years {
             let (mut bs_sum, mut bs_count, mut fs_sum, mut fs_count) = (0.0, 0, 0.0, 0);
             for (other, &other_year) in &self.years {
+                if !self.partners(id, other) {
+                    continue;
+                }
                 if other_year < year && other_year >= year - b {
                     bs_sum += self.similarity(id, other);
                     bs_count += 1;
@@ -317,13 +333,14 @@ impl BruteForce {
                 log_q,
                 log_q_residual: None,
                 breakthrough: None,
+                bs_incomplete: year - b < first_complete_year,
                 fs_incomplete: year + f > last_year,
             };
             stats.insert(id.clone(), s);
         }
-        // Residuals from grant-year means over complete windows; breakthrough at the pooled quantile
-        // (linear interpolation between closest ranks).
-        let eligible = |s: &Stats| if s.fs_incomplete { None } else { s.log_q };
+        // Residuals from grant-year means over complete windows (both directions); breakthrough at
+        // the pooled quantile (linear interpolation between closest ranks).
+        let eligible = |s: &Stats| if s.bs_incomplete || s.fs_incomplete { None } else { s.log_q };
         let mut by_grant_year: BTreeMap<i32, Vec<f64>> = BTreeMap::new();
         for s in stats.values() {
             by_grant_year.entry(s.grant_year).or_default().extend(eligible(s));
@@ -458,7 +475,8 @@ async fn read_published(output: &StoreLocation) -> Published {
             (i64s(&b, "filing_year"), i64s(&b, "grant_year"), i64s(&b, "bs_count"), i64s(&b, "fs_count"));
         let (bs_sum, fs_sum, bs, fs) = (f64s(&b, "bs_sum"), f64s(&b, "fs_sum"), f64s(&b, "bs"), f64s(&b, "fs"));
         let (q, log_q, residual) = (f64s(&b, "q"), f64s(&b, "log_q"), f64s(&b, "log_q_residual"));
-        let (breakthrough, incomplete) = (bools(&b, "breakthrough"), bools(&b, "fs_incomplete"));
+        let breakthrough = bools(&b, "breakthrough");
+        let (bs_incomplete, fs_incomplete) = (bools(&b, "bs_incomplete"), bools(&b, "fs_incomplete"));
         for i in 0..b.num_rows() {
             let s = Stats {
                 filing_year: filing[i] as i32,
@@ -473,7 +491,8 @@ async fn read_published(output: &StoreLocation) -> Published {
                 log_q: log_q[i],
                 log_q_residual: residual[i],
                 breakthrough: breakthrough[i],
-                fs_incomplete: incomplete[i].unwrap(),
+                bs_incomplete: bs_incomplete[i].unwrap(),
+                fs_incomplete: fs_incomplete[i].unwrap(),
             };
             assert!(stats.insert(ids[i].clone(), s).is_none(), "patent {} twice", ids[i]);
         }
@@ -547,8 +566,8 @@ async fn check(
         let got = &published.stats[id];
         // A residual equal to the threshold (to rounding) may fall on either side of it.
         let on_the_cut = matches!((want.log_q_residual, threshold), (Some(r), Some(t)) if close(r, t));
-        let same = (got.filing_year, got.grant_year, got.bs_count, got.fs_count, got.fs_incomplete)
-            == (want.filing_year, want.grant_year, want.bs_count, want.fs_count, want.fs_incomplete)
+        let flags = |s: &Stats| (s.filing_year, s.grant_year, s.bs_count, s.fs_count, s.bs_incomplete, s.fs_incomplete);
+        let same = flags(got) == flags(want)
             && close(got.bs_sum, want.bs_sum)
             && close(got.fs_sum, want.fs_sum)
             && close_opt(got.bs, want.bs)
@@ -638,6 +657,29 @@ async fn earlier_convention_matches_brute_force() {
     }
 }
 
+/// The corpus's start: with a burn-in year, backward windows reaching before 2002 (filing years up to
+/// 2003 at b = 2) are incomplete and out of the ranking; the first year's BIDF is undefined, so
+/// the patents filed in 2002 have no backward partner at all under the earlier convention.
+#[tokio::test]
+async fn burn_in_flags_backward_windows_at_the_corpus_start() {
+    let corpus = random_corpus(6, 60);
+    let settings = SimilarityOptions { burn_in_years: 1, ..options(BidfYear::Earlier, 2, 3) };
+    let (manifest, published, _) = check(&corpus, &settings).await;
+    assert_eq!(manifest.metrics["burn_in_years"].as_i64(), Some(1));
+    for (id, s) in &published.stats {
+        assert_eq!(s.bs_incomplete, s.filing_year <= 2003, "{id}: filed {}", s.filing_year);
+        if s.bs_incomplete || s.fs_incomplete {
+            assert_eq!((s.log_q_residual, s.breakthrough), (None, None), "{id}");
+        }
+        if s.filing_year == 2002 {
+            assert_eq!((s.bs_count, s.bs, s.q), (0, None, None), "{id}: the 2001 vectors are empty");
+        }
+    }
+    let rated: Vec<_> = published.stats.values().filter(|s| s.breakthrough.is_some()).collect();
+    assert!(rated.iter().any(|s| s.breakthrough == Some(true)), "no breakthrough exercised");
+    assert!(rated.iter().all(|s| (2004..=2005).contains(&s.filing_year)));
+}
+
 #[tokio::test]
 async fn later_convention_matches_brute_force() {
     for seed in [3, 4] {
@@ -718,19 +760,23 @@ async fn hand_counted_vocabulary_and_bidf_edge_cases() {
     }
     let stats = &published.stats;
     assert_eq!(stats.keys().collect::<Vec<_>>(), ["P1", "P2", "P3", "P4", "P5"], "P6 has no year, P7 no kept term");
-    // 2001 is the first year: its vectors are empty, so 2001 patents' forward sums (weighted with
-    // 2001) and 2002 patents' backward sums are 0, while the counts still hold the window patents.
+    // 2001 is the first year: its vectors are empty, so 2001 patents' forward windows (weighted with
+    // 2001) and 2002 patents' backward windows hold no partner: no mean, no q (not a mean of zeros).
     for id in ["P1", "P2"] {
         let s = &stats[id];
-        assert_eq!((s.fs_sum, s.fs_count, s.bs_count, s.bs), (0.0, 3, 0, None), "{id}");
+        assert_eq!((s.fs_sum, s.fs_count, s.fs, s.bs_count, s.bs), (0.0, 0, None, 0, None), "{id}");
     }
-    assert_eq!((stats["P3"].bs_sum, stats["P3"].bs_count, stats["P3"].bs, stats["P3"].q), (0.0, 2, Some(0.0), None));
+    for id in ["P3", "P4"] {
+        let s = &stats[id];
+        assert_eq!((s.bs_sum, s.bs_count, s.bs, s.q, s.fs_count), (0.0, 0, None, None, 1), "{id}");
+    }
     // Under BIDF_2002, P3 (gear .5, lever .5) and P5 (gear, shaft, lever, spring .25 each; shaft and
     // spring weigh 0) point the same way: similarity 1. P4 keeps only lever (shaft weighs 0).
     assert!(close(stats["P3"].fs_sum, 1.0), "{:?}", stats["P3"]);
     let p4 = ln(2.0) / (ln(2.0 / 3.0).powi(2) + ln(2.0).powi(2)).sqrt();
     assert!(close(stats["P4"].fs_sum, p4), "{:?}", stats["P4"]);
     assert!(stats.values().all(|s| s.fs_incomplete), "every forward window of 10 years runs past 2003");
+    assert!(stats.values().all(|s| s.bs_incomplete), "every backward window of 5 years reaches before 2001");
 }
 
 /// One filing year only: no patent has another in its windows, so counts are 0, means and q are

@@ -22,6 +22,7 @@ use crate::calibration::{
 };
 use crate::citations::CitationPools;
 use crate::ground_truth::GroundTruth;
+use crate::impact::OpportunitySettings;
 use crate::model::{Model, PatentTopics};
 use crate::schedule::{self, GrantCalendar, PatentKind, PatentNumbers};
 use crate::text::{self, Lexicon, Vocabulary};
@@ -95,7 +96,11 @@ fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
 impl<'c> Generator<'c> {
     pub fn new(config: &'c SynthConfig, dir: &Path) -> Result<Generator<'c>> {
         let mut model_rng = stream(config.seed, 0);
-        let opportunities = (config.opportunities as usize, config.opportunity_multiplier);
+        let opportunities = OpportunitySettings {
+            count: config.opportunities as usize,
+            multiplier: config.opportunity_multiplier,
+            share: config.opportunity_share,
+        };
         let model = Model::new(&mut model_rng, config.topics, config.years, opportunities);
         let groups = model.scheme.groups.len();
         let vocabularies = Vocabulary::for_topics(&model, &mut model_rng);

@@ -45,10 +45,17 @@ pub const HOT_CODE_EFFECT: f64 = 1.1;
 pub const ATYPICAL_EFFECT: f64 = 1.1;
 /// Standard deviation of the unexplained part of log impact.
 pub const IMPACT_NOISE: f64 = 0.8;
-/// Share of a planted topic's patents that carry its opportunity code.
-pub const OPPORTUNITY_SHARE: f64 = 0.05;
 /// Planted opportunities are given to topics among this many most popular ones.
 const OPPORTUNITY_TOPIC_POOL: usize = 60;
+
+/// How many opportunities are planted, their citation multiplier and the share of their topic's
+/// patents that carry the opportunity code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpportunitySettings {
+    pub count: usize,
+    pub multiplier: f64,
+    pub share: f64,
+}
 
 /// A planted opportunity: patents of `topic` that also carry `code` (a subclass of another section)
 /// get `multiplier` times the expected forward citations.
@@ -64,6 +71,8 @@ pub struct Planted {
     /// Enabling-technology subclasses.
     pub hot_codes: Vec<u32>,
     pub opportunities: Vec<Opportunity>,
+    /// Share of a planted topic's patents that carry its opportunity code.
+    pub opportunity_share: f64,
     noise: Normal<f64>,
 }
 
@@ -86,15 +95,16 @@ impl Planted {
         topics_by_popularity: &[u16],
         typical: impl Fn(u16) -> Vec<u32>,
         section_of_topic: impl Fn(u16) -> u8,
-        (opportunities, multiplier): (usize, f64),
+        opportunities: OpportunitySettings,
         rng: &mut impl Rng,
     ) -> Planted {
         let candidates: Vec<u32> =
             subclasses_by_popularity.iter().copied().filter(|&s| scheme.section_of(s) != b'Y').take(150).collect();
         let hot_codes: Vec<u32> = candidates.choose_multiple(rng, crate::calibration::HOT_CODES).copied().collect();
         let pool = &topics_by_popularity[..OPPORTUNITY_TOPIC_POOL.min(topics_by_popularity.len())];
+        let (multiplier, opportunity_share) = (opportunities.multiplier, opportunities.share);
         let opportunities = pool
-            .choose_multiple(rng, opportunities.min(pool.len()))
+            .choose_multiple(rng, opportunities.count.min(pool.len()))
             .map(|&topic| {
                 let typical = typical(topic);
                 let section = section_of_topic(topic);
@@ -104,10 +114,11 @@ impl Planted {
                     .filter(|&s| scheme.section_of(s) != section && !hot_codes.contains(&s) && !typical.contains(&s))
                     .take(40)
                     .collect();
-                Opportunity { topic, code: *choices.choose(rng).expect("popular subclasses of other sections"), multiplier }
+                let code = *choices.choose(rng).expect("popular subclasses of other sections");
+                Opportunity { topic, code, multiplier }
             })
             .collect();
-        Planted { hot_codes, opportunities, noise: Normal::new(0.0, IMPACT_NOISE).expect("valid normal") }
+        Planted { hot_codes, opportunities, opportunity_share, noise: Normal::new(0.0, IMPACT_NOISE).expect("valid normal") }
     }
 
     /// The opportunity planted for `topic`, if any.

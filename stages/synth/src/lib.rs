@@ -59,6 +59,9 @@ pub struct SynthConfig {
     /// Factor on the expected forward citations of a patent carrying its topic's opportunity code.
     #[arg(long, default_value_t = SynthConfig::default().opportunity_multiplier)]
     pub opportunity_multiplier: f64,
+    /// Share of a planted topic's patents that carry its opportunity code.
+    #[arg(long, default_value_t = SynthConfig::default().opportunity_share)]
+    pub opportunity_share: f64,
 }
 
 impl Default for SynthConfig {
@@ -72,6 +75,7 @@ impl Default for SynthConfig {
             inject_malformed: 0,
             opportunities: 8,
             opportunity_multiplier: 4.0,
+            opportunity_share: 0.05,
         }
     }
 }
@@ -85,6 +89,7 @@ impl SynthConfig {
         ensure!(self.first_year + self.years as i32 <= 2101, "grant years must end by 2100");
         ensure!(self.topics >= 1, "--topics must be at least 1");
         ensure!(self.opportunity_multiplier >= 1.0, "--opportunity-multiplier must be at least 1");
+        ensure!((0.0..=1.0).contains(&self.opportunity_share), "--opportunity-share must be between 0 and 1");
         Ok(())
     }
 
@@ -98,6 +103,7 @@ impl SynthConfig {
             "topics": self.topics,
             "opportunities": self.opportunities,
             "opportunity_multiplier": self.opportunity_multiplier,
+            "opportunity_share": self.opportunity_share,
             "inject_malformed": self.inject_malformed,
         })
     }

@@ -13,7 +13,7 @@ use crate::calibration::{
     CODES_MEDIAN, CODES_SPREAD, COMPANION_INCLUSION, GROUP_ZIPF, HOME_SHARE, HOT_CODE_SHARE, MAX_CODES,
     SECONDARY_ATYPICAL, SECONDARY_RELATED, STRAY_CODE_SHARE, SUBCLASS_ZIPF, TOPIC_ZIPF, Y_TAG_SHARE, lognormal,
 };
-use crate::impact::{ImpactTraits, OPPORTUNITY_SHARE, Planted, draw_hot_terms};
+use crate::impact::{ImpactTraits, OpportunitySettings, Planted, draw_hot_terms};
 use crate::scheme::{Scheme, zipf};
 
 /// A technology field: the subclasses it works in and how often it uses their groups.
@@ -60,7 +60,7 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn new(rng: &mut impl Rng, topics: u16, years: u32, opportunities: (usize, f64)) -> Model {
+    pub fn new(rng: &mut impl Rng, topics: u16, years: u32, opportunities: OpportunitySettings) -> Model {
         let scheme = Scheme::new(rng);
         let n = scheme.subclasses.len();
         let mut ranks: Vec<usize> = (1..=n).collect();
@@ -144,7 +144,7 @@ impl Model {
             add(self.subclass_popularity.sample(rng) as u32);
         }
         if let Some(opportunity) = self.planted.opportunity_of(primary)
-            && rng.random_bool(OPPORTUNITY_SHARE)
+            && rng.random_bool(self.planted.opportunity_share)
         {
             add(opportunity.code);
         }

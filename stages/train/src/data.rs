@@ -45,11 +45,7 @@ impl Split {
     /// The split of `patent_id` under `seed`: 80% train, 10% validation, 10% test, by an FNV-1a
     /// hash of the seed and the id (stable across runs, machines and row order).
     pub fn of(patent_id: &str, seed: u64) -> Split {
-        let mut hash = 0xcbf2_9ce4_8422_2325u64;
-        for byte in seed.to_le_bytes().iter().chain(patent_id.as_bytes()) {
-            hash = (hash ^ *byte as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        match hash % 10 {
+        match fnv1a(seed, patent_id) % 10 {
             0..8 => Split::Train,
             8 => Split::Validation,
             _ => Split::Test,
@@ -64,6 +60,22 @@ impl Split {
             Split::Test => "test",
         }
     }
+}
+
+/// FNV-1a hash of a seed and a patent id.
+fn fnv1a(seed: u64, patent_id: &str) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for byte in seed.to_le_bytes().iter().chain(patent_id.as_bytes()) {
+        hash = (hash ^ *byte as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Whether `patent_id` is in the sample of share `share` under `seed`: its hash under a seed other
+/// than the split's (so the sample is split 80/10/10 like the whole) falls in the lowest `share` of
+/// the hash range.
+pub fn in_sample(patent_id: &str, seed: u64, share: f64) -> bool {
+    share >= 1.0 || ((fnv1a(seed ^ 0x5a3c_96e1_0f87_d24b, patent_id) >> 11) as f64 / (1u64 << 53) as f64) < share
 }
 
 /// One labelled patent before encoding.
@@ -145,5 +157,17 @@ mod tests {
         assert_eq!(Split::of("10000000", 42), Split::of("10000000", 42));
         let moved = ids.iter().filter(|id| Split::of(id, 1) != Split::of(id, 2)).count();
         assert!(moved > 2_000, "another seed gives another split: {moved}");
+    }
+
+    #[test]
+    fn a_sample_keeps_its_share_and_is_split_like_the_whole() {
+        let ids: Vec<String> = (0..20_000).map(|i| (9_000_000 + i * 7).to_string()).collect();
+        let sample: Vec<&String> = ids.iter().filter(|id| in_sample(id, 42, 0.25)).collect();
+        assert!((4_600..5_400).contains(&sample.len()), "{}", sample.len());
+        let test = sample.iter().filter(|id| Split::of(id, 42) == Split::Test).count();
+        assert!((380..620).contains(&test), "about 10% of the sample is test: {test}");
+        assert!(ids.iter().all(|id| in_sample(id, 42, 1.0)));
+        let smaller: Vec<&String> = ids.iter().filter(|id| in_sample(id, 42, 0.1)).collect();
+        assert!(smaller.iter().all(|id| in_sample(id, 42, 0.25)), "a smaller share is a subset");
     }
 }

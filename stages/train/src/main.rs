@@ -21,6 +21,10 @@ struct Cli {
     /// `cpu`, or `cuda` / `cuda:N` (needs a build with `--features gpu` and libtorch).
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// Train, test and publish a fixed sample of this share of the labelled patents (overrides the
+    /// config's `[data] sample_share`; for a documented subset of a large corpus).
+    #[arg(long, value_name = "SHARE")]
+    sample_share: Option<f64>,
     /// Skip the SVG plots.
     #[arg(long)]
     no_plots: bool,
@@ -37,8 +41,12 @@ async fn train(cli: Cli) -> Result<()> {
     };
     let (ingest, labels) = (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?);
     let output = cli.stage.output_location()?;
+    let mut config = RunConfig::resolve(&cli.config)?;
+    if let Some(share) = cli.sample_share {
+        config.data.sample_share = share;
+    }
     let options = TrainOptions {
-        config: RunConfig::resolve(&cli.config)?,
+        config,
         device_name: cli.device.clone(),
         plots: !cli.no_plots,
         engine: cli.stage.engine(),

@@ -31,6 +31,15 @@ pub struct DataConfig {
     pub min_token_count: usize,
     /// Most claim-token ids, special tokens included.
     pub max_text_vocab: usize,
+    /// Share of the labelled patents trained on, tested and published in `model_split` (1, all of
+    /// them, when absent): a fixed sample by a seeded hash of the patent id ([`data::in_sample`]),
+    /// for training on a documented subset of a large corpus.
+    #[serde(default = "all_patents")]
+    pub sample_share: f64,
+}
+
+fn all_patents() -> f64 {
+    1.0
 }
 
 /// The config file: `[data]` and `[training]` (with `[training.model]`).
@@ -97,7 +106,17 @@ async fn write_run<B: AutodiffBackend>(
     register_published(&ctx, ingest, "cpc").await?;
     register_published(&ctx, ingest, "claims").await?;
     register_published(&ctx, labels, "impact_labels").await?;
-    let records = data::load(&ctx, data_config.level).await?;
+    anyhow::ensure!(
+        data_config.sample_share > 0.0 && data_config.sample_share <= 1.0,
+        "sample_share must be in (0, 1], got {}",
+        data_config.sample_share
+    );
+    let mut records = data::load(&ctx, data_config.level).await?;
+    if data_config.sample_share < 1.0 {
+        let labelled = records.len();
+        records.retain(|r| data::in_sample(&r.patent_id, config.seed, data_config.sample_share));
+        tracing::info!("sample_share {}: {} of {labelled} labelled patents", data_config.sample_share, records.len());
+    }
     let split_of = |r: &PatentRecord| Split::of(&r.patent_id, config.seed);
     let part = |s: Split| records.iter().filter(|r| split_of(r) == s).collect::<Vec<_>>();
     let (train_part, validation_part, test_part) = (part(Split::Train), part(Split::Validation), part(Split::Test));
