@@ -109,15 +109,14 @@ async fn write_run<B: AutodiffBackend>(
     register_published(&ctx, inputs.ingest, "claims").await?;
     register_published(&ctx, inputs.labels, "impact_labels").await?;
     let (seed, share) = (saved.config.training.seed, saved.config.data.sample_share);
-    let mut records: Vec<(PatentRecord, Split)> = data::load(&ctx, saved.config.data.level)
+    let explored_split = |id: &str| data::in_sample(id, seed, share) && options.explored.includes(Split::of(id, seed));
+    let mut records: Vec<(PatentRecord, Split)> = data::load(&ctx, saved.config.data.level, explored_split)
         .await?
         .into_iter()
-        .filter(|r| data::in_sample(&r.patent_id, seed, share))
         .map(|r| {
             let split = Split::of(&r.patent_id, seed);
             (r, split)
         })
-        .filter(|(_, split)| options.explored.includes(*split))
         .collect();
     records.truncate(options.limit.unwrap_or(usize::MAX));
     anyhow::ensure!(!records.is_empty(), "no labelled patent with CPC codes to explore in the {:?} split", options.explored);

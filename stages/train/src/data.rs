@@ -8,6 +8,7 @@ use arrow::array::{Array, AsArray, ListArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sql_functions::tokenize::{DEFAULT_BOILERPLATE, Tokenizer};
 
@@ -89,10 +90,11 @@ pub struct PatentRecord {
     pub l1: bool,
 }
 
-/// The labelled patents with at least one CPC code, read from the registered `impact_labels`,
-/// `cpc` and `claims`, sorted by patent id. Claims are tokenised as the similarity stage does
+/// The labelled patents with at least one CPC code for which `keep(patent_id)` holds, read from the
+/// registered `impact_labels`, `cpc` and `claims`, sorted by patent id. The rows stream past `keep`,
+/// so only the kept patents are held in memory. Claims are tokenised as the similarity stage does
 /// (tokens of at least 2 characters, its default boilerplate removed).
-pub async fn load(ctx: &SessionContext, level: CodeLevel) -> Result<Vec<PatentRecord>> {
+pub async fn load(ctx: &SessionContext, level: CodeLevel, keep: impl Fn(&str) -> bool) -> Result<Vec<PatentRecord>> {
     let tokenizer = Tokenizer::new(2, &DEFAULT_BOILERPLATE);
     let query = format!(
         "SELECT l.patent_id, l.label = 'L1' AS l1, c.codes, f.claim_text
@@ -105,11 +107,17 @@ ORDER BY l.patent_id",
         column = level.column()
     );
     let mut out = vec![];
-    for batch in ctx.sql(&query).await?.collect().await.context("reading the training examples")? {
+    let mut batches = ctx.sql(&query).await?.execute_stream().await?;
+    while let Some(batch) = batches.next().await {
+        let batch = batch.context("reading the training examples")?;
         let ids = cast(batch.column(0), &DataType::Utf8)?;
         let text = cast(batch.column(3), &DataType::Utf8)?;
         let codes = batch.column(2).as_any().downcast_ref::<ListArray>().context("codes are a list")?;
         for i in 0..batch.num_rows() {
+            let patent_id = ids.as_string::<i32>().value(i);
+            if !keep(patent_id) {
+                continue;
+            }
             let code_values = cast(&codes.value(i), &DataType::Utf8)?;
             let mut sequence: Vec<String> = vec![];
             for code in code_values.as_string::<i32>().iter().flatten() {
@@ -119,7 +127,7 @@ ORDER BY l.patent_id",
             }
             let claim = text.as_string::<i32>();
             out.push(PatentRecord {
-                patent_id: ids.as_string::<i32>().value(i).to_string(),
+                patent_id: patent_id.to_string(),
                 codes: sequence,
                 tokens: if claim.is_null(i) { vec![] } else { tokenizer.tokens(claim.value(i)).collect() },
                 l1: batch.column(1).as_boolean().value(i),

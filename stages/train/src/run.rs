@@ -111,11 +111,10 @@ async fn write_run<B: AutodiffBackend>(
         "sample_share must be in (0, 1], got {}",
         data_config.sample_share
     );
-    let mut records = data::load(&ctx, data_config.level).await?;
-    if data_config.sample_share < 1.0 {
-        let labelled = records.len();
-        records.retain(|r| data::in_sample(&r.patent_id, config.seed, data_config.sample_share));
-        tracing::info!("sample_share {}: {} of {labelled} labelled patents", data_config.sample_share, records.len());
+    let (seed, share) = (config.seed, data_config.sample_share);
+    let records = data::load(&ctx, data_config.level, |id| data::in_sample(id, seed, share)).await?;
+    if share < 1.0 {
+        tracing::info!("sample_share {share}: {} labelled patents in the sample", records.len());
     }
     let split_of = |r: &PatentRecord| Split::of(&r.patent_id, config.seed);
     let part = |s: Split| records.iter().filter(|r| split_of(r) == s).collect::<Vec<_>>();
