@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use stage_runtime::PublishedManifest;
+use stage_runtime::telemetry::human_bytes;
 
 use crate::fingerprint::Fingerprint;
 use crate::manifest::Pipeline;
@@ -82,16 +83,6 @@ pub fn render(pipeline: &Pipeline, statuses: &[StageStatus]) -> String {
 /// The stage's peak memory as its manifest records it.
 fn peak_memory(published: &PublishedManifest) -> Option<u64> {
     published.metrics.get("peak_memory_bytes").and_then(|v| v.as_u64())
-}
-
-/// Bytes in B, KiB, MiB or GiB, whichever keeps the number below 1024.
-fn human_bytes(bytes: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let power = (0..units.len()).rev().find(|&p| bytes >= 1u64 << (10 * p)).unwrap_or(0);
-    match power {
-        0 => format!("{bytes} B"),
-        p => format!("{:.1} {}", bytes as f64 / (1u64 << (10 * p)) as f64, units[p]),
-    }
 }
 
 /// The status as one Markdown table (`pipeline status --table`): per stage, its last run's wall

@@ -100,7 +100,7 @@ where
     let span = tracing::info_span!("stage", name = stage);
     match runtime.block_on(body.instrument(span)) {
         Ok(()) => {
-            let peak = crate::telemetry::peak_memory_bytes().map(|b| format!(", peak memory {} MiB", b >> 20));
+            let peak = crate::telemetry::peak_memory_bytes().map(|b| format!(", peak memory {}", crate::telemetry::human_bytes(b)));
             tracing::info!("{stage} finished in {:.1}s{}", started.elapsed().as_secs_f64(), peak.unwrap_or_default());
             std::process::ExitCode::SUCCESS
         }

@@ -31,6 +31,16 @@ pub fn peak_memory_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Bytes in B, KiB, MiB, GiB or TiB, whichever keeps the number below 1024 (one decimal above B).
+pub fn human_bytes(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let power = (0..units.len()).rev().find(|&p| bytes >= 1u64 << (10 * p)).unwrap_or(0);
+    match power {
+        0 => format!("{bytes} B"),
+        p => format!("{:.1} {}", bytes as f64 / (1u64 << (10 * p)) as f64, units[p]),
+    }
+}
+
 /// Counts rows and bytes from any number of threads and logs a progress line at most every few seconds.
 pub struct Progress {
     label: String,
@@ -115,5 +125,19 @@ pub async fn with_heartbeat<T>(label: &str, work: impl std::future::Future<Outpu
             out = &mut work => return out,
             _ = tick.tick() => tracing::info!("{label}: still running after {:.0}s", started.elapsed().as_secs_f64()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn bytes_take_the_largest_unit_below_1024() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MiB");
+        assert_eq!(human_bytes(5_690_000_000), "5.3 GiB");
     }
 }
