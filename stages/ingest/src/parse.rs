@@ -178,7 +178,10 @@ impl RejectsBuilder {
 /// Writes the batches arriving on `rx` to one Parquet object; writes nothing if none arrive.
 async fn write_parquet(at: StoreLocation, path: object_store::path::Path, schema: arrow::datatypes::SchemaRef, mut rx: mpsc::Receiver<RecordBatch>) -> Result<()> {
     let Some(first) = rx.recv().await else { return Ok(()) };
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_size(stage_runtime::WRITE_ROW_GROUP_ROWS)
+        .build();
     let sink = object_store::buffered::BufWriter::new(at.store.clone(), path.clone());
     let mut writer = AsyncArrowWriter::try_new(sink, schema, Some(props))?;
     writer.write(&first).await?;

@@ -15,5 +15,5 @@ pub use publish::{
     write_and_publish,
 };
 pub use engine::Engine;
-pub use session::{EngineOptions, float_rows, int_rows, register_parquet, register_published, session, write_batches, write_table};
+pub use session::{EngineOptions, WRITE_ROW_GROUP_ROWS, float_rows, int_rows, register_parquet, register_published, session, write_batches, write_table};
 pub use store::StoreLocation;
