@@ -180,7 +180,7 @@ async fn write_parquet(at: StoreLocation, path: object_store::path::Path, schema
     let Some(first) = rx.recv().await else { return Ok(()) };
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_size(stage_runtime::WRITE_ROW_GROUP_ROWS)
+        .set_max_row_group_row_count(Some(stage_runtime::WRITE_ROW_GROUP_ROWS))
         .build();
     let sink = object_store::buffered::BufWriter::new(at.store.clone(), path.clone());
     let mut writer = AsyncArrowWriter::try_new(sink, schema, Some(props))?;
