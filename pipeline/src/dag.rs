@@ -38,7 +38,8 @@ pub fn topo_order(upstream: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
     let mut walk = vec![start];
     loop {
         let node = *walk.last().expect("walk is never empty");
-        let next = upstream[node].iter().copied().find(|&u| left[u]).expect("a left-over node waits on a left-over node");
+        let next =
+            upstream[node].iter().copied().find(|&u| left[u]).expect("a left-over node waits on a left-over node");
         if let Some(pos) = walk.iter().position(|&w| w == next) {
             let mut cycle = walk.split_off(pos);
             cycle.reverse();

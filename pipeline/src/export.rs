@@ -72,7 +72,8 @@ fn workflow_spec(pipeline: &Pipeline, options: &ExportOptions) -> Value {
         .map(|stage| {
             let mut task = json!({ "name": stage.name, "template": stage.name });
             if !stage.upstream.is_empty() {
-                task["dependencies"] = stage.upstream.iter().map(|&u| Value::from(pipeline.stages[u].name.clone())).collect();
+                task["dependencies"] =
+                    stage.upstream.iter().map(|&u| Value::from(pipeline.stages[u].name.clone())).collect();
             }
             task
         })
@@ -281,5 +282,8 @@ pub fn aws_batch(pipeline: &Pipeline, options: &ExportOptions) -> Value {
 
 /// Documents as a multi-document YAML stream (each document JSON).
 pub fn yaml_stream(documents: &[Value]) -> String {
-    documents.iter().map(|d| format!("---\n{}\n", serde_json::to_string_pretty(d).expect("JSON values serialise"))).collect()
+    documents
+        .iter()
+        .map(|d| format!("---\n{}\n", serde_json::to_string_pretty(d).expect("JSON values serialise")))
+        .collect()
 }

@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use pipeline::{LoadOptions, Pipeline, RunOptions, export, plan, status};
 
 #[derive(Parser)]
-#[command(name = "pipeline", version, about = "Run the pipeline's stage binaries in dependency order, skipping what is up to date")]
+#[command(
+    name = "pipeline",
+    version,
+    about = "Run the pipeline's stage binaries in dependency order, skipping what is up to date"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -155,7 +159,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     let manifest_text = std::fs::read_to_string(&target.manifest)?;
                     export::yaml_stream(&export::kubernetes(&pipeline, &manifest_text, &options))
                 }
-                ExportFormat::AwsBatch => format!("{}\n", serde_json::to_string_pretty(&export::aws_batch(&pipeline, &options))?),
+                ExportFormat::AwsBatch => {
+                    format!("{}\n", serde_json::to_string_pretty(&export::aws_batch(&pipeline, &options))?)
+                }
                 ExportFormat::Ballista => export::yaml_stream(&export::ballista(&options)),
             };
             print!("{text}");

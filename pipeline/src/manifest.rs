@@ -124,7 +124,8 @@ impl Pipeline {
     /// Reads and validates the manifest at `path`.
     pub fn load(path: &Path, options: &LoadOptions) -> Result<Pipeline> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading manifest {}", path.display()))?;
-        let manifest: Manifest = toml::from_str(&text).with_context(|| format!("parsing manifest {}", path.display()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).with_context(|| format!("parsing manifest {}", path.display()))?;
         Ok(validate(manifest, path, options)?)
     }
 
@@ -143,7 +144,12 @@ pub struct ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(f, "{} is not a valid pipeline ({n} problem{}):", self.manifest.display(), if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{} is not a valid pipeline ({n} problem{}):",
+            self.manifest.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.problems {
             write!(f, "\n  - {p}")?;
         }
@@ -161,9 +167,7 @@ pub fn validate(manifest: Manifest, manifest_path: &Path, options: &LoadOptions)
     let defs = &manifest.stages;
 
     let root_text = options.root.clone().or(manifest.root.clone()).unwrap_or_else(|| DEFAULT_ROOT.to_string());
-    let root = StoreLocation::parse(&root_text)
-        .map_err(|e| problems.push(format!("root `{root_text}`: {e:#}")))
-        .ok();
+    let root = StoreLocation::parse(&root_text).map_err(|e| problems.push(format!("root `{root_text}`: {e:#}"))).ok();
 
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     let mut by_output: HashMap<&str, usize> = HashMap::new();
@@ -178,14 +182,23 @@ pub fn validate(manifest: Manifest, manifest_path: &Path, options: &LoadOptions)
         if def.output.trim().is_empty() {
             problems.push(format!("stage {}: empty output name", def.name));
         } else if def.output.starts_with('_') {
-            problems.push(format!("stage {}: output `{}`: dataset names starting with `_` are reserved", def.name, def.output));
+            problems.push(format!(
+                "stage {}: output `{}`: dataset names starting with `_` are reserved",
+                def.name, def.output
+            ));
         } else if let Some(&first) = by_output.get(def.output.as_str()) {
-            problems.push(format!("dataset `{}` is the output of both stage {} and stage {}", def.output, defs[first].name, def.name));
+            problems.push(format!(
+                "dataset `{}` is the output of both stage {} and stage {}",
+                def.output, defs[first].name, def.name
+            ));
         } else {
             by_output.insert(&def.output, i);
         }
         if manifest.external.contains_key(&def.output) {
-            problems.push(format!("dataset `{}` is both the output of stage {} and an [external] entry", def.output, def.name));
+            problems.push(format!(
+                "dataset `{}` is both the output of stage {} and an [external] entry",
+                def.output, def.name
+            ));
         }
     }
     let mut known: Vec<&str> = defs.iter().map(|d| d.output.as_str()).collect();
@@ -228,7 +241,10 @@ pub fn validate(manifest: Manifest, manifest_path: &Path, options: &LoadOptions)
                         upstream[i].push(d);
                     }
                 }
-                None => problems.push(format!("stage {}: depends_on names unknown stage `{dep}` (stages: {stage_names})", def.name)),
+                None => problems.push(format!(
+                    "stage {}: depends_on names unknown stage `{dep}` (stages: {stage_names})",
+                    def.name
+                )),
             }
         }
     }
@@ -323,7 +339,8 @@ fn resolve_binary(binary: &str, manifest_dir: &Path) -> Result<PathBuf, String> 
         };
     }
     let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf));
-    let path_dirs: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    let path_dirs: Vec<PathBuf> =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
     let mut not_executable = None;
     for dir in exe_dir.iter().chain(&path_dirs) {
         let candidate = dir.join(binary);

@@ -20,7 +20,9 @@ pub enum Decision {
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Decision::Skip { fingerprint } => write!(f, "skip (up to date: fingerprint {})", Fingerprint::short(fingerprint)),
+            Decision::Skip { fingerprint } => {
+                write!(f, "skip (up to date: fingerprint {})", Fingerprint::short(fingerprint))
+            }
             Decision::Run { reason } => write!(f, "run ({reason})"),
         }
     }
@@ -32,7 +34,11 @@ pub async fn published(stage: &Stage) -> Result<Option<PublishedManifest>> {
 }
 
 /// Compares `fingerprint` with the one the stage's output was published with.
-pub async fn decide(pipeline_root: &stage_runtime::StoreLocation, stage: &Stage, fingerprint: &Fingerprint) -> Result<Decision> {
+pub async fn decide(
+    pipeline_root: &stage_runtime::StoreLocation,
+    stage: &Stage,
+    fingerprint: &Fingerprint,
+) -> Result<Decision> {
     let Some(published) = published(stage).await? else {
         return Ok(Decision::Run { reason: "no published output".into() });
     };

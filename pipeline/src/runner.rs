@@ -71,7 +71,8 @@ pub struct RunSummary {
 impl RunSummary {
     /// Whether every stage succeeded or was up to date.
     pub fn success(&self) -> bool {
-        !self.interrupted && self.outcomes.iter().all(|(_, o)| matches!(o, Outcome::Succeeded { .. } | Outcome::Skipped { .. }))
+        !self.interrupted
+            && self.outcomes.iter().all(|(_, o)| matches!(o, Outcome::Succeeded { .. } | Outcome::Skipped { .. }))
     }
 
     pub fn outcome(&self, stage: &str) -> Option<&Outcome> {
@@ -98,7 +99,9 @@ impl RunSummary {
         );
         for (name, outcome) in &self.outcomes {
             match outcome {
-                Outcome::Failed { error, log, .. } => out.push_str(&format!("  {name}: failed: {error} (log: {log})\n")),
+                Outcome::Failed { error, log, .. } => {
+                    out.push_str(&format!("  {name}: failed: {error} (log: {log})\n"))
+                }
                 Outcome::NotRun { reason } => out.push_str(&format!("  {name}: not run: {reason}\n")),
                 Outcome::Succeeded { .. } | Outcome::Skipped { .. } => {}
             }
@@ -129,7 +132,8 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + options.progress_every, options.progress_every);
+    let mut ticker =
+        tokio::time::interval_at(tokio::time::Instant::now() + options.progress_every, options.progress_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     let mut states: Vec<State> = pipeline.stages.iter().map(|_| State::Pending).collect();
@@ -147,7 +151,9 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
             let stage = &pipeline.stages[i];
             let blocked = stage.upstream.iter().find_map(|&u| match &states[u] {
                 State::Done(Outcome::Failed { .. }) => Some(format!("upstream {} failed", pipeline.stages[u].name)),
-                State::Done(Outcome::NotRun { .. }) => Some(format!("upstream {} did not run", pipeline.stages[u].name)),
+                State::Done(Outcome::NotRun { .. }) => {
+                    Some(format!("upstream {} did not run", pipeline.stages[u].name))
+                }
                 _ => None,
             });
             if let Some(reason) = blocked.or_else(|| interrupted.then(|| "interrupted".to_string())) {
@@ -260,7 +266,9 @@ async fn execute(job: Job) -> Outcome {
         Ok(Decision::Skip { .. }) => "forced".to_string(),
         Ok(Decision::Run { reason }) if job.force => format!("forced; {reason}"),
         Ok(Decision::Run { reason }) => reason,
-        Err(e) => return job.fail_before_start(format!("cannot read its published output: {e:#}"), Some(fingerprint)).await,
+        Err(e) => {
+            return job.fail_before_start(format!("cannot read its published output: {e:#}"), Some(fingerprint)).await;
+        }
     };
     if *job.cancel.borrow() {
         return Outcome::NotRun { reason: "interrupted".into() };
@@ -305,7 +313,8 @@ impl Job {
         record.finished_at = Some(record.started_at);
         record.duration_s = Some(0.0);
         record.error = Some(error.clone());
-        let log = format!("# stage {} could not start at {}: {error}\n", self.stage.name, record.started_at.to_rfc3339());
+        let log =
+            format!("# stage {} could not start at {}: {error}\n", self.stage.name, record.started_at.to_rfc3339());
         self.save(&record, log.into_bytes()).await;
         Outcome::Failed { error, seconds: 0.0, log: record.log }
     }
@@ -346,7 +355,11 @@ impl Job {
             .spawn()
         {
             Ok(child) => child,
-            Err(e) => return self.fail_before_start(format!("cannot start {}: {e}", record.command[0]), Some(fingerprint)).await,
+            Err(e) => {
+                return self
+                    .fail_before_start(format!("cannot start {}: {e}", record.command[0]), Some(fingerprint))
+                    .await;
+            }
         };
         let mut pumps: Vec<JoinHandle<()>> = vec![];
         if let Some(out) = child.stdout.take() {

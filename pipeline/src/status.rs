@@ -48,7 +48,8 @@ pub fn render(pipeline: &Pipeline, statuses: &[StageStatus]) -> String {
                     ),
                     RunStatus::Succeeded | RunStatus::Failed => {
                         let status = if r.status == RunStatus::Succeeded { "succeeded" } else { "failed" };
-                        let mut line = format!("{status}, started {started}, took {:.1}s", r.duration_s.unwrap_or_default());
+                        let mut line =
+                            format!("{status}, started {started}, took {:.1}s", r.duration_s.unwrap_or_default());
                         if let Some(code) = r.exit_code {
                             line.push_str(&format!(", exit code {code}"));
                         }
@@ -72,7 +73,13 @@ pub fn render(pipeline: &Pipeline, statuses: &[StageStatus]) -> String {
                     peak_memory(p).map(|b| format!(", peak memory {}", human_bytes(b))).unwrap_or_default()
                 ));
                 for (name, table) in &p.tables {
-                    out.push_str(&format!("    {name}: {} rows, {} files, {} bytes ({})\n", table.rows, table.files.len(), table.bytes, table.format));
+                    out.push_str(&format!(
+                        "    {name}: {} rows, {} files, {} bytes ({})\n",
+                        table.rows,
+                        table.files.len(),
+                        table.bytes,
+                        table.format
+                    ));
                 }
             }
         }
@@ -88,9 +95,11 @@ fn peak_memory(published: &PublishedManifest) -> Option<u64> {
 /// The status as one Markdown table (`pipeline status --table`): per stage, its last run's wall
 /// time, the peak memory its published manifest records, and its published tables' rows and bytes.
 pub fn render_table(statuses: &[StageStatus]) -> String {
-    let mut out = String::from("| stage | wall time | peak memory | rows out | bytes out |\n|---|---:|---:|---:|---:|\n");
+    let mut out =
+        String::from("| stage | wall time | peak memory | rows out | bytes out |\n|---|---:|---:|---:|---:|\n");
     for s in statuses {
-        let wall = s.last_run.as_ref().and_then(|r| r.duration_s).map(|d| format!("{d:.1} s")).unwrap_or_else(|| "–".into());
+        let wall =
+            s.last_run.as_ref().and_then(|r| r.duration_s).map(|d| format!("{d:.1} s")).unwrap_or_else(|| "–".into());
         let (memory, rows, bytes) = match &s.published {
             None => ("–".to_string(), "–".to_string(), "–".to_string()),
             Some(p) => (

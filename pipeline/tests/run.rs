@@ -266,7 +266,10 @@ async fn a_failure_stops_dependents_and_a_later_run_resumes() {
     assert_eq!(error, "exit code 3");
     assert_eq!(summary.outcome("d"), Some(&Outcome::NotRun { reason: "upstream b failed".into() }));
     let rendered = summary.render();
-    assert!(rendered.contains("b: failed: exit code 3") && rendered.contains("d: not run: upstream b failed"), "{rendered}");
+    assert!(
+        rendered.contains("b: failed: exit code 3") && rendered.contains("d: not run: upstream b failed"),
+        "{rendered}"
+    );
 
     let pipeline = f.load();
     let record = record::read(&pipeline.root, "b").await.unwrap().unwrap();
@@ -287,7 +290,8 @@ async fn a_failure_stops_dependents_and_a_later_run_resumes() {
     // peak memory (3.5 MiB), rows and bytes its manifest publishes.
     let statuses = pipeline::status::collect(&pipeline).await.unwrap();
     let table = pipeline::status::render_table(&statuses);
-    let rows: Vec<Vec<&str>> = table.lines().skip(2).map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect()).collect();
+    let rows: Vec<Vec<&str>> =
+        table.lines().skip(2).map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect()).collect();
     assert_eq!(rows.iter().map(|r| r[0]).collect::<Vec<_>>(), ["a", "b", "c", "d"], "{table}");
     for (row, status) in rows.iter().zip(&statuses) {
         let wall = status.last_run.as_ref().unwrap().duration_s.unwrap();
@@ -328,7 +332,10 @@ fn the_command_streams_prefixed_output_keeps_logs_and_reports() {
 
     let out = pipeline_cmd(&["plan", manifest]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("a  skip (up to date: fingerprint ") && stdout.contains("1 stages: 0 to run, 1 up to date"), "{stdout}");
+    assert!(
+        stdout.contains("a  skip (up to date: fingerprint ") && stdout.contains("1 stages: 0 to run, 1 up to date"),
+        "{stdout}"
+    );
 
     // --root moves the datasets: nothing is published there yet.
     let elsewhere = f.path("elsewhere").display().to_string();
@@ -351,8 +358,14 @@ fn the_command_fails_clearly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("[a] failing on demand"), "{stderr}");
-    assert!(stderr.contains("pipeline FAILED after") && stderr.contains("0 ran, 0 up to date, 1 failed, 1 not run"), "{stderr}");
-    assert!(stderr.contains("  a: failed: exit code 3 (log: file://") && stderr.contains("  b: not run: upstream a failed"), "{stderr}");
+    assert!(
+        stderr.contains("pipeline FAILED after") && stderr.contains("0 ran, 0 up to date, 1 failed, 1 not run"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  a: failed: exit code 3 (log: file://") && stderr.contains("  b: not run: upstream a failed"),
+        "{stderr}"
+    );
 
     std::fs::write(manifest, f.stage("a", &["nothing"], &[])).unwrap();
     let out = pipeline_cmd(&["run", f.path("pipeline.toml").to_str().unwrap()]).output().unwrap();

@@ -160,7 +160,9 @@ fn unknown_fields_are_rejected() {
 #[test]
 fn default_manifest_is_a_valid_dag() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("default.toml");
-    let pipeline = Pipeline::load(&path, &LoadOptions { root: Some("s3://bucket/prefix".into()), require_binaries: false }).unwrap();
+    let pipeline =
+        Pipeline::load(&path, &LoadOptions { root: Some("s3://bucket/prefix".into()), require_binaries: false })
+            .unwrap();
     let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["synth", "ingest", "cooccurrence", "similarity", "labels", "train", "explore", "validate"]);
     let ingest = pipeline.stage("ingest").unwrap();
@@ -202,7 +204,9 @@ fn gpu_manifest_is_the_default_dag_with_cuda_training() {
 
 #[test]
 fn timeouts_must_be_positive_durations() {
-    let stage = |name: &str, timeout: &str| format!("[[stage]]\nname = \"{name}\"\nbinary = \"./ok.sh\"\noutput = \"{name}\"\ntimeout = \"{timeout}\"\n\n");
+    let stage = |name: &str, timeout: &str| {
+        format!("[[stage]]\nname = \"{name}\"\nbinary = \"./ok.sh\"\noutput = \"{name}\"\ntimeout = \"{timeout}\"\n\n")
+    };
     let err = error(&[stage("a", "soon"), stage("b", "0s"), stage("c", "90m")].concat());
     assert!(err.contains("(2 problems)"), "{err}");
     assert!(err.contains("stage a: timeout `soon`: "), "{err}");
@@ -210,7 +214,11 @@ fn timeouts_must_be_positive_durations() {
     assert!(err.contains("stage b: timeout `0s` is zero"), "{err}");
 
     let dir = tempfile::tempdir().unwrap();
-    let pipeline = load(dir.path(), &[stage("c", "1h 30m"), "[[stage]]\nname = \"d\"\nbinary = \"./ok.sh\"\noutput = \"d\"\n".into()].concat()).unwrap();
+    let pipeline = load(
+        dir.path(),
+        &[stage("c", "1h 30m"), "[[stage]]\nname = \"d\"\nbinary = \"./ok.sh\"\noutput = \"d\"\n".into()].concat(),
+    )
+    .unwrap();
     assert_eq!(pipeline.stage("c").unwrap().timeout, Some(std::time::Duration::from_secs(5400)));
     assert_eq!(pipeline.stage("d").unwrap().timeout, None);
 }

@@ -13,10 +13,7 @@ pub fn all_tables() -> &'static [TableDef] {
 
 /// Looks a table up by name. Panics on an unknown name: table names are compile-time facts of the code.
 pub fn table(name: &str) -> &'static TableDef {
-    CATALOGUE
-        .iter()
-        .find(|t| t.name == name)
-        .unwrap_or_else(|| panic!("table `{name}` is not in the schema catalogue"))
+    CATALOGUE.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("table `{name}` is not in the schema catalogue"))
 }
 
 /// Columns naming where a staged row came from, so later checks can reject it with file and line.
@@ -81,7 +78,11 @@ static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
             columns: vec![
                 Column::required("patent_id", Utf8, "Citing patent"),
                 Column::optional("citation_sequence", Int32, "0-based order on the citing patent"),
-                Column::required("cited_patent_id", Utf8, "Cited US patent; may predate the corpus and be absent from `patents`"),
+                Column::required(
+                    "cited_patent_id",
+                    Utf8,
+                    "Cited US patent; may predate the corpus and be absent from `patents`",
+                ),
                 Column::optional("citation_date", Date32, "First day of the month the cited patent was granted"),
                 Column::optional("citation_category", Utf8, "`cited by applicant`, `cited by examiner`, ..."),
                 grant_year(),
@@ -99,7 +100,11 @@ static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
                 Column::required("claim_sequence", Int32, "0-based claim order (0 = claim 1)"),
                 Column::optional("claim_number", Utf8, "Claim number as printed, e.g. `00001`"),
                 Column::optional("claim_text", Utf8, "Claim text, embedded newlines kept"),
-                Column::optional("dependent", Utf8, "Claims this one depends on, e.g. `claim 1`; NULL when independent"),
+                Column::optional(
+                    "dependent",
+                    Utf8,
+                    "Claims this one depends on, e.g. `claim 1`; NULL when independent",
+                ),
                 Column::optional("exemplary", Boolean, "Exemplary claim flag"),
                 grant_year(),
             ],
@@ -152,10 +157,21 @@ fn validation_tables() -> Vec<TableDef> {
             columns: vec![
                 Column::required("patent_id", Utf8, "Explored (cited) patent"),
                 Column::required("citing_patent_id", Utf8, "Patent citing it"),
-                Column::required("jaccard_original", Float64, "Jaccard similarity of the citing patent's codes and original_codes"),
-                Column::required("jaccard_new", Float64, "Jaccard similarity of the citing patent's codes and new_codes"),
+                Column::required(
+                    "jaccard_original",
+                    Float64,
+                    "Jaccard similarity of the citing patent's codes and original_codes",
+                ),
+                Column::required(
+                    "jaccard_new",
+                    Float64,
+                    "Jaccard similarity of the citing patent's codes and new_codes",
+                ),
                 Column::required("group", Utf8, "`shifted` when jaccard_new > jaccard_original, else `remained`"),
-                count("forward_citations", "The citing patent's forward citations (impact_labels); NULL when it has none"),
+                count(
+                    "forward_citations",
+                    "The citing patent's forward citations (impact_labels); NULL when it has none",
+                ),
                 Column::optional("label", Utf8, "The citing patent's impact label; NULL when unlabelled"),
             ],
             partition_by: vec![],
@@ -189,7 +205,11 @@ fn validation_tables() -> Vec<TableDef> {
             written_by: "validate",
             columns: vec![
                 Column::required("section", Utf8, "`reliability`, `micro` or `macro`"),
-                Column::required("group", Utf8, "What the statistic describes, e.g. `test split`, `shifted`, `new vs original`"),
+                Column::required(
+                    "group",
+                    Utf8,
+                    "What the statistic describes, e.g. `test split`, `shifted`, `new vs original`",
+                ),
                 Column::required("metric", Utf8, "Statistic, e.g. `f1`, `mean_forward_citations`, `mann_whitney_p`"),
                 Column::optional("value", Float64, "Its value; NULL when undefined (an empty group)"),
             ],
@@ -219,7 +239,10 @@ fn exploration_tables() -> Vec<TableDef> {
                 Column::required("patent_id", Utf8, "Explored patent"),
                 Column::required("split", Utf8, "Its split in the model's training (`train`, `validation`, `test`)"),
                 Column::required("l1", Boolean, "Its impact label is L1"),
-                codes("original_codes", "Its codes as the model reads them: cpc_sequence order, repeats dropped, at most max_codes"),
+                codes(
+                    "original_codes",
+                    "Its codes as the model reads them: cpc_sequence order, repeats dropped, at most max_codes",
+                ),
                 codes("reconstructed_codes", "Greedy decoding of its latent mean z0 (repeats dropped)"),
                 Column::required("start_probability", Float64, "Predicted P(L1) at z0"),
                 Column::required("end_probability", Float64, "Predicted P(L1) where the search ended"),
@@ -228,7 +251,10 @@ fn exploration_tables() -> Vec<TableDef> {
                 Column::required("latent_distance", Float64, "Euclidean distance between z0 and the end point"),
                 codes("greedy_codes", "Greedy decoding of the end point (repeats dropped)"),
                 codes("beam_codes", "Beam-search decoding of the end point"),
-                codes("new_codes", "The suggested code set: greedy_codes or beam_codes, as the manifest's `decoding` says"),
+                codes(
+                    "new_codes",
+                    "The suggested code set: greedy_codes or beam_codes, as the manifest's `decoding` says",
+                ),
                 codes("added_codes", "new_codes not in original_codes, sorted"),
                 codes("removed_codes", "original_codes not in new_codes, sorted"),
             ],
@@ -293,7 +319,10 @@ fn training_tables() -> Vec<TableDef> {
                 metric("recall", "Recall of the L1 prediction, validation split"),
                 metric("f1", "F1 of the L1 prediction, validation split"),
                 metric("roc_auc", "ROC-AUC of the predicted P(L1), validation split"),
-                metric("reconstruction_jaccard", "Mean Jaccard similarity of input and greedily decoded code sets, validation split"),
+                metric(
+                    "reconstruction_jaccard",
+                    "Mean Jaccard similarity of input and greedily decoded code sets, validation split",
+                ),
                 Column::required(
                     "active_dimensions",
                     Int64,
@@ -319,7 +348,11 @@ fn impact_labels() -> TableDef {
         written_by: "labels",
         columns: vec![
             Column::required("patent_id", Utf8, "Patent"),
-            Column::optional("field", Utf8, "Technological field: the main CPC (cpc_sequence 0) at the manifest's `field` level; NULL without one"),
+            Column::optional(
+                "field",
+                Utf8,
+                "Technological field: the main CPC (cpc_sequence 0) at the manifest's `field` level; NULL without one",
+            ),
             Column::required(
                 "forward_citations",
                 Int64,
@@ -327,7 +360,11 @@ fn impact_labels() -> TableDef {
             ),
             Column::required("window_end", Date32, "Last grant date counted: grant_date + window_years"),
             Column::required("window_complete", Boolean, "window_end is on or before the corpus's last grant date"),
-            Column::optional("group_size", Int64, "Labelled patents of the same field and grant year; NULL when unlabelled"),
+            Column::optional(
+                "group_size",
+                Int64,
+                "Labelled patents of the same field and grant year; NULL when unlabelled",
+            ),
             Column::optional(
                 "citation_rank",
                 Int64,
@@ -349,7 +386,8 @@ fn impact_labels() -> TableDef {
 /// The co-occurrence stage's tables: yearly cumulative CPC pair statistics, per-patent novelty
 /// features, and the stage's internal work tables.
 fn cooccurrence_tables() -> Vec<TableDef> {
-    let level = || Column::required("level", Utf8, "Aggregation level: `group`, `subclass` or `class`; hive partition key");
+    let level =
+        || Column::required("level", Utf8, "Aggregation level: `group`, `subclass` or `class`; hive partition key");
     let year = |doc| Column::required("year", Int32, doc);
     let group_with_parents = || {
         vec![
@@ -374,16 +412,26 @@ fn cooccurrence_tables() -> Vec<TableDef> {
                     Utf8,
                     "Second code; equals code_a for pairs of distinct groups inside one subclass or class",
                 ),
-                Column::required("o", Int64, "Observed co-occurrences: patents holding both (coarse levels: summed over code pairs)"),
+                Column::required(
+                    "o",
+                    Int64,
+                    "Observed co-occurrences: patents holding both (coarse levels: summed over code pairs)",
+                ),
                 Column::required("mu", Float64, "Expected co-occurrences under the hypergeometric null"),
                 Column::required("var", Float64, "Variance of the co-occurrences under the null"),
                 Column::optional("z", Float64, "(o - mu) / sqrt(var); NULL where var = 0"),
                 Column::required("n_a", Int64, "Patents holding code_a (any group in it, at coarse levels)"),
                 Column::required("n_b", Int64, "Patents holding code_b"),
-                Column::required("patents", Int64, "|P(year)|: patents with CPC codes of years up to and including `year`"),
+                Column::required(
+                    "patents",
+                    Int64,
+                    "|P(year)|: patents with CPC codes of years up to and including `year`",
+                ),
                 level(),
-                year("Cumulative year: statistics over patents of years <= year (grant or filing year, per the \
-                      manifest's `year_field` metric); hive partition key"),
+                year(
+                    "Cumulative year: statistics over patents of years <= year (grant or filing year, per the \
+                      manifest's `year_field` metric); hive partition key",
+                ),
             ],
             partition_by: vec!["level", "year"],
             sort_by: vec!["code_a", "code_b"],
@@ -483,7 +531,8 @@ fn cooccurrence_tables() -> Vec<TableDef> {
 /// backward and forward similarity with KPST importance, and the stage's internal work tables.
 fn similarity_tables() -> Vec<TableDef> {
     let filing_year = |doc| Column::required("filing_year", Int32, doc);
-    let bidf_year = || Column::required("bidf_year", Int32, "Year t whose BIDF weights the vectors; hive partition key");
+    let bidf_year =
+        || Column::required("bidf_year", Int32, "Year t whose BIDF weights the vectors; hive partition key");
     let internal = "similarity (internal, deleted on publish)";
     vec![
         TableDef {
@@ -494,17 +543,31 @@ fn similarity_tables() -> Vec<TableDef> {
                   (term, year), also before the term first occurs",
             written_by: "similarity",
             columns: vec![
-                Column::required("term", Utf8, "Token (lower-case alphabetic run) kept by the tokenizer and the min-df rule"),
+                Column::required(
+                    "term",
+                    Utf8,
+                    "Token (lower-case alphabetic run) kept by the tokenizer and the min-df rule",
+                ),
                 Column::required("df", Int64, "Patents filed in filing_year whose text contains the term"),
-                Column::required("df_before", Int64, "df_<t: patents filed in years before filing_year containing the term"),
-                Column::required("patents_before", Int64, "N_<t: patents with at least one kept term filed in years before filing_year"),
+                Column::required(
+                    "df_before",
+                    Int64,
+                    "df_<t: patents filed in years before filing_year containing the term",
+                ),
+                Column::required(
+                    "patents_before",
+                    Int64,
+                    "N_<t: patents with at least one kept term filed in years before filing_year",
+                ),
                 Column::optional(
                     "bidf",
                     Float64,
                     "ln(patents_before / (1 + df_before)); negative when the term is in every earlier patent; NULL when \
                      patents_before = 0 (the first year: its vectors are empty)",
                 ),
-                filing_year("Year t the row describes (the BIDF that weights vectors under year t); hive partition key"),
+                filing_year(
+                    "Year t the row describes (the BIDF that weights vectors under year t); hive partition key",
+                ),
             ],
             partition_by: vec!["filing_year"],
             sort_by: vec!["term"],
@@ -543,7 +606,11 @@ fn similarity_tables() -> Vec<TableDef> {
                     "Window partners in the backward window: patents filed in it whose vector, and the focal patent's, \
                      is non-zero under the pair's BIDF year (an empty vector has no similarity to average)",
                 ),
-                Column::required("fs_sum", Float64, "Sum of similarities to the patents of the forward window (partial when fs_incomplete)"),
+                Column::required(
+                    "fs_sum",
+                    Float64,
+                    "Sum of similarities to the patents of the forward window (partial when fs_incomplete)",
+                ),
                 Column::required("fs_count", Int64, "Window partners in the forward window (as bs_count)"),
                 Column::optional("bs", Float64, "bs_sum / bs_count; NULL when bs_count = 0"),
                 Column::optional("fs", Float64, "fs_sum / fs_count; NULL when fs_count = 0"),
@@ -714,7 +781,12 @@ fn staging_tables(published: &[TableDef]) -> Vec<TableDef> {
             "citations",
             &all_but_grant_year("citations"),
         ),
-        staged("staging_claims", "Typed rows of g_claims_YYYY / claims_YYYY.tsv", "claims", &all_but_grant_year("claims")),
+        staged(
+            "staging_claims",
+            "Typed rows of g_claims_YYYY / claims_YYYY.tsv",
+            "claims",
+            &all_but_grant_year("claims"),
+        ),
     ]
 }
 
@@ -725,7 +797,9 @@ pub fn render_markdown() -> String {
     out.push_str("# Table catalogue\n\n");
     out.push_str("Generated by `cargo run -p schemas --bin schema-catalogue > schemas/README.md` from `schemas/src`; ");
     out.push_str("do not edit by hand. A test fails when this file and the code disagree.\n\n");
-    out.push_str("Published tables live under `<stage output>/runs/<run_id>/<table>/`; the output's `_published.json` ");
+    out.push_str(
+        "Published tables live under `<stage output>/runs/<run_id>/<table>/`; the output's `_published.json` ",
+    );
     out.push_str("names the current run. Partition columns are hive-style directories (`grant_year=2001/`).\n\n");
     for t in all_tables() {
         let _ = write!(out, "## `{}` (version {})\n\n{}. Written by {}.", t.name, t.version, t.doc, t.written_by);

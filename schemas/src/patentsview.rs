@@ -148,11 +148,8 @@ impl DumpFileName {
     /// by the file name alone (any directory part is ignored). `None` for files ingest does not read.
     pub fn parse(path: &str) -> Option<DumpFileName> {
         let file = path.rsplit('/').next().unwrap_or(path);
-        let (stem, zipped) = if let Some(s) = file.strip_suffix(".tsv.zip") {
-            (s, true)
-        } else {
-            (file.strip_suffix(".tsv")?, false)
-        };
+        let (stem, zipped) =
+            if let Some(s) = file.strip_suffix(".tsv.zip") { (s, true) } else { (file.strip_suffix(".tsv")?, false) };
         for table in &DUMP_TABLES {
             let names = std::iter::once((table.name, false)).chain(table.legacy_names.iter().map(|n| (*n, true)));
             for (name, legacy) in names {

@@ -54,11 +54,7 @@ impl TableDef {
     /// The schema of the Parquet files themselves: partition columns left out.
     pub fn file_schema(&self) -> SchemaRef {
         Arc::new(Schema::new(
-            self.columns
-                .iter()
-                .filter(|c| !self.partition_by.contains(&c.name))
-                .map(Column::field)
-                .collect::<Vec<_>>(),
+            self.columns.iter().filter(|c| !self.partition_by.contains(&c.name)).map(Column::field).collect::<Vec<_>>(),
         ))
     }
 

@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
+use arrow::array::Array;
 use arrow::array::RecordBatch;
 use arrow::util::display::array_value_to_string;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use arrow::array::Array;
-use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, read_published, register_published, session, write_table};
+use stage_runtime::{
+    EngineOptions, RunWriter, StoreLocation, new_manifest, read_published, register_published, session, write_table,
+};
 
 /// Publishes tables at `location` as stage `ingest` would: each `(table, sql)` is written through the
 /// stage runtime (so the files match the catalogue) from a query over the in-memory `batches`,
@@ -57,7 +59,11 @@ pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
     let path = dir.join(name);
-    assert!(path.exists(), "{} is not built: run the tests with `bash tests/run.sh` (it builds all binaries first)", path.display());
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with `bash tests/run.sh` (it builds all binaries first)",
+        path.display()
+    );
     path
 }
 
@@ -131,7 +137,10 @@ async fn comparable_rows(output: &str, name: &str) -> Vec<(Vec<String>, Vec<f64>
         let floats: Vec<Option<arrow::array::ArrayRef>> = batch
             .columns()
             .iter()
-            .map(|c| matches!(c.data_type(), DataType::Float32 | DataType::Float64).then(|| arrow::compute::cast(c, &DataType::Float64).unwrap()))
+            .map(|c| {
+                matches!(c.data_type(), DataType::Float32 | DataType::Float64)
+                    .then(|| arrow::compute::cast(c, &DataType::Float64).unwrap())
+            })
             .collect();
         for r in 0..batch.num_rows() {
             let (mut text, mut numbers) = (vec![], vec![]);
@@ -175,8 +184,14 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts `moto_server` (installed into `.venv` by `tests/run.sh`, or named by `MOTO_SERVER`).
     pub fn start() -> MotoServer {
-        let program = std::env::var("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".venv/bin/moto_server"));
-        assert!(program.exists(), "{} not found: run the tests with `bash tests/run.sh`, which installs moto", program.display());
+        let program = std::env::var("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| workspace_root().join(".venv/bin/moto_server"));
+        assert!(
+            program.exists(),
+            "{} not found: run the tests with `bash tests/run.sh`, which installs moto",
+            program.display()
+        );
         let port = free_port();
         let child = Command::new(&program)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -186,7 +201,9 @@ impl MotoServer {
             .expect("starting moto_server");
         let endpoint = format!("http://127.0.0.1:{port}");
         let server = MotoServer { child, endpoint };
-        wait_for(&format!("moto_server on port {port}"), Duration::from_secs(30), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        wait_for(&format!("moto_server on port {port}"), Duration::from_secs(30), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
         server
     }
 
@@ -211,7 +228,8 @@ impl MotoServer {
         use std::io::{Read, Write};
         let host = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(host).unwrap();
-        write!(stream, "PUT /{bucket} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        write!(stream, "PUT /{bucket} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
         assert!(reply.starts_with("HTTP/1.1 200"), "CreateBucket failed: {reply}");

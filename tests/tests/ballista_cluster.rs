@@ -58,7 +58,8 @@ fn sql_stages_on_a_scheduler_and_two_executors_equal_the_local_engine() {
     let scheduler_port = free_port();
     let mut processes = Processes(vec![spawn(
         "pipeline-scheduler",
-        &["--bind-host", "127.0.0.1", "--external-host", "127.0.0.1", "--bind-port", &scheduler_port.to_string()].map(String::from),
+        &["--bind-host", "127.0.0.1", "--external-host", "127.0.0.1", "--bind-port", &scheduler_port.to_string()]
+            .map(String::from),
         &tmp.path().join("scheduler.log"),
     )]);
     wait_for("the scheduler", STARTUP, || std::net::TcpStream::connect(("127.0.0.1", scheduler_port)).is_ok());
@@ -68,28 +69,63 @@ fn sql_stages_on_a_scheduler_and_two_executors_equal_the_local_engine() {
         let work = tmp.path().join(executor);
         std::fs::create_dir(&work).unwrap();
         let args = [
-            "--scheduler-host", "127.0.0.1", "--scheduler-port", &scheduler_port.to_string(),
-            "--bind-host", "127.0.0.1", "--external-host", "127.0.0.1",
-            "--bind-port", &flight.to_string(), "--bind-grpc-port", &grpc.to_string(), "--bind-health-port", &health.to_string(),
-            "--work-dir", work.to_str().unwrap(), "--vcores", "2",
+            "--scheduler-host",
+            "127.0.0.1",
+            "--scheduler-port",
+            &scheduler_port.to_string(),
+            "--bind-host",
+            "127.0.0.1",
+            "--external-host",
+            "127.0.0.1",
+            "--bind-port",
+            &flight.to_string(),
+            "--bind-grpc-port",
+            &grpc.to_string(),
+            "--bind-health-port",
+            &health.to_string(),
+            "--work-dir",
+            work.to_str().unwrap(),
+            "--vcores",
+            "2",
         ]
         .map(String::from);
         processes.0.push(spawn("pipeline-executor", &args, &tmp.path().join(format!("{executor}.log"))));
         health_ports.push(health);
     }
     for &port in &health_ports {
-        wait_for("an executor's health endpoint", STARTUP, || http_get(port, "/healthz").is_some_and(|s| s.contains("200")));
-        wait_for("an executor's registration", STARTUP, || http_get(port, "/readyz").is_some_and(|s| s.contains("200")));
+        wait_for("an executor's health endpoint", STARTUP, || {
+            http_get(port, "/healthz").is_some_and(|s| s.contains("200"))
+        });
+        wait_for("an executor's registration", STARTUP, || {
+            http_get(port, "/readyz").is_some_and(|s| s.contains("200"))
+        });
     }
 
-    run_ok("synth-patentsview", &["--output", "s3://cluster/raw", "--patents", "120", "--first-year", "2000", "--years", "20", "--seed", "5"], &[]);
+    run_ok(
+        "synth-patentsview",
+        &["--output", "s3://cluster/raw", "--patents", "120", "--first-year", "2000", "--years", "20", "--seed", "5"],
+        &[],
+    );
     run_ok("ingest", &["--input", "s3://cluster/raw", "--output", "s3://cluster/ingest"], &[]);
     let engine = format!("df://127.0.0.1:{scheduler_port}");
     for stage in ["cooccurrence", "similarity", "labels"] {
         let local = tmp.path().join(format!("{stage}-local")).to_str().unwrap().to_string();
         let on_cluster = format!("s3://cluster/{stage}");
         run_ok(stage, &["--input", "s3://cluster/ingest", "--output", &local], &[]);
-        run_ok(stage, &["--input", "s3://cluster/ingest", "--output", &on_cluster, "--engine", &engine, "--target-partitions", "4"], &[]);
+        run_ok(
+            stage,
+            &[
+                "--input",
+                "s3://cluster/ingest",
+                "--output",
+                &on_cluster,
+                "--engine",
+                &engine,
+                "--target-partitions",
+                "4",
+            ],
+            &[],
+        );
         let compared = tokio::runtime::Runtime::new().unwrap().block_on(assert_same_outputs(&local, &on_cluster));
         assert!(compared.iter().any(|(_, rows)| *rows > 0), "{stage} published no rows: {compared:?}");
     }

@@ -19,7 +19,8 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let (manifest, root_arg) = (manifest.to_str().unwrap(), root.to_str().unwrap());
     run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
 
-    let raw = read_published(&StoreLocation::parse(root.join("raw").to_str().unwrap()).unwrap()).await.unwrap().unwrap();
+    let raw =
+        read_published(&StoreLocation::parse(root.join("raw").to_str().unwrap()).unwrap()).await.unwrap().unwrap();
     let ingest_location = StoreLocation::parse(root.join("ingest").to_str().unwrap()).unwrap();
     let ingest = read_published(&ingest_location).await.unwrap().unwrap();
 
@@ -40,10 +41,19 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     }
 
     // The tables hold what the dumps hold.
-    let ctx = published_tables(root.join("ingest").to_str().unwrap(), &["patents", "cpc", "citations", "claims", "rejects"]).await;
+    let ctx =
+        published_tables(root.join("ingest").to_str().unwrap(), &["patents", "cpc", "citations", "claims", "rejects"])
+            .await;
     let patents: u64 = query(&ctx, "SELECT count(*) FROM patents").await[0][0].parse().unwrap();
-    assert_eq!(patents, generated["g_patent.tsv.zip"] - ingest.metrics["files"]["g_patent.tsv.zip"]["rejects"].as_u64().unwrap());
-    let orphan_claims = query(&ctx, "SELECT count(*) FROM claims c LEFT JOIN patents p ON c.patent_id = p.patent_id WHERE p.patent_id IS NULL").await;
+    assert_eq!(
+        patents,
+        generated["g_patent.tsv.zip"] - ingest.metrics["files"]["g_patent.tsv.zip"]["rejects"].as_u64().unwrap()
+    );
+    let orphan_claims = query(
+        &ctx,
+        "SELECT count(*) FROM claims c LEFT JOIN patents p ON c.patent_id = p.patent_id WHERE p.patent_id IS NULL",
+    )
+    .await;
     assert_eq!(orphan_claims[0][0], "0");
     let misplaced = query(
         &ctx,
@@ -57,9 +67,12 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // has its novelty row at each level, and the plots were written.
     let cooc_location = StoreLocation::parse(root.join("cooccurrence").to_str().unwrap()).unwrap();
     let cooc = read_published(&cooc_location).await.unwrap().unwrap();
-    let stats = published_tables(root.join("cooccurrence").to_str().unwrap(), &["cpc_pair_stats", "patent_novelty"]).await;
+    let stats =
+        published_tables(root.join("cooccurrence").to_str().unwrap(), &["cpc_pair_stats", "patent_novelty"]).await;
     let sizes = query(&stats, "SELECT DISTINCT year, patents FROM cpc_pair_stats ORDER BY year").await;
-    let by_year = query(&ctx, "SELECT grant_year, count(DISTINCT patent_id) FROM cpc GROUP BY grant_year ORDER BY grant_year").await;
+    let by_year =
+        query(&ctx, "SELECT grant_year, count(DISTINCT patent_id) FROM cpc GROUP BY grant_year ORDER BY grant_year")
+            .await;
     assert_eq!(sizes.len(), by_year.len(), "one |P| per year");
     let mut cumulative = 0u64;
     for (size, year) in sizes.iter().zip(&by_year) {
@@ -68,11 +81,17 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     }
     let with_codes: u64 = query(&ctx, "SELECT count(DISTINCT patent_id) FROM cpc").await[0][0].parse().unwrap();
     for level in ["group", "subclass", "class"] {
-        let rows = query(&stats, &format!("SELECT count(*), count(DISTINCT patent_id) FROM patent_novelty WHERE level = '{level}'")).await;
+        let rows = query(
+            &stats,
+            &format!("SELECT count(*), count(DISTINCT patent_id) FROM patent_novelty WHERE level = '{level}'"),
+        )
+        .await;
         assert_eq!(rows[0], vec![with_codes.to_string(), with_codes.to_string()], "{level}");
     }
     for plot in cooc.metrics["plots"].as_array().unwrap() {
-        let svg = std::fs::read_to_string(root.join("cooccurrence").join(&cooc.run_prefix).join(plot.as_str().unwrap())).unwrap();
+        let svg =
+            std::fs::read_to_string(root.join("cooccurrence").join(&cooc.run_prefix).join(plot.as_str().unwrap()))
+                .unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
@@ -83,9 +102,12 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // of the rest; the log q plot was written.
     let sim_location = StoreLocation::parse(root.join("similarity").to_str().unwrap()).unwrap();
     let sim = read_published(&sim_location).await.unwrap().unwrap();
-    let sim_ctx = published_tables(root.join("similarity").to_str().unwrap(), &["patent_terms", "patent_similarity"]).await;
-    let documents = query(&sim_ctx, "SELECT filing_year, count(DISTINCT patent_id) FROM patent_terms GROUP BY filing_year").await;
-    let documents: BTreeMap<i32, u64> = documents.iter().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
+    let sim_ctx =
+        published_tables(root.join("similarity").to_str().unwrap(), &["patent_terms", "patent_similarity"]).await;
+    let documents =
+        query(&sim_ctx, "SELECT filing_year, count(DISTINCT patent_id) FROM patent_terms GROUP BY filing_year").await;
+    let documents: BTreeMap<i32, u64> =
+        documents.iter().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
     let first_year = *documents.keys().next().unwrap();
     let rows = query(
         &sim_ctx,
@@ -101,7 +123,10 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         let number = |i: usize| row[i].parse::<u64>().unwrap();
         assert_eq!(number(1), documents[&year], "{year}");
         let (backward, forward) = (in_years(year - 5..=year - 1), in_years(year + 1..=year + 10));
-        assert!(number(2) <= backward && number(3) <= forward, "{year}: {row:?}, window patents {backward} and {forward}");
+        assert!(
+            number(2) <= backward && number(3) <= forward,
+            "{year}: {row:?}, window patents {backward} and {forward}"
+        );
         let incomplete = year - 5 < first_year;
         assert_eq!(row[5..7], [incomplete.to_string(), incomplete.to_string()], "{year}: bs_incomplete");
         assert_eq!(row[7], "0", "{year}: no breakthrough ranked on an incomplete backward window");
@@ -109,12 +134,18 @@ async fn default_manifest_runs_end_to_end_then_skips() {
             partners = (partners.0 + number(4), partners.1 + number(1) * in_years(year - 5..=year - 1));
         }
     }
-    assert!(partners.0 as f64 >= 0.99 * partners.1 as f64, "backward partners once BIDF rests on earlier years: {partners:?}");
-    let breakthroughs = query(&sim_ctx, "SELECT count(*) FILTER (WHERE breakthrough), count(breakthrough) FROM patent_similarity").await;
+    assert!(
+        partners.0 as f64 >= 0.99 * partners.1 as f64,
+        "backward partners once BIDF rests on earlier years: {partners:?}"
+    );
+    let breakthroughs =
+        query(&sim_ctx, "SELECT count(*) FILTER (WHERE breakthrough), count(breakthrough) FROM patent_similarity")
+            .await;
     let (flagged, rated): (f64, f64) = (breakthroughs[0][0].parse().unwrap(), breakthroughs[0][1].parse().unwrap());
     assert!(rated > 100.0 && (flagged / rated - 0.1).abs() < 0.02, "about 10% breakthroughs: {flagged} of {rated}");
     for plot in sim.metrics["plots"].as_array().unwrap() {
-        let svg = std::fs::read_to_string(root.join("similarity").join(&sim.run_prefix).join(plot.as_str().unwrap())).unwrap();
+        let svg = std::fs::read_to_string(root.join("similarity").join(&sim.run_prefix).join(plot.as_str().unwrap()))
+            .unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
@@ -145,12 +176,13 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let model_location = StoreLocation::parse(root.join("model").to_str().unwrap()).unwrap();
     let model = read_published(&model_location).await.unwrap().unwrap();
     let model_ctx = published_tables(root.join("model").to_str().unwrap(), &["model_split", "training_metrics"]).await;
-    let with_codes_labelled = query(
-        &label_ctx,
-        "SELECT count(*) FROM impact_labels WHERE label IS NOT NULL AND field IS NOT NULL",
+    let with_codes_labelled =
+        query(&label_ctx, "SELECT count(*) FROM impact_labels WHERE label IS NOT NULL AND field IS NOT NULL").await;
+    let split = query(
+        &model_ctx,
+        "SELECT count(*), count(DISTINCT patent_id), count(*) FILTER (WHERE split = 'train') FROM model_split",
     )
     .await;
-    let split = query(&model_ctx, "SELECT count(*), count(DISTINCT patent_id), count(*) FILTER (WHERE split = 'train') FROM model_split").await;
     assert_eq!(split[0][0], with_codes_labelled[0][0], "every labelled patent with a main code is split");
     assert_eq!(split[0][0], split[0][1]);
     let share = split[0][2].parse::<f64>().unwrap() / split[0][0].parse::<f64>().unwrap();
@@ -158,7 +190,9 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let epochs = query(&model_ctx, "SELECT count(*), max(epoch) FROM training_metrics").await;
     assert_eq!(epochs[0][0], model.metrics["epochs_run"].to_string());
     assert_eq!(epochs[0][1], epochs[0][0]);
-    for file in model.metrics["model_files"].as_array().unwrap().iter().chain(model.metrics["plots"].as_array().unwrap()) {
+    for file in
+        model.metrics["model_files"].as_array().unwrap().iter().chain(model.metrics["plots"].as_array().unwrap())
+    {
         let path = root.join("model").join(&model.run_prefix).join(file.as_str().unwrap());
         assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
     }
@@ -167,7 +201,8 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // minus new; the ascent stopped at the threshold or after 30 steps, with one path row per point.
     let explore_location = StoreLocation::parse(root.join("exploration").to_str().unwrap()).unwrap();
     let explored = read_published(&explore_location).await.unwrap().unwrap();
-    let explore_ctx = published_tables(root.join("exploration").to_str().unwrap(), &["exploration", "exploration_paths"]).await;
+    let explore_ctx =
+        published_tables(root.join("exploration").to_str().unwrap(), &["exploration", "exploration_paths"]).await;
     explore_ctx.register_table("model_split", model_ctx.table_provider("model_split").await.unwrap()).unwrap();
     let test_split = query(&model_ctx, "SELECT count(*) FROM model_split WHERE split = 'test'").await;
     let exploration = query(
@@ -200,7 +235,8 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // (explored, citing patent with codes) pair; the report and its plots exist.
     let validation_location = StoreLocation::parse(root.join("validation").to_str().unwrap()).unwrap();
     let validation = read_published(&validation_location).await.unwrap().unwrap();
-    let validation_ctx = published_tables(root.join("validation").to_str().unwrap(), &["micro_citing", "validation_summary"]).await;
+    let validation_ctx =
+        published_tables(root.join("validation").to_str().unwrap(), &["micro_citing", "validation_summary"]).await;
     let confusion = query(
         &explore_ctx,
         "SELECT count(*) FILTER (WHERE start_probability > 0.5 AND l1), count(*) FILTER (WHERE start_probability > 0.5 AND NOT l1),
@@ -209,7 +245,9 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     .await;
     let [tp, fp, fn_] = [0, 1, 2].map(|i| confusion[0][i].parse::<f64>().unwrap());
     let f1 = if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) };
-    let summary_f1 = query(&validation_ctx, "SELECT value FROM validation_summary WHERE section = 'reliability' AND metric = 'f1'").await;
+    let summary_f1 =
+        query(&validation_ctx, "SELECT value FROM validation_summary WHERE section = 'reliability' AND metric = 'f1'")
+            .await;
     assert!((summary_f1[0][0].parse::<f64>().unwrap() - f1).abs() < 1e-12, "F1 {summary_f1:?} vs {f1}");
 
     // The method works on the realistic sample: the published test-split scores reach the figures
@@ -223,18 +261,37 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let reliability: BTreeMap<&str, f64> = scores.iter().map(|r| (r[0].as_str(), r[1].parse().unwrap())).collect();
     let (auc, jaccard) = (reliability["roc_auc"], reliability["reconstruction_jaccard"]);
     assert!(auc >= 0.80 && f1 >= 0.30 && jaccard >= 0.60, "test split: AUC {auc}, F1 {f1}, Jaccard {jaccard}");
-    let truth = std::fs::read_to_string(root.join("raw").join(&raw.run_prefix).join("ground_truth/patents.csv")).unwrap();
-    let planted: BTreeMap<&str, f64> = truth.lines().skip(1).map(|l| {
-        let fields: Vec<&str> = l.split(',').collect();
-        (fields[0], fields[8].parse().unwrap())
-    }).collect();
+    let truth =
+        std::fs::read_to_string(root.join("raw").join(&raw.run_prefix).join("ground_truth/patents.csv")).unwrap();
+    let planted: BTreeMap<&str, f64> = truth
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let fields: Vec<&str> = l.split(',').collect();
+            (fields[0], fields[8].parse().unwrap())
+        })
+        .collect();
     let test_labels = query(&model_ctx, "SELECT patent_id, l1 FROM model_split WHERE split = 'test'").await;
     let (positives, negatives): (Vec<_>, Vec<_>) = test_labels.iter().partition(|r| r[1] == "true");
     let score = |r: &Vec<String>| planted[r[0].as_str()];
-    let pairs: f64 = positives.iter().flat_map(|p| negatives.iter().map(move |n| (score(p), score(n))))
-        .map(|(p, n)| if p > n { 1.0 } else if p == n { 0.5 } else { 0.0 }).sum();
+    let pairs: f64 = positives
+        .iter()
+        .flat_map(|p| negatives.iter().map(move |n| (score(p), score(n))))
+        .map(|(p, n)| {
+            if p > n {
+                1.0
+            } else if p == n {
+                0.5
+            } else {
+                0.0
+            }
+        })
+        .sum();
     let rule_auc = pairs / (positives.len() * negatives.len()) as f64;
-    assert!((0.80..0.92).contains(&rule_auc) && auc >= rule_auc - 0.08, "model AUC {auc} vs the planted rule's {rule_auc}");
+    assert!(
+        (0.80..0.92).contains(&rule_auc) && auc >= rule_auc - 0.08,
+        "model AUC {auc} vs the planted rule's {rule_auc}"
+    );
     let active = model.metrics["test"]["active_dimensions"].as_u64().unwrap();
     assert!(active >= 4, "{active} active latent dimensions");
     assert_eq!(model.metrics["test"]["kl_per_dimension"].as_array().unwrap().len(), 16);
@@ -260,29 +317,29 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     }
 
     // Every published file matches the schema catalogue.
-    for (stage, published) in
-        [
-            ("ingest", &ingest),
-            ("cooccurrence", &cooc),
-            ("similarity", &sim),
-            ("labels", &labels),
-            ("model", &model),
-            ("exploration", &explored),
-            ("validation", &validation),
-        ]
-    {
-      for (name, table) in &published.tables {
-        let def = schemas::table(name);
-        for f in &table.files {
-            let path = root.join(stage).join(&published.run_prefix).join(&f.path);
-            let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
-            let meta = reader.metadata().file_metadata();
-            let schema = parquet_to_arrow_schema(meta.schema_descr(), meta.key_value_metadata()).unwrap();
-            let fields = |s: &arrow::datatypes::Schema| s.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>();
-            assert_eq!(fields(&schema), fields(&def.file_schema()), "{}", path.display());
-            assert_eq!(meta.num_rows() as u64, f.rows);
+    for (stage, published) in [
+        ("ingest", &ingest),
+        ("cooccurrence", &cooc),
+        ("similarity", &sim),
+        ("labels", &labels),
+        ("model", &model),
+        ("exploration", &explored),
+        ("validation", &validation),
+    ] {
+        for (name, table) in &published.tables {
+            let def = schemas::table(name);
+            for f in &table.files {
+                let path = root.join(stage).join(&published.run_prefix).join(&f.path);
+                let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+                let meta = reader.metadata().file_metadata();
+                let schema = parquet_to_arrow_schema(meta.schema_descr(), meta.key_value_metadata()).unwrap();
+                let fields = |s: &arrow::datatypes::Schema| {
+                    s.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>()
+                };
+                assert_eq!(fields(&schema), fields(&def.file_schema()), "{}", path.display());
+                assert_eq!(meta.num_rows() as u64, f.rows);
+            }
         }
-      }
     }
 
     // Second run: everything is up to date.
@@ -293,4 +350,3 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     assert!(second.contains("0 ran, 8 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
 }
-

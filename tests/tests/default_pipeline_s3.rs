@@ -38,7 +38,10 @@ async fn default_manifest_runs_on_s3() {
     assert!(rows_by_stage.iter().filter(|(s, _)| *s != "synth").all(|(_, &rows)| rows > 0), "{rows_by_stage:?}");
 
     // The SQL stages again, from the same S3 inputs to local folders: the same tables.
-    for stage in stages.iter().filter(|s| ["ingest", "cooccurrence", "similarity", "labels"].contains(&s["name"].as_str().unwrap())) {
+    for stage in stages
+        .iter()
+        .filter(|s| ["ingest", "cooccurrence", "similarity", "labels"].contains(&s["name"].as_str().unwrap()))
+    {
         let local = tmp.path().join(stage["name"].as_str().unwrap()).to_str().unwrap().to_string();
         let mut args = vec![];
         for input in stage["inputs"].as_array().unwrap() {

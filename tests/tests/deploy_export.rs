@@ -33,7 +33,8 @@ fn documents(stream: &str) -> Vec<serde_json::Value> {
 fn validate(args: &[&str]) -> (bool, String) {
     let python = workspace_root().join(".venv/bin/python");
     assert!(python.exists(), "{} is missing: run tests/run.sh, which installs the validators", python.display());
-    let out = Command::new(python).arg(workspace_root().join("deploy/validate_exports.py")).args(args).output().unwrap();
+    let out =
+        Command::new(python).arg(workspace_root().join("deploy/validate_exports.py")).args(args).output().unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
@@ -67,11 +68,19 @@ fn exports_pass_their_schemas_and_corruptions_do_not() {
     assert!(!ok && out.contains("'depends_on' was unexpected"), "{out}");
 
     let bad_k8s = dir.path().join("bad.yaml");
-    std::fs::write(&bad_k8s, std::fs::read_to_string(&k8s).unwrap().replace("\"backoffLimit\": 2", "\"backoffLimit\": 2, \"retries\": 3")).unwrap();
+    std::fs::write(
+        &bad_k8s,
+        std::fs::read_to_string(&k8s).unwrap().replace("\"backoffLimit\": 2", "\"backoffLimit\": 2, \"retries\": 3"),
+    )
+    .unwrap();
     let (ok, out) = validate(&["--kubernetes", bad_k8s.to_str().unwrap()]);
     assert!(!ok && out.contains("'retries' was unexpected"), "{out}");
     let bad_batch = dir.path().join("bad.json");
-    std::fs::write(&bad_batch, std::fs::read_to_string(&batch).unwrap().replace("\"attempts\": 3", "\"attempts\": \"3\"")).unwrap();
+    std::fs::write(
+        &bad_batch,
+        std::fs::read_to_string(&batch).unwrap().replace("\"attempts\": 3", "\"attempts\": \"3\""),
+    )
+    .unwrap();
     let (ok, out) = validate(&["--aws-batch", bad_batch.to_str().unwrap()]);
     assert!(!ok && out.contains("retryStrategy.attempts"), "{out}");
 }
@@ -116,10 +125,16 @@ fn argo_dag_follows_the_manifest() {
         assert_eq!(container["command"][0].as_str(), stage["binary"].as_str());
         let args: Vec<&str> = container["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
         let output = format!("{ROOT}/{}", stage["output"].as_str().unwrap());
-        assert!(args.windows(2).any(|w| w[0] == "--output" && w[1].trim_end_matches('/') == output), "{name}: {args:?}");
+        assert!(
+            args.windows(2).any(|w| w[0] == "--output" && w[1].trim_end_matches('/') == output),
+            "{name}: {args:?}"
+        );
         for input in stage.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
             let url = format!("{ROOT}/{}", input.as_str().unwrap());
-            assert!(args.windows(2).any(|w| w[0] == "--input" && w[1].trim_end_matches('/') == url), "{name}: {args:?}");
+            assert!(
+                args.windows(2).any(|w| w[0] == "--input" && w[1].trim_end_matches('/') == url),
+                "{name}: {args:?}"
+            );
         }
     }
 }
@@ -171,9 +186,11 @@ fn stage_timeouts_become_deadlines_that_pass_the_schemas() {
     // The default manifest with a timeout on two stages: 90 minutes, and 30 s (below Batch's 60 s floor).
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(workspace_root().join("pipeline/default.toml")).unwrap();
-    let text = text
-        .replacen("name = \"similarity\"\n", "name = \"similarity\"\ntimeout = \"1h 30m\"\n", 1)
-        .replacen("name = \"labels\"\n", "name = \"labels\"\ntimeout = \"30s\"\n", 1);
+    let text = text.replacen("name = \"similarity\"\n", "name = \"similarity\"\ntimeout = \"1h 30m\"\n", 1).replacen(
+        "name = \"labels\"\n",
+        "name = \"labels\"\ntimeout = \"30s\"\n",
+        1,
+    );
     assert_eq!(text.matches("timeout = ").count(), 2);
     let manifest = dir.path().join("timeouts.toml");
     std::fs::write(&manifest, text).unwrap();
@@ -198,7 +215,8 @@ fn stage_timeouts_become_deadlines_that_pass_the_schemas() {
     let batch: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&batch).unwrap()).unwrap();
     let attempt = |stage: &str| {
         let name = format!("patent-pipeline-{stage}");
-        let definition = batch["jobDefinitions"].as_array().unwrap().iter().find(|d| d["jobDefinitionName"] == name.as_str());
+        let definition =
+            batch["jobDefinitions"].as_array().unwrap().iter().find(|d| d["jobDefinitionName"] == name.as_str());
         definition.unwrap_or_else(|| panic!("{name}: {batch}"))["timeout"]["attemptDurationSeconds"].as_u64()
     };
     assert_eq!(attempt("similarity"), Some(90 * 60));

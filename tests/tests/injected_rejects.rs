@@ -18,8 +18,27 @@ async fn planted_malformed_rows_are_rejected_with_their_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("raw");
     let out = tmp.path().join("ingest");
-    run_ok("synth-patentsview", &["--output", raw.to_str().unwrap(), "--patents", "500", "--first-year", "2000", "--years", "20", "--inject-malformed", "8"], &[]);
-    run_ok("ingest", &["--input", raw.to_str().unwrap(), "--output", out.to_str().unwrap(), "--max-reject-ratio", "0.05"], &[]);
+    run_ok(
+        "synth-patentsview",
+        &[
+            "--output",
+            raw.to_str().unwrap(),
+            "--patents",
+            "500",
+            "--first-year",
+            "2000",
+            "--years",
+            "20",
+            "--inject-malformed",
+            "8",
+        ],
+        &[],
+    );
+    run_ok(
+        "ingest",
+        &["--input", raw.to_str().unwrap(), "--output", out.to_str().unwrap(), "--max-reject-ratio", "0.05"],
+        &[],
+    );
 
     let ctx = published_tables(out.to_str().unwrap(), &["rejects"]).await;
     let rejects = query(&ctx, "SELECT source_file, line, reason, raw FROM rejects ORDER BY source_file, line").await;

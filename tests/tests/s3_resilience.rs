@@ -23,7 +23,8 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<()> {
         head.push(byte[0]);
     }
     let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
-    let length = text.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+    let length =
+        text.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
     let mut body = vec![0u8; length.unwrap_or(0)];
     stream.read_exact(&mut body)
 }
@@ -39,8 +40,13 @@ fn flaky_proxy(upstream: String, refuse: usize) -> (u16, Arc<AtomicUsize>) {
             let Ok(mut client) = stream else { continue };
             if counter.load(Ordering::SeqCst) < refuse {
                 if read_request(&mut client).is_ok() {
-                    let body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
-                    let _ = write!(client, "HTTP/1.1 503 Slow Down\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                    let body =
+                        "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 503 Slow Down\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
                 continue;
@@ -69,7 +75,11 @@ async fn stages_retry_refused_requests_and_large_files_go_up_in_parts() {
     // Retries: synth writes its dumps through a proxy that refuses the first 3 requests.
     let (port, refused) = flaky_proxy(moto.endpoint.trim_start_matches("http://").to_string(), 3);
     let proxied = format!("http://127.0.0.1:{port}");
-    run_ok("synth-patentsview", &["--output", "s3://resilience/raw", "--patents", "50", "--first-year", "2000", "--years", "20", "--seed", "3"], &[("AWS_ENDPOINT_URL", &proxied)]);
+    run_ok(
+        "synth-patentsview",
+        &["--output", "s3://resilience/raw", "--patents", "50", "--first-year", "2000", "--years", "20", "--seed", "3"],
+        &[("AWS_ENDPOINT_URL", &proxied)],
+    );
     assert_eq!(refused.load(Ordering::SeqCst), 3, "the proxy refused requests");
     let raw = read_published(&StoreLocation::parse("s3://resilience/raw").unwrap()).await.unwrap();
     assert!(raw.is_some(), "synth published despite the refused requests");

@@ -8,7 +8,11 @@ async fn synth_and_ingest_round_trip_through_s3() {
     // SAFETY: this test binary holds this single test, so no other thread reads the environment.
     let _moto = unsafe { MotoServer::start_for_process("patents") };
 
-    run_ok("synth-patentsview", &["--output", "s3://patents/raw", "--patents", "300", "--first-year", "2000", "--years", "20", "--seed", "11"], &[]);
+    run_ok(
+        "synth-patentsview",
+        &["--output", "s3://patents/raw", "--patents", "300", "--first-year", "2000", "--years", "20", "--seed", "11"],
+        &[],
+    );
     run_ok("ingest", &["--input", "s3://patents/raw", "--output", "s3://patents/ingest"], &[]);
     let tmp = tempfile::tempdir().unwrap();
     let local = tmp.path().join("ingest");

@@ -63,7 +63,9 @@ mod tests {
     fn hand_counted_confusion() {
         // predictions vs truth: TP TP FP TN TN TN FN
         let mut c = Confusion::default();
-        for (p, a) in [(true, true), (true, true), (true, false), (false, false), (false, false), (false, false), (false, true)] {
+        for (p, a) in
+            [(true, true), (true, true), (true, false), (false, false), (false, false), (false, false), (false, true)]
+        {
             c.add(p, a);
         }
         assert_eq!(c, Confusion { true_positive: 2, false_positive: 1, true_negative: 3, false_negative: 1 });

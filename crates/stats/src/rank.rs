@@ -96,7 +96,11 @@ mod tests {
         // Standard normal table: P(Z > 0) = 0.5, P(Z > 1.959964) = 0.025, P(Z > 3) = 0.0013499,
         // P(Z > -1) = 0.8413447.
         for (z, want) in [(0.0, 0.5), (1.959964, 0.025), (3.0, 0.001_349_898), (-1.0, 0.841_344_746)] {
-            assert!((normal_upper_tail(z) - want).abs() < 2e-7 * want.max(1e-3) * 10.0, "{z}: {}", normal_upper_tail(z));
+            assert!(
+                (normal_upper_tail(z) - want).abs() < 2e-7 * want.max(1e-3) * 10.0,
+                "{z}: {}",
+                normal_upper_tail(z)
+            );
         }
     }
 }

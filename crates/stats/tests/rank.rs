@@ -11,7 +11,19 @@ fn rows(x: &[f64], y: &[f64]) -> Vec<(f64, u64, u64)> {
 
 /// Pairs with x > y plus half the ties.
 fn pair_count(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().flat_map(|a| y.iter().map(move |b| if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 })).sum()
+    x.iter()
+        .flat_map(|a| {
+            y.iter().map(move |b| {
+                if a > b {
+                    1.0
+                } else if a == b {
+                    0.5
+                } else {
+                    0.0
+                }
+            })
+        })
+        .sum()
 }
 
 #[test]

@@ -13,9 +13,7 @@ pub const HEIGHT: f64 = 480.0;
 
 /// Series colours in order (Okabe–Ito, colour-blind safe); series `i` gets `PALETTE[i % 8]`.
 /// Yellow, the hardest to see on white, comes last.
-pub const PALETTE: [&str; 8] = [
-    "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
-];
+pub const PALETTE: [&str; 8] = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"];
 
 /// Space above the plot, holding the title.
 const TOP: f64 = 48.0;
@@ -82,26 +80,14 @@ impl Frame {
     /// longest y tick label, and the right margin makes room for a legend when there are two or
     /// more series.
     pub(crate) fn new(x: Ticks, y: Ticks, names: &[&str]) -> Frame {
-        let legend: Vec<String> = if names.len() > 1 {
-            names.iter().map(|n| shorten(n)).collect()
-        } else {
-            Vec::new()
-        };
+        let legend: Vec<String> = if names.len() > 1 { names.iter().map(|n| shorten(n)).collect() } else { Vec::new() };
         let widest_label = y.ticks.iter().map(|(_, l)| l.chars().count()).max().unwrap_or(0);
         let left = (40.0 + CHAR_WIDTH * widest_label as f64).max(MIN_LEFT);
         let widest_name = legend.iter().map(|n| n.chars().count()).max();
         let right = RIGHT + widest_name.map_or(0.0, |w| 40.0 + CHAR_WIDTH * w as f64);
         Frame {
-            x: Axis {
-                ticks: x,
-                from: left,
-                to: WIDTH - right,
-            },
-            y: Axis {
-                ticks: y,
-                from: HEIGHT - BOTTOM,
-                to: TOP,
-            },
+            x: Axis { ticks: x, from: left, to: WIDTH - right },
+            y: Axis { ticks: y, from: HEIGHT - BOTTOM, to: TOP },
             legend,
         }
     }
@@ -130,10 +116,7 @@ impl Frame {
             );
         }
 
-        let _ = writeln!(
-            s,
-            r##"<g stroke="#e5e5e5" stroke-width="1" shape-rendering="crispEdges">"##
-        );
+        let _ = writeln!(s, r##"<g stroke="#e5e5e5" stroke-width="1" shape-rendering="crispEdges">"##);
         for (v, _) in &self.x.ticks.ticks {
             let px = Px(self.x.px(*v));
             let _ = writeln!(s, r#"<line x1="{px}" y1="{}" x2="{px}" y2="{}"/>"#, Px(top), Px(bottom));
@@ -145,60 +128,30 @@ impl Frame {
         let _ = writeln!(s, "</g>");
 
         let _ = writeln!(s, r#"<g stroke="{INK}" stroke-width="1" shape-rendering="crispEdges">"#);
-        let _ = writeln!(
-            s,
-            r#"<line x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>"#,
-            l = Px(left),
-            t = Px(top),
-            b = Px(bottom)
-        );
-        let _ = writeln!(
-            s,
-            r#"<line x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>"#,
-            l = Px(left),
-            r = Px(right),
-            b = Px(bottom)
-        );
+        let _ =
+            writeln!(s, r#"<line x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>"#, l = Px(left), t = Px(top), b = Px(bottom));
+        let _ =
+            writeln!(s, r#"<line x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>"#, l = Px(left), r = Px(right), b = Px(bottom));
         for (v, _) in &self.x.ticks.ticks {
             let px = Px(self.x.px(*v));
-            let _ = writeln!(
-                s,
-                r#"<line x1="{px}" y1="{}" x2="{px}" y2="{}"/>"#,
-                Px(bottom),
-                Px(bottom + 5.0)
-            );
+            let _ = writeln!(s, r#"<line x1="{px}" y1="{}" x2="{px}" y2="{}"/>"#, Px(bottom), Px(bottom + 5.0));
         }
         for (v, _) in &self.y.ticks.ticks {
             let py = Px(self.y.px(*v));
-            let _ = writeln!(
-                s,
-                r#"<line x1="{}" y1="{py}" x2="{}" y2="{py}"/>"#,
-                Px(left - 5.0),
-                Px(left)
-            );
+            let _ = writeln!(s, r#"<line x1="{}" y1="{py}" x2="{}" y2="{py}"/>"#, Px(left - 5.0), Px(left));
         }
         let _ = writeln!(s, "</g>");
 
         let _ = writeln!(s, r#"<g fill="{INK}" text-anchor="middle">"#);
         for (v, label) in &self.x.ticks.ticks {
-            let _ = writeln!(
-                s,
-                r#"<text x="{}" y="{}">{}</text>"#,
-                Px(self.x.px(*v)),
-                Px(bottom + 20.0),
-                escape(label)
-            );
+            let _ =
+                writeln!(s, r#"<text x="{}" y="{}">{}</text>"#, Px(self.x.px(*v)), Px(bottom + 20.0), escape(label));
         }
         let _ = writeln!(s, "</g>");
         let _ = writeln!(s, r#"<g fill="{INK}" text-anchor="end">"#);
         for (v, label) in &self.y.ticks.ticks {
-            let _ = writeln!(
-                s,
-                r#"<text x="{}" y="{}">{}</text>"#,
-                Px(left - 8.0),
-                Px(self.y.px(*v) + 4.0),
-                escape(label)
-            );
+            let _ =
+                writeln!(s, r#"<text x="{}" y="{}">{}</text>"#, Px(left - 8.0), Px(self.y.px(*v) + 4.0), escape(label));
         }
         let _ = writeln!(s, "</g>");
 
@@ -287,11 +240,7 @@ mod tests {
     fn margins_grow_with_labels_and_legend() {
         // y labels "-40000" are 6 characters: left = 40 + 6 × 7 = 82. Legend names of 5 and 2
         // characters: right = 24 + 40 + 5 × 7 = 99.
-        let f = Frame::new(
-            nice_ticks(0.0, 1.0, false),
-            nice_ticks(-40000.0, 0.0, false),
-            &["alpha", "be"],
-        );
+        let f = Frame::new(nice_ticks(0.0, 1.0, false), nice_ticks(-40000.0, 0.0, false), &["alpha", "be"]);
         assert_eq!((f.x.from, f.x.to), (82.0, 800.0 - 99.0));
     }
 

@@ -89,11 +89,7 @@ pub fn histogram_svg(h: &Histogram) -> String {
         }
         let _ = writeln!(s, "</g>");
         if previous_right.is_some() {
-            let _ = writeln!(
-                s,
-                r#"<path d="{outline}V{}" fill="none" stroke="{c}" stroke-width="1.5"/>"#,
-                Px(base)
-            );
+            let _ = writeln!(s, r#"<path d="{outline}V{}" fill="none" stroke="{c}" stroke-width="1.5"/>"#, Px(base));
         }
         let _ = writeln!(s, "</g>");
     }
@@ -136,9 +132,5 @@ pub fn bins(values: &[f64], n_bins: usize) -> Vec<(f64, f64, f64)> {
         }
         counts[i] += 1.0;
     }
-    counts
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| (edge(i), edge(i + 1), n))
-        .collect()
+    counts.into_iter().enumerate().map(|(i, n)| (edge(i), edge(i + 1), n)).collect()
 }

@@ -45,10 +45,7 @@ mod tests {
         assert!(svg.starts_with("<svg "), "does not start with <svg");
         assert!(svg.ends_with("</svg>\n"), "does not end with </svg>");
         assert_eq!(svg.matches("<svg").count(), 1);
-        assert!(
-            !svg.contains("NaN") && !svg.contains("inf"),
-            "non-finite number in output"
-        );
+        assert!(!svg.contains("NaN") && !svg.contains("inf"), "non-finite number in output");
         for (at, _) in svg.match_indices('&') {
             let entity = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"];
             assert!(entity.iter().any(|e| svg[at..].starts_with(e)), "bare & at {at}");
@@ -78,10 +75,7 @@ mod tests {
     }
 
     fn series(name: &str, points: &[(f64, f64)]) -> Series {
-        Series {
-            name: name.to_string(),
-            points: points.to_vec(),
-        }
+        Series { name: name.to_string(), points: points.to_vec() }
     }
 
     #[test]
@@ -102,34 +96,15 @@ mod tests {
     #[test]
     fn gaps_split_the_line_and_isolated_points_keep_a_marker() {
         let pts: Vec<(f64, f64)> = (0..60)
-            .map(|i| {
-                if i == 30 || i == 32 {
-                    (i as f64, f64::NAN)
-                } else {
-                    (i as f64, (i % 7) as f64)
-                }
-            })
+            .map(|i| if i == 30 || i == 32 { (i as f64, f64::NAN) } else { (i as f64, (i % 7) as f64) })
             .collect();
-        let svg = line_chart_svg(&LineChart {
-            series: vec![series("s", &pts)],
-            integer_x: true,
-            ..LineChart::default()
-        });
+        let svg =
+            line_chart_svg(&LineChart { series: vec![series("s", &pts)], integer_x: true, ..LineChart::default() });
         assert_well_formed(&svg);
-        let d = svg
-            .split_once(r#"d=""#)
-            .expect("a path")
-            .1
-            .split_once('"')
-            .expect("closed")
-            .0;
+        let d = svg.split_once(r#"d=""#).expect("a path").1.split_once('"').expect("closed").0;
         // Runs 0..=29 and 33..=59 are drawn; point 31 is alone between two gaps.
         assert_eq!(d.matches('M').count(), 2, "{d}");
-        assert_eq!(
-            svg.matches("<circle").count(),
-            1,
-            "58 points is too many to mark each one"
-        );
+        assert_eq!(svg.matches("<circle").count(), 1, "58 points is too many to mark each one");
     }
 
     #[test]
@@ -137,15 +112,9 @@ mod tests {
         let cases = [
             vec![],
             vec![series("empty", &[])],
-            vec![series(
-                "nan",
-                &[(f64::NAN, 1.0), (2.0, f64::INFINITY), (f64::NEG_INFINITY, f64::NAN)],
-            )],
+            vec![series("nan", &[(f64::NAN, 1.0), (2.0, f64::INFINITY), (f64::NEG_INFINITY, f64::NAN)])],
             vec![series("one", &[(2020.0, 5.0)])],
-            vec![
-                series("flat", &[(1.0, 3.0), (2.0, 3.0), (3.0, 3.0)]),
-                series("same x", &[(2.0, 1.0), (2.0, 9.0)]),
-            ],
+            vec![series("flat", &[(1.0, 3.0), (2.0, 3.0), (3.0, 3.0)]), series("same x", &[(2.0, 1.0), (2.0, 9.0)])],
             vec![series("huge", &[(-1e300, 1e300), (1e300, -1e300), (1e308, 0.0)])],
         ];
         for (i, case) in cases.into_iter().enumerate() {
@@ -212,11 +181,7 @@ mod tests {
     fn legend_lists_every_series_only_when_there_are_several() {
         let names = ["granted", "applied & pending", "withdrawn"];
         let chart = LineChart {
-            series: names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| series(n, &[(0.0, i as f64), (1.0, 2.0)]))
-                .collect(),
+            series: names.iter().enumerate().map(|(i, n)| series(n, &[(0.0, i as f64), (1.0, 2.0)])).collect(),
             ..LineChart::default()
         };
         let svg = line_chart_svg(&chart);
@@ -228,10 +193,8 @@ mod tests {
         for colour in &PALETTE[..3] {
             assert!(legend.contains(colour), "{colour} not in legend");
         }
-        let single = line_chart_svg(&LineChart {
-            series: vec![series("alone", &[(0.0, 1.0)])],
-            ..LineChart::default()
-        });
+        let single =
+            line_chart_svg(&LineChart { series: vec![series("alone", &[(0.0, 1.0)])], ..LineChart::default() });
         assert_eq!(legend_of(&single), "");
     }
 
@@ -242,19 +205,10 @@ mod tests {
         values.extend([f64::NAN, f64::INFINITY]);
         assert_eq!(
             bins(&values, 5),
-            [
-                (0.0, 2.0, 2.0),
-                (2.0, 4.0, 2.0),
-                (4.0, 6.0, 2.0),
-                (6.0, 8.0, 2.0),
-                (8.0, 10.0, 3.0)
-            ]
+            [(0.0, 2.0, 2.0), (2.0, 4.0, 2.0), (4.0, 6.0, 2.0), (6.0, 8.0, 2.0), (8.0, 10.0, 3.0)]
         );
         // Edge 0.5 belongs to the upper bin, the maximum to the last.
-        assert_eq!(
-            bins(&[-1.5, -0.5, 0.5, 2.5, 0.4], 2),
-            [(-1.5, 0.5, 3.0), (0.5, 2.5, 2.0)]
-        );
+        assert_eq!(bins(&[-1.5, -0.5, 0.5, 2.5, 0.4], 2), [(-1.5, 0.5, 3.0), (0.5, 2.5, 2.0)]);
     }
 
     #[test]
@@ -274,18 +228,12 @@ mod tests {
         // x ticks 0, 0.2, ..., 1 over 64..776; y ticks 0, 1, ..., 4 (one-character labels, left
         // margin 64) over 424..48, so 94 px per count and 712 px per unit of x.
         let h = Histogram {
-            series: vec![HistogramSeries {
-                name: "a".into(),
-                bins: vec![(0.5, 1.0, 4.0), (0.0, 0.5, 2.0)],
-            }],
+            series: vec![HistogramSeries { name: "a".into(), bins: vec![(0.5, 1.0, 4.0), (0.0, 0.5, 2.0)] }],
             ..Histogram::default()
         };
         let svg = histogram_svg(&h);
         assert_well_formed(&svg);
-        assert!(
-            svg.contains(r#"<rect x="64" y="236" width="356" height="188"/>"#),
-            "{svg}"
-        );
+        assert!(svg.contains(r#"<rect x="64" y="236" width="356" height="188"/>"#), "{svg}");
         assert!(svg.contains(r#"<rect x="420" y="48" width="356" height="376"/>"#));
         // Sorted and contiguous: one step outline.
         assert!(svg.contains(r#"d="M64,424V236H420V48H776V424""#));
@@ -299,10 +247,7 @@ mod tests {
             x_label: "claims".into(),
             y_label: "patents".into(),
             series: vec![
-                HistogramSeries {
-                    name: "utility".into(),
-                    bins: a,
-                },
+                HistogramSeries { name: "utility".into(), bins: a },
                 HistogramSeries {
                     name: "design".into(),
                     bins: vec![(0.0, 1.0, 1.0), (3.0, 4.0, 2.0), (4.0, 4.0, 9.0), (5.0, f64::NAN, 1.0)],
@@ -314,13 +259,7 @@ mod tests {
         assert!(legend_of(&svg).contains(">utility</text>") && legend_of(&svg).contains(">design</text>"));
         // The design series has a gap between 1 and 3: its outline drops to the base and restarts.
         let design = svg.split_once(r#"data-name="design""#).expect("design series").1;
-        let d = design
-            .split_once(r#"d=""#)
-            .expect("outline")
-            .1
-            .split_once('"')
-            .expect("closed")
-            .0;
+        let d = design.split_once(r#"d=""#).expect("outline").1.split_once('"').expect("closed").0;
         assert_eq!(d.matches('M').count(), 2, "{d}");
     }
 
@@ -328,33 +267,17 @@ mod tests {
     fn degenerate_histograms_stay_valid() {
         let cases = [
             vec![],
-            vec![HistogramSeries {
-                name: "none".into(),
-                bins: vec![],
-            }],
-            vec![HistogramSeries {
-                name: "zeros".into(),
-                bins: vec![(0.0, 1.0, 0.0), (1.0, 2.0, 0.0)],
-            }],
+            vec![HistogramSeries { name: "none".into(), bins: vec![] }],
+            vec![HistogramSeries { name: "zeros".into(), bins: vec![(0.0, 1.0, 0.0), (1.0, 2.0, 0.0)] }],
             vec![HistogramSeries {
                 name: "bad".into(),
                 bins: vec![(f64::NAN, 1.0, 1.0), (2.0, 2.0, 3.0), (1.0, 0.0, f64::INFINITY)],
             }],
-            vec![HistogramSeries {
-                name: "one value".into(),
-                bins: bins(&[7.0; 5], 3),
-            }],
-            vec![HistogramSeries {
-                name: "negative".into(),
-                bins: vec![(0.0, 1.0, -2.0), (1.0, 0.5, 3.0)],
-            }],
+            vec![HistogramSeries { name: "one value".into(), bins: bins(&[7.0; 5], 3) }],
+            vec![HistogramSeries { name: "negative".into(), bins: vec![(0.0, 1.0, -2.0), (1.0, 0.5, 3.0)] }],
         ];
         for series in cases {
-            assert_well_formed(&histogram_svg(&Histogram {
-                title: "t".into(),
-                series,
-                ..Histogram::default()
-            }));
+            assert_well_formed(&histogram_svg(&Histogram { title: "t".into(), series, ..Histogram::default() }));
         }
     }
 }

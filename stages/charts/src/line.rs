@@ -46,22 +46,12 @@ pub struct LineChart {
 /// with no plottable data, or all of it at one value, the range is padded so the SVG is still
 /// valid. Never panics.
 pub fn line_chart_svg(chart: &LineChart) -> String {
-    let points = || {
-        chart
-            .series
-            .iter()
-            .flat_map(|s| &s.points)
-            .filter(|(x, y)| plottable(*x) && plottable(*y))
-    };
+    let points = || chart.series.iter().flat_map(|s| &s.points).filter(|(x, y)| plottable(*x) && plottable(*y));
     let reference = chart.reference_y.filter(|r| plottable(*r));
     let (x_lo, x_hi) = extent(points().map(|p| p.0)).unwrap_or((0.0, 1.0));
     let (y_lo, y_hi) = extent(points().map(|p| p.1).chain(reference)).unwrap_or((0.0, 1.0));
     let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
-    let frame = Frame::new(
-        nice_ticks(x_lo, x_hi, chart.integer_x),
-        nice_ticks(y_lo, y_hi, false),
-        &names,
-    );
+    let frame = Frame::new(nice_ticks(x_lo, x_hi, chart.integer_x), nice_ticks(y_lo, y_hi, false), &names);
     let mut s = frame.open(&chart.title, &chart.x_label, &chart.y_label);
 
     if let Some(r) = reference {

@@ -45,10 +45,7 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"R&D <"top"> 'x'"#),
-            "R&amp;D &lt;&quot;top&quot;&gt; &apos;x&apos;"
-        );
+        assert_eq!(escape(r#"R&D <"top"> 'x'"#), "R&amp;D &lt;&quot;top&quot;&gt; &apos;x&apos;");
         assert_eq!(escape("plain – ünïcode"), "plain – ünïcode");
         assert_eq!(escape("a\u{0}b\u{1b}c\td"), "abc\td");
     }

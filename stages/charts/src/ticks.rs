@@ -15,13 +15,10 @@ pub(crate) fn plottable(v: f64) -> bool {
 
 /// The minimum and maximum of the plottable values, or `None` when there are none.
 pub(crate) fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
-    values
-        .into_iter()
-        .filter(|v| plottable(*v))
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
+    values.into_iter().filter(|v| plottable(*v)).fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
 }
 
 /// The ticks of one axis. The axis runs from the first tick to the last.
@@ -45,11 +42,7 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, integer: bool) -> Ticks {
     let span = hi - lo;
     if span <= 1e-12 * lo.abs().max(hi.abs()) || span < 1e-200 {
         let centre = lo / 2.0 + hi / 2.0;
-        let pad = if integer || centre.abs() < 1e-200 {
-            1.0
-        } else {
-            0.1 * centre.abs()
-        };
+        let pad = if integer || centre.abs() < 1e-200 { 1.0 } else { 0.1 * centre.abs() };
         (lo, hi) = (centre - pad, centre + pad);
     }
     let first_exponent = ((hi - lo) / MAX_INTERVALS).log10().floor() as i32;
@@ -71,27 +64,15 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, integer: bool) -> Ticks {
 /// Ticks at `i × mantissa × 10^exponent` for `i` in `first..=last`, labelled in one notation.
 fn ticks_between(first: i64, last: i64, mantissa: i64, exponent: i32) -> Ticks {
     let multiples: Vec<i64> = (first..=last).map(|i| i * mantissa).collect();
-    let scientific = multiples
-        .iter()
-        .any(|&n| n != 0 && !(-4..=5).contains(&decimal_exponent(n, exponent)));
-    let ticks: Vec<(f64, String)> = multiples
-        .iter()
-        .map(|&n| (scaled(n, exponent), label(n, exponent, scientific)))
-        .collect();
-    Ticks {
-        lo: scaled(first * mantissa, exponent),
-        hi: scaled(last * mantissa, exponent),
-        ticks,
-    }
+    let scientific = multiples.iter().any(|&n| n != 0 && !(-4..=5).contains(&decimal_exponent(n, exponent)));
+    let ticks: Vec<(f64, String)> =
+        multiples.iter().map(|&n| (scaled(n, exponent), label(n, exponent, scientific))).collect();
+    Ticks { lo: scaled(first * mantissa, exponent), hi: scaled(last * mantissa, exponent), ticks }
 }
 
 /// `n × 10^k` as the nearest `f64` (exactly rounded for |k| ≤ 22, where powers of ten are exact).
 fn scaled(n: i64, k: i32) -> f64 {
-    if k >= 0 {
-        n as f64 * 10f64.powi(k)
-    } else {
-        n as f64 / 10f64.powi(-k)
-    }
+    if k >= 0 { n as f64 * 10f64.powi(k) } else { n as f64 / 10f64.powi(-k) }
 }
 
 /// The exponent of `n × 10^k` in scientific notation (`n` non-zero).
@@ -114,11 +95,7 @@ fn label(n: i64, k: i32, scientific: bool) -> String {
     let len = digits.len() as i32;
     if scientific {
         let (lead, rest) = digits.split_at(1);
-        let fraction = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
+        let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
         format!("{sign}{lead}{fraction}e{}", len - 1 + k)
     } else if k >= 0 {
         format!("{sign}{digits}{}", "0".repeat(k as usize))
@@ -189,20 +166,14 @@ mod tests {
         let t = nice_ticks(0.0, 0.00003, false);
         assert_eq!(labels(&t), ["0", "5e-6", "1e-5", "1.5e-5", "2e-5", "2.5e-5", "3e-5"]);
         let t = nice_ticks(0.0, 120_000.0, false);
-        assert_eq!(
-            labels(&t),
-            ["0", "20000", "40000", "60000", "80000", "100000", "120000"]
-        );
+        assert_eq!(labels(&t), ["0", "20000", "40000", "60000", "80000", "100000", "120000"]);
     }
 
     #[test]
     fn degenerate_ranges_are_padded() {
         assert_eq!(labels(&nice_ticks(0.0, 0.0, false)), ["-1", "-0.5", "0", "0.5", "1"]);
         // 5 ± 0.5, step 0.2 covers 4.4..5.6 in 6 intervals.
-        assert_eq!(
-            labels(&nice_ticks(5.0, 5.0, false)),
-            ["4.4", "4.6", "4.8", "5", "5.2", "5.4", "5.6"]
-        );
+        assert_eq!(labels(&nice_ticks(5.0, 5.0, false)), ["4.4", "4.6", "4.8", "5", "5.2", "5.4", "5.6"]);
         assert_eq!(labels(&nice_ticks(2020.0, 2020.0, true)), ["2019", "2020", "2021"]);
         let huge = nice_ticks(-1e300, 1e300, false);
         assert_eq!(labels(&huge), ["-1e300", "-5e299", "0", "5e299", "1e300"]);
@@ -211,14 +182,7 @@ mod tests {
 
     #[test]
     fn every_range_gets_between_three_and_eight_ticks() {
-        for (lo, hi) in [
-            (0.0, 1.0),
-            (-3.2, 7.9),
-            (0.001, 0.0013),
-            (1e9, 1e9 + 3.0),
-            (-7.0, -6.99),
-            (3.0, 1e5),
-        ] {
+        for (lo, hi) in [(0.0, 1.0), (-3.2, 7.9), (0.001, 0.0013), (1e9, 1e9 + 3.0), (-7.0, -6.99), (3.0, 1e5)] {
             let t = nice_ticks(lo, hi, false);
             assert!((3..=8).contains(&t.ticks.len()), "{lo}..{hi}: {:?}", labels(&t));
             assert!(t.lo <= lo && t.hi >= hi, "{lo}..{hi} not covered by {:?}", labels(&t));

@@ -38,7 +38,8 @@ fn main() -> Result<()> {
             let _ = std::fs::remove_dir_all(&out);
             let options = CooccurrenceOptions { marginals, plots: false, engine: engine.clone(), ..Default::default() };
             let started = Instant::now();
-            let manifest = runtime.block_on(cooccurrence::run(&input, &StoreLocation::parse(out.to_str().unwrap())?, &options))?;
+            let manifest =
+                runtime.block_on(cooccurrence::run(&input, &StoreLocation::parse(out.to_str().unwrap())?, &options))?;
             let secs = started.elapsed().as_secs_f64();
             let _ = std::fs::remove_dir_all(&out);
             Ok((secs, manifest.tables["cpc_pair_stats"].rows))
@@ -52,7 +53,9 @@ fn main() -> Result<()> {
         rows.push((patents, fast, pair_rows, naive));
     }
 
-    println!("\n| patents | aggregates (s) | pair rows | growth vs previous size (time / size ratio) | enumerate-pairs (s) | naive / aggregates |");
+    println!(
+        "\n| patents | aggregates (s) | pair rows | growth vs previous size (time / size ratio) | enumerate-pairs (s) | naive / aggregates |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|");
     for (i, (patents, fast, pair_rows, naive)) in rows.iter().enumerate() {
         let growth = i

@@ -37,7 +37,10 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
         let series = QUANTILES
             .iter()
             .enumerate()
-            .map(|(i, (_, label))| Series { name: label.to_string(), points: rows.iter().map(|(y, v)| (*y, v[i + 1])).collect() })
+            .map(|(i, (_, label))| Series {
+                name: label.to_string(),
+                points: rows.iter().map(|(y, v)| (*y, v[i + 1])).collect(),
+            })
             .collect();
         let chart = LineChart {
             title: format!("Pair z-scores per cumulative year ({name} level)"),

@@ -25,7 +25,11 @@ pub const TABLES: [&str; 2] = ["cpc_pair_stats", "patent_novelty"];
 const WORK_TABLES: [&str; 4] = ["cooc_patent_codes", "cooc_code_map", "cooc_unit_counts", "cooc_patent_pairs"];
 
 /// Runs the stage from ingest's output `input` to `output` and publishes the result.
-pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &CooccurrenceOptions) -> Result<PublishedManifest> {
+pub async fn run(
+    input: &StoreLocation,
+    output: &StoreLocation,
+    options: &CooccurrenceOptions,
+) -> Result<PublishedManifest> {
     if options.levels.is_empty() {
         bail!("no levels chosen: pass --levels with one or more of group, subclass, class");
     }
@@ -51,8 +55,13 @@ async fn write_run(
         register_parquet(&ctx, name, &run.table(name), table(name)).await?;
     }
 
-    let codes = write_table(&ctx, &sql::patent_codes(options.year_field), table("cooc_patent_codes"), &work.child("cooc_patent_codes"))
-        .await?;
+    let codes = write_table(
+        &ctx,
+        &sql::patent_codes(options.year_field),
+        table("cooc_patent_codes"),
+        &work.child("cooc_patent_codes"),
+    )
+    .await?;
     tracing::info!("staged {codes} distinct (patent, group) rows by {}", options.year_field.name());
     if options.coarse_graining == CoarseGraining::SumCodePairs {
         // A work table, not an in-memory one: Ballista executors read it too.
@@ -80,10 +89,13 @@ async fn write_run(
             marginals: options.marginals,
         };
         let year_started = std::time::Instant::now();
-        write_table(&ctx, &queries.patent_pairs(), table("cooc_patent_pairs"), &work.child("cooc_patent_pairs")).await?;
+        write_table(&ctx, &queries.patent_pairs(), table("cooc_patent_pairs"), &work.child("cooc_patent_pairs"))
+            .await?;
         write_table(&ctx, &queries.unit_counts(), table("cooc_unit_counts"), &work.child("cooc_unit_counts")).await?;
-        let pairs = write_table(&ctx, &queries.pair_stats(), table("cpc_pair_stats"), &run.table("cpc_pair_stats")).await?;
-        let patents = write_table(&ctx, &queries.patent_novelty(), table("patent_novelty"), &run.table("patent_novelty")).await?;
+        let pairs =
+            write_table(&ctx, &queries.pair_stats(), table("cpc_pair_stats"), &run.table("cpc_pair_stats")).await?;
+        let patents =
+            write_table(&ctx, &queries.patent_novelty(), table("patent_novelty"), &run.table("patent_novelty")).await?;
         pair_rows += pairs;
         novelty_rows += patents;
         tracing::info!(

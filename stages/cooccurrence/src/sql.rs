@@ -20,11 +20,14 @@ use crate::options::{CoarseGraining, Level, Marginals, YearField};
 /// by year as `cooc_patent_codes`.
 pub fn patent_codes(year_field: YearField) -> String {
     match year_field {
-        YearField::Grant => "SELECT DISTINCT patent_id, cpc_group, cpc_subclass, cpc_class, grant_year AS year FROM cpc"
-            .to_string(),
-        YearField::Filing => "SELECT DISTINCT c.patent_id, c.cpc_group, c.cpc_subclass, c.cpc_class, p.filing_year AS year \
+        YearField::Grant => {
+            "SELECT DISTINCT patent_id, cpc_group, cpc_subclass, cpc_class, grant_year AS year FROM cpc".to_string()
+        }
+        YearField::Filing => {
+            "SELECT DISTINCT c.patent_id, c.cpc_group, c.cpc_subclass, c.cpc_class, p.filing_year AS year \
              FROM cpc c JOIN patents p ON c.patent_id = p.patent_id WHERE p.filing_year IS NOT NULL"
-            .to_string(),
+                .to_string()
+        }
     }
 }
 
@@ -109,10 +112,9 @@ impl YearQueries<'_> {
         self.levels
             .iter()
             .map(|level| match (level, self.coarse_graining) {
-                (Level::Group, _) | (_, CoarseGraining::MapDedupe) => format!(
-                    "SELECT level, unit, unit AS atom, n FROM counts WHERE level = '{}'",
-                    level.name()
-                ),
+                (Level::Group, _) | (_, CoarseGraining::MapDedupe) => {
+                    format!("SELECT level, unit, unit AS atom, n FROM counts WHERE level = '{}'", level.name())
+                }
                 (_, CoarseGraining::SumCodePairs) => format!(
                     "SELECT '{name}' AS level, m.{column} AS unit, g.unit AS atom, g.n FROM counts g \
                      JOIN cooc_code_map m ON g.unit = m.cpc_group WHERE g.level = 'group'",

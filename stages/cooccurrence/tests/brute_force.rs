@@ -187,7 +187,8 @@ fn brute_force(
             let mut year_pairs: BTreeMap<(String, String), PairStats> = BTreeMap::new();
             for a in &units {
                 for b in units.range(a.clone()..) {
-                    let (o, mu, var) = if level == Level::Group || options.coarse_graining == CoarseGraining::MapDedupe {
+                    let (o, mu, var) = if level == Level::Group || options.coarse_graining == CoarseGraining::MapDedupe
+                    {
                         if a == b {
                             continue;
                         }
@@ -215,7 +216,8 @@ fn brute_force(
                     // signs (share_negative, novel) are compared only where they are well defined.
                     let diff = if (o - mu).abs() <= 1e-9 * o.max(mu) { 0.0 } else { o - mu };
                     let z = (var > 0.0).then(|| diff / var.sqrt());
-                    let stats = PairStats { o, mu, var, z, n_a: n_unit(a), n_b: n_unit(b), patents: members.len() as i64 };
+                    let stats =
+                        PairStats { o, mu, var, z, n_a: n_unit(a), n_b: n_unit(b), patents: members.len() as i64 };
                     year_pairs.insert((a.clone(), b.clone()), stats);
                 }
             }
@@ -263,7 +265,8 @@ fn brute_force(
             let mut medians: Vec<f64> = year_features.iter().filter_map(|(_, f)| f.median_z).collect();
             medians.sort_by(f64::total_cmp);
             let m = medians.len();
-            let yearly_median = (m > 0).then(|| if m % 2 == 1 { medians[m / 2] } else { (medians[m / 2 - 1] + medians[m / 2]) / 2.0 });
+            let yearly_median =
+                (m > 0).then(|| if m % 2 == 1 { medians[m / 2] } else { (medians[m / 2 - 1] + medians[m / 2]) / 2.0 });
             for (id, mut f) in year_features {
                 f.conventional = f.median_z.zip(yearly_median).map(|(z, y)| z > y);
                 f.profile = f.novel.zip(f.conventional).map(|(n, c)| {
@@ -380,10 +383,7 @@ async fn check(corpus: &[Patent], options: CooccurrenceOptions) {
     let manifest = cooccurrence::run(&input, &output, &options).await.unwrap();
     let (pairs, features) = read_stage_output(&output).await;
     let (want_pairs, want_features) = brute_force(corpus, &options);
-    let label = format!(
-        "{:?}/{:?}/{:?}",
-        options.year_field, options.coarse_graining, options.marginals
-    );
+    let label = format!("{:?}/{:?}/{:?}", options.year_field, options.coarse_graining, options.marginals);
     assert_same_keys(&pairs, &want_pairs, &format!("{label}: pairs"));
     for (key, want) in &want_pairs {
         let got = &pairs[key];
@@ -476,7 +476,10 @@ async fn hand_computed_z() {
     let input = StoreLocation::parse(dir.path().join("in").to_str().unwrap()).unwrap();
     let output = StoreLocation::parse(dir.path().join("out").to_str().unwrap()).unwrap();
     publish_ingest_output(&corpus, &input).await;
-    let opts = CooccurrenceOptions { levels: vec![Level::Group], ..options(YearField::Grant, CoarseGraining::SumCodePairs, Marginals::Aggregates) };
+    let opts = CooccurrenceOptions {
+        levels: vec![Level::Group],
+        ..options(YearField::Grant, CoarseGraining::SumCodePairs, Marginals::Aggregates)
+    };
     cooccurrence::run(&input, &output, &opts).await.unwrap();
     let (pairs, _) = read_stage_output(&output).await;
     let ab = &pairs[&("group".to_string(), 2010, "A01B1/00".to_string(), "B02C1/00".to_string())];

@@ -61,7 +61,12 @@ impl Path {
 }
 
 /// Runs the ascent from each row of `z0` [patents, latent] (the rows as plain values).
-pub fn ascend<B: AutodiffBackend>(model: &Model<B>, z0: &[Vec<f32>], settings: &AscentSettings, device: &B::Device) -> Vec<Path> {
+pub fn ascend<B: AutodiffBackend>(
+    model: &Model<B>,
+    z0: &[Vec<f32>],
+    settings: &AscentSettings,
+    device: &B::Device,
+) -> Vec<Path> {
     let n = z0.len();
     let Some(width) = z0.first().map(Vec::len) else { return vec![] };
     let mut z: Vec<f32> = z0.concat();
@@ -83,8 +88,13 @@ pub fn ascend<B: AutodiffBackend>(model: &Model<B>, z0: &[Vec<f32>], settings: &
             break;
         }
         let gradients = probability.sum().backward();
-        let gradient: Vec<f32> =
-            point.grad(&gradients).expect("z requires its gradient").into_data().convert::<f32>().to_vec().expect("float data");
+        let gradient: Vec<f32> = point
+            .grad(&gradients)
+            .expect("z requires its gradient")
+            .into_data()
+            .convert::<f32>()
+            .to_vec()
+            .expect("float data");
         for i in (0..n).filter(|&i| active[i]) {
             for j in 0..width {
                 z[i * width + j] += (settings.step_size * gradient[i * width + j] as f64) as f32;

@@ -52,7 +52,8 @@ async fn explore(cli: Cli) -> Result<()> {
     let [ingest, labels, model] = cli.stage.inputs.as_slice() else {
         bail!("explore takes three inputs: --input INGEST --input LABELS --input MODEL");
     };
-    let (ingest, labels, model) = (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?, StoreLocation::parse(model)?);
+    let (ingest, labels, model) =
+        (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?, StoreLocation::parse(model)?);
     let inputs = ExploreInputs { ingest: &ingest, labels: &labels, model: &model };
     let output = cli.stage.output_location()?;
     let options = ExploreOptions {
@@ -97,5 +98,7 @@ async fn gpu(
     _: &StoreLocation,
     _: &ExploreOptions,
 ) -> Result<stage_runtime::PublishedManifest> {
-    bail!("--device {name}: this binary was built without the `gpu` feature (cargo build --release -p explore --features gpu, with libtorch; see the README)")
+    bail!(
+        "--device {name}: this binary was built without the `gpu` feature (cargo build --release -p explore --features gpu, with libtorch; see the README)"
+    )
 }

@@ -6,11 +6,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int32Array, ListBuilder, RecordBatch, StringArray, StringBuilder,
+};
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use schemas::table;
-use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session, write_and_publish, write_batches};
+use stage_runtime::{
+    EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session,
+    write_and_publish, write_batches,
+};
 use train::data::{self, PatentRecord, Split};
 use train::fit::{Example, batch};
 use train::saved::SavedModel;
@@ -119,15 +124,20 @@ async fn write_run<B: AutodiffBackend>(
         })
         .collect();
     records.truncate(options.limit.unwrap_or(usize::MAX));
-    anyhow::ensure!(!records.is_empty(), "no labelled patent with CPC codes to explore in the {:?} split", options.explored);
+    anyhow::ensure!(
+        !records.is_empty(),
+        "no labelled patent with CPC codes to explore in the {:?} split",
+        options.explored
+    );
     tracing::info!("exploring {} patents ({:?} split)", records.len(), options.explored);
 
     let level = saved.config.data.level;
     let options_for_model = options.clone();
-    let (explored, paths) = tokio::task::spawn_blocking(move || explore_all(&saved, records, &options_for_model, &device))
-        .await??;
+    let (explored, paths) =
+        tokio::task::spawn_blocking(move || explore_all(&saved, records, &options_for_model, &device)).await??;
     let reached = explored.iter().filter(|e| e.path.reached(options.ascent.threshold)).count();
-    write_batches(&ctx, vec![exploration_batch(&explored, options)?], table("exploration"), &run.table("exploration")).await?;
+    write_batches(&ctx, vec![exploration_batch(&explored, options)?], table("exploration"), &run.table("exploration"))
+        .await?;
     write_batches(&ctx, vec![paths], table("exploration_paths"), &run.table("exploration_paths")).await?;
 
     let mut manifest = new_manifest("explore", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
@@ -196,7 +206,10 @@ fn explore_all<B: AutodiffBackend>(
     };
     let to_tensor = |rows: &[Vec<f32>]| {
         let width = rows[0].len();
-        burn::tensor::Tensor::<Inner<B>, 2>::from_data(burn::tensor::TensorData::new(rows.concat(), [rows.len(), width]), device)
+        burn::tensor::Tensor::<Inner<B>, 2>::from_data(
+            burn::tensor::TensorData::new(rows.concat(), [rows.len(), width]),
+            device,
+        )
     };
 
     let mut z0: Vec<Vec<f32>> = Vec::with_capacity(records.len());

@@ -66,7 +66,11 @@ fn the_first_step_is_step_size_times_the_finite_difference_gradient() {
             down[j] -= h;
             let gradient = (probability(&valid, &up) - probability(&valid, &down)) / (2.0 * h as f64);
             let moved = (path.points[1][j] - z0[j]) as f64;
-            assert!((moved - 2.0 * gradient).abs() < 2e-3, "dimension {j}: moved {moved}, 2 x gradient {}", 2.0 * gradient);
+            assert!(
+                (moved - 2.0 * gradient).abs() < 2e-3,
+                "dimension {j}: moved {moved}, 2 x gradient {}",
+                2.0 * gradient
+            );
         }
     }
 }

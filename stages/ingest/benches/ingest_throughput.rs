@@ -43,7 +43,9 @@ fn main() -> Result<()> {
     if !tsv.join("g_patent.tsv").exists() {
         unzip_all(&zips, &tsv)?;
     }
-    let tsv_bytes: u64 = std::fs::read_dir(&tsv)?.map(|e| e.map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))).sum::<std::io::Result<u64>>()?;
+    let tsv_bytes: u64 = std::fs::read_dir(&tsv)?
+        .map(|e| e.map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)))
+        .sum::<std::io::Result<u64>>()?;
     let mb = tsv_bytes as f64 / 1e6;
 
     let runtime = tokio::runtime::Runtime::new()?;
@@ -58,7 +60,11 @@ fn main() -> Result<()> {
             fingerprint: None,
         };
         let started = Instant::now();
-        runtime.block_on(run(&StoreLocation::parse(input.to_str().unwrap())?, &StoreLocation::parse(out.to_str().unwrap())?, &options))?;
+        runtime.block_on(run(
+            &StoreLocation::parse(input.to_str().unwrap())?,
+            &StoreLocation::parse(out.to_str().unwrap())?,
+            &options,
+        ))?;
         Ok(started.elapsed().as_secs_f64())
     };
     println!("corpus: {patents} patents, {mb:.0} MB of TSV in {} files", std::fs::read_dir(&tsv)?.count());

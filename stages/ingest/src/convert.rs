@@ -48,7 +48,9 @@ fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
                 Dump("withdrawn"),
             ],
         ),
-        DumpKind::Application => ("staging_applications", vec![Dump("patent_id"), Dump("application_id"), Dump("filing_date")]),
+        DumpKind::Application => {
+            ("staging_applications", vec![Dump("patent_id"), Dump("application_id"), Dump("filing_date")])
+        }
         DumpKind::CpcCurrent => (
             "staging_cpc",
             vec![
@@ -160,7 +162,8 @@ impl BatchBuilder {
             let index = kind.table().columns.iter().position(|c| c.name == name).expect("layout names a dump column");
             positions[index]
         };
-        let source_positions = sources.iter().map(|s| if let Source::Dump(name) = s { position(name) } else { None }).collect();
+        let source_positions =
+            sources.iter().map(|s| if let Source::Dump(name) = s { position(name) } else { None }).collect();
         let cpc_positions = if kind == DumpKind::CpcCurrent { CPC_CHECKED.map(position) } else { [None; 4] };
         let columns = def.columns.iter().map(|c| new_column(&c.data_type)).collect();
         BatchBuilder {
@@ -229,7 +232,8 @@ impl BatchBuilder {
             }
         };
         let group = text(0)?.ok_or("cpc_group is empty")?;
-        let symbol = CpcSymbol::parse(&group).ok_or_else(|| format!("cpc_group `{group}` is not a CPC symbol like G06N3/08"))?;
+        let symbol =
+            CpcSymbol::parse(&group).ok_or_else(|| format!("cpc_group `{group}` is not a CPC symbol like G06N3/08"))?;
         for (i, part) in [(1, CpcPart::Section), (2, CpcPart::Class), (3, CpcPart::Subclass)] {
             if let Some(given) = text(i)?
                 && given != symbol.part(part)
@@ -342,7 +346,8 @@ impl CpcSymbol {
         let symbol: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let b = symbol.as_bytes();
         let section_ok = b.first().is_some_and(|c| b"ABCDEFGHY".contains(c));
-        if !section_ok || b.len() < 7 || !b[1].is_ascii_digit() || !b[2].is_ascii_digit() || !b[3].is_ascii_uppercase() {
+        if !section_ok || b.len() < 7 || !b[1].is_ascii_digit() || !b[2].is_ascii_digit() || !b[3].is_ascii_uppercase()
+        {
             return None;
         }
         let (group, subgroup) = symbol[4..].split_once('/')?;
@@ -391,10 +396,11 @@ mod tests {
     #[test]
     fn cpc_levels() {
         let s = CpcSymbol::parse("G06N3/08").unwrap();
-        let parts: Vec<&str> = [CpcPart::Section, CpcPart::Class, CpcPart::Subclass, CpcPart::Group, CpcPart::MainGroup]
-            .into_iter()
-            .map(|p| s.part(p))
-            .collect();
+        let parts: Vec<&str> =
+            [CpcPart::Section, CpcPart::Class, CpcPart::Subclass, CpcPart::Group, CpcPart::MainGroup]
+                .into_iter()
+                .map(|p| s.part(p))
+                .collect();
         assert_eq!(parts, ["G", "G06", "G06N", "G06N3/08", "G06N3/00"]);
         assert_eq!(CpcSymbol::parse("A63B71/146").unwrap().main_group, "A63B71/00");
         for bad in ["G06N", "Z06N3/08", "G06n3/08", "G06N3/", "G06N/08", "G6N3/08"] {
@@ -421,7 +427,8 @@ mod tests {
 
     #[test]
     fn missing_columns_are_named() {
-        let err = map_header(&CPC_CURRENT, &header_of("\"patent_id\"\t\"cpc_type\"\n"), "g_cpc_current.tsv.zip").unwrap_err();
+        let err =
+            map_header(&CPC_CURRENT, &header_of("\"patent_id\"\t\"cpc_type\"\n"), "g_cpc_current.tsv.zip").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("g_cpc_current.tsv.zip") && msg.contains("cpc_sequence, cpc_group"), "{msg}");
     }

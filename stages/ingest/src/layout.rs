@@ -12,7 +12,9 @@ use crate::convert::staging_table;
 
 /// Staged rows of `staging` ranked per patent_id in file order; rank 1 is the row kept.
 fn ranked(staging: &str) -> String {
-    format!("SELECT *, row_number() OVER (PARTITION BY patent_id ORDER BY source_file, source_line) AS rn FROM {staging}")
+    format!(
+        "SELECT *, row_number() OVER (PARTITION BY patent_id ORDER BY source_file, source_line) AS rn FROM {staging}"
+    )
 }
 
 /// The child tables joined to `patents` for their grant year: (table, dump kind, key columns for
@@ -50,8 +52,12 @@ pub async fn write_tables(ctx: &SessionContext, run: &RunWriter) -> Result<()> {
 
     for (table, kind, _) in CHILD_TABLES {
         let staging = staging_table(kind);
-        let columns: Vec<String> =
-            staging.columns.iter().filter(|c| !matches!(c.name, "source_file" | "source_line")).map(|c| format!("c.{}", c.name)).collect();
+        let columns: Vec<String> = staging
+            .columns
+            .iter()
+            .filter(|c| !matches!(c.name, "source_file" | "source_line"))
+            .map(|c| format!("c.{}", c.name))
+            .collect();
         let sort: Vec<String> = schemas::table(table).sort_by.iter().map(|c| format!("c.{c}")).collect();
         let query = format!(
             "SELECT {}, p.grant_year FROM {} c JOIN patents p ON c.patent_id = p.patent_id ORDER BY p.grant_year, {}",
@@ -94,7 +100,8 @@ fn orphans(staging: &str, source_table: &str, keys: &str) -> String {
 async fn write(ctx: &SessionContext, query: &str, run: &RunWriter, table: &str) -> Result<()> {
     let started = std::time::Instant::now();
     let target = run.table(table);
-    let rows = with_heartbeat(&format!("writing {table}"), write_table(ctx, query, schemas::table(table), &target)).await?;
+    let rows =
+        with_heartbeat(&format!("writing {table}"), write_table(ctx, query, schemas::table(table), &target)).await?;
     tracing::info!("wrote {rows} rows of {table} in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Ingest: PatentsView dumps to typed, partitioned Parquet.
-pub mod tsv;
 pub mod convert;
-pub mod sources;
-pub mod parse;
 pub mod layout;
+pub mod parse;
 pub mod run;
+pub mod sources;
+pub mod tsv;

@@ -43,7 +43,11 @@ pub struct ParseOptions {
 }
 
 /// Stages every file below `staging/<staging table>/` and `staging/rejects/`.
-pub async fn stage_files(files: Vec<DumpFile>, staging: &StoreLocation, options: &ParseOptions) -> Result<Vec<FileStats>> {
+pub async fn stage_files(
+    files: Vec<DumpFile>,
+    staging: &StoreLocation,
+    options: &ParseOptions,
+) -> Result<Vec<FileStats>> {
     let progress = Arc::new(Progress::new("ingest parse", None));
     let results: Vec<Result<FileStats>> = futures::stream::iter(files)
         .map(|file| stage_file(file, staging.clone(), options.clone(), progress.clone()))
@@ -54,7 +58,12 @@ pub async fn stage_files(files: Vec<DumpFile>, staging: &StoreLocation, options:
     results.into_iter().collect()
 }
 
-async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOptions, progress: Arc<Progress>) -> Result<FileStats> {
+async fn stage_file(
+    file: DumpFile,
+    staging: StoreLocation,
+    options: ParseOptions,
+    progress: Arc<Progress>,
+) -> Result<FileStats> {
     let stem = file.display.replace('/', "_");
     let table = staging_table(file.name.kind);
     let data_path = staging.child(table.name).path(&format!("{stem}.parquet"));
@@ -62,10 +71,17 @@ async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOption
     let (data_tx, data_rx) = mpsc::channel(4);
     let (rejects_tx, rejects_rx) = mpsc::channel(4);
     let data_writer = tokio::spawn(write_parquet(staging.clone(), data_path, table.arrow_schema(), data_rx));
-    let rejects_writer = tokio::spawn(write_parquet(staging.clone(), rejects_path, schemas::table("rejects").arrow_schema(), rejects_rx));
+    let rejects_writer = tokio::spawn(write_parquet(
+        staging.clone(),
+        rejects_path,
+        schemas::table("rejects").arrow_schema(),
+        rejects_rx,
+    ));
     let handle = tokio::runtime::Handle::current();
     let parse = tokio::task::spawn_blocking(move || {
-        file.with_reader(&handle, |reader, _size| parse_stream(&file, reader, &options, &data_tx, &rejects_tx, &progress))
+        file.with_reader(&handle, |reader, _size| {
+            parse_stream(&file, reader, &options, &data_tx, &rejects_tx, &progress)
+        })
     });
     let stats = parse.await.context("parser thread")?;
     // The senders are dropped with the parser, so the writers finish either way.
@@ -74,7 +90,13 @@ async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOption
     let stats = stats?;
     written?;
     rejects_written?;
-    tracing::info!("{}: {} rows, {} rejected, {:.1} MB of TSV", stats.file, stats.rows, stats.rejects, stats.bytes as f64 / 1e6);
+    tracing::info!(
+        "{}: {} rows, {} rejected, {:.1} MB of TSV",
+        stats.file,
+        stats.rows,
+        stats.rejects,
+        stats.bytes as f64 / 1e6
+    );
     Ok(stats)
 }
 
@@ -101,7 +123,9 @@ fn parse_stream(
     let mut bad = RejectsBuilder::new(&file.display, kind.table().name);
     let (mut rows, mut rejected) = (0u64, 0u64);
     let mut reported_bytes = tsv.bytes_read();
-    let send = |tx: &mpsc::Sender<RecordBatch>, b: RecordBatch| tx.blocking_send(b).map_err(|_| anyhow::anyhow!("Parquet writer stopped"));
+    let send = |tx: &mpsc::Sender<RecordBatch>, b: RecordBatch| {
+        tx.blocking_send(b).map_err(|_| anyhow::anyhow!("Parquet writer stopped"))
+    };
     loop {
         match tsv.next_record()? {
             Next::Record => match batch.push(&tsv) {
@@ -152,7 +176,14 @@ struct RejectsBuilder {
 
 impl RejectsBuilder {
     fn new(file: &str, table: &'static str) -> Self {
-        RejectsBuilder { file: file.into(), table, line: UInt64Builder::new(), reason: StringBuilder::new(), raw: StringBuilder::new(), rows: 0 }
+        RejectsBuilder {
+            file: file.into(),
+            table,
+            line: UInt64Builder::new(),
+            reason: StringBuilder::new(),
+            raw: StringBuilder::new(),
+            rows: 0,
+        }
     }
 
     fn push(&mut self, line: u64, reason: &str, raw: &str) {
@@ -169,14 +200,25 @@ impl RejectsBuilder {
         let repeat = |v: &str| Arc::new(arrow::array::StringArray::from(vec![v; n])) as arrow::array::ArrayRef;
         RecordBatch::try_new(
             schemas::table("rejects").arrow_schema(),
-            vec![repeat(&self.file), Arc::new(self.line.finish()), repeat(self.table), Arc::new(self.reason.finish()), Arc::new(self.raw.finish())],
+            vec![
+                repeat(&self.file),
+                Arc::new(self.line.finish()),
+                repeat(self.table),
+                Arc::new(self.reason.finish()),
+                Arc::new(self.raw.finish()),
+            ],
         )
         .expect("rejects batch follows the rejects schema")
     }
 }
 
 /// Writes the batches arriving on `rx` to one Parquet object; writes nothing if none arrive.
-async fn write_parquet(at: StoreLocation, path: object_store::path::Path, schema: arrow::datatypes::SchemaRef, mut rx: mpsc::Receiver<RecordBatch>) -> Result<()> {
+async fn write_parquet(
+    at: StoreLocation,
+    path: object_store::path::Path,
+    schema: arrow::datatypes::SchemaRef,
+    mut rx: mpsc::Receiver<RecordBatch>,
+) -> Result<()> {
     let Some(first) = rx.recv().await else { return Ok(()) };
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)

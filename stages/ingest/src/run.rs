@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
 use schemas::patentsview::DumpKind;
-use stage_runtime::{EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, session};
+use stage_runtime::{
+    EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, session,
+};
 
 use crate::layout;
 use crate::parse::{FileStats, ParseOptions, stage_files};

@@ -41,7 +41,10 @@ pub async fn discover(input: &StoreLocation, required: &[DumpKind]) -> Result<Ve
             bail!("two input files hold the same table: {} and {display}; keep one", other.display);
         }
         let local = (root.base_url.scheme() == "file").then(|| std::path::PathBuf::from(format!("/{}", meta.location)));
-        files.insert(key, DumpFile { name, display, store: root.store.clone(), path: meta.location, size: meta.size, local });
+        files.insert(
+            key,
+            DumpFile { name, display, store: root.store.clone(), path: meta.location, size: meta.size, local },
+        );
     }
     let missing: Vec<String> = required
         .iter()
@@ -70,7 +73,11 @@ pub async fn discover(input: &StoreLocation, required: &[DumpKind]) -> Result<Ve
 impl DumpFile {
     /// Calls `read` with the file's TSV content as a buffered stream and its uncompressed size when
     /// known. Must run on a blocking thread: remote reads wait on `handle`.
-    pub fn with_reader<T>(&self, handle: &tokio::runtime::Handle, read: impl FnOnce(&mut dyn BufRead, Option<u64>) -> Result<T>) -> Result<T> {
+    pub fn with_reader<T>(
+        &self,
+        handle: &tokio::runtime::Handle,
+        read: impl FnOnce(&mut dyn BufRead, Option<u64>) -> Result<T>,
+    ) -> Result<T> {
         let source: Box<dyn ReadSeek> = match &self.local {
             Some(path) => Box::new(std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?),
             None => Box::new(RangeReader::new(self.store.clone(), self.path.clone(), self.size, handle.clone())),
@@ -79,9 +86,12 @@ impl DumpFile {
         if !self.name.zipped {
             return read(&mut BufReader::with_capacity(BUFFER, source), Some(self.size));
         }
-        let mut archive = zip::ZipArchive::new(source).with_context(|| format!("{} is not a readable zip", self.display))?;
+        let mut archive =
+            zip::ZipArchive::new(source).with_context(|| format!("{} is not a readable zip", self.display))?;
         let members: Vec<usize> = (0..archive.len())
-            .filter(|&i| archive.name_for_index(i).and_then(|n| n.ok()).is_some_and(|n| n.to_ascii_lowercase().ends_with(".tsv")))
+            .filter(|&i| {
+                archive.name_for_index(i).and_then(|n| n.ok()).is_some_and(|n| n.to_ascii_lowercase().ends_with(".tsv"))
+            })
             .collect();
         let [member] = members[..] else {
             bail!("{} should hold exactly one .tsv file, holds {}", self.display, members.len());

@@ -165,7 +165,8 @@ impl<R: BufRead> TsvReader<R> {
                             pos += 1;
                         } else {
                             // Unquoted field: runs to the next tab or line end.
-                            let end = memchr::memchr2(b'\t', b'\n', &self.raw[pos..]).map_or(self.raw.len(), |i| pos + i);
+                            let end =
+                                memchr::memchr2(b'\t', b'\n', &self.raw[pos..]).map_or(self.raw.len(), |i| pos + i);
                             if end < self.raw.len() && self.raw[end] == b'\t' {
                                 self.push(pos, end, false, false);
                                 pos = end + 1;
@@ -285,7 +286,10 @@ mod tests {
     fn quoted_text_and_bare_numbers() {
         let (ok, bad) = read_all("\"patent_id\"\t\"num_claims\"\n\"10000000\"\t20\n");
         assert!(bad.is_empty());
-        assert_eq!(ok, vec![(1, vec!["patent_id".into(), "num_claims".into()]), (2, vec!["10000000".into(), "20".into()])]);
+        assert_eq!(
+            ok,
+            vec![(1, vec!["patent_id".into(), "num_claims".into()]), (2, vec!["10000000".into(), "20".into()])]
+        );
     }
 
     #[test]
@@ -307,7 +311,10 @@ mod tests {
     fn crlf_and_missing_final_newline() {
         let (ok, bad) = read_all("\"a\"\t1\r\nb\t2\r\n\"c\"\t3");
         assert!(bad.is_empty());
-        assert_eq!(ok.iter().map(|r| r.1.clone()).collect::<Vec<_>>(), vec![vec!["a", "1"], vec!["b", "2"], vec!["c", "3"]]);
+        assert_eq!(
+            ok.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+            vec![vec!["a", "1"], vec!["b", "2"], vec!["c", "3"]]
+        );
     }
 
     #[test]

@@ -113,14 +113,29 @@ async fn current_format_dumps_become_typed_partitioned_tables() {
     assert_eq!(
         patents,
         strings(&[
-            &["100", "utility", "2001-02-03", "1999-03-04", "1999", "09123456", "A \"smart\" thing", "2", "false", "2001"],
+            &[
+                "100",
+                "utility",
+                "2001-02-03",
+                "1999-03-04",
+                "1999",
+                "09123456",
+                "A \"smart\" thing",
+                "2",
+                "false",
+                "2001"
+            ],
             &["101", "utility", "2002-05-07", "2000-01-31", "2000", "10123456", "Tab\there", "1", "false", "2002"],
             &["102", "design", "2002-06-01", "", "", "", "", "", "", "2002"],
         ])
     );
     // One folder per grant year.
     let files: Vec<String> = published.tables["patents"].files.iter().map(|f| f.path.clone()).collect();
-    assert!(files.iter().any(|f| f.starts_with("patents/grant_year=2001/")) && files.iter().any(|f| f.starts_with("patents/grant_year=2002/")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.starts_with("patents/grant_year=2001/"))
+            && files.iter().any(|f| f.starts_with("patents/grant_year=2002/")),
+        "{files:?}"
+    );
 
     let cpc = query(&ctx, "SELECT patent_id, cpc_sequence, cpc_section, cpc_class, cpc_subclass, cpc_group, cpc_main_group, grant_year FROM cpc ORDER BY patent_id, cpc_sequence").await;
     assert_eq!(
@@ -132,14 +147,25 @@ async fn current_format_dumps_become_typed_partitioned_tables() {
         ])
     );
     let citations = query(&ctx, "SELECT patent_id, cited_patent_id, CAST(citation_date AS VARCHAR), citation_category, grant_year FROM citations ORDER BY citation_sequence").await;
-    assert_eq!(citations, strings(&[&["101", "100", "2001-02-01", "cited by examiner", "2002"], &["101", "1963218", "1934-06-01", "", "2002"]]));
+    assert_eq!(
+        citations,
+        strings(&[
+            &["101", "100", "2001-02-01", "cited by examiner", "2002"],
+            &["101", "1963218", "1934-06-01", "", "2002"]
+        ])
+    );
 
-    let claims = query(&ctx, "SELECT claim_sequence, claim_text, dependent, claim_number, exemplary FROM claims ORDER BY claim_sequence").await;
+    let claims = query(
+        &ctx,
+        "SELECT claim_sequence, claim_text, dependent, claim_number, exemplary FROM claims ORDER BY claim_sequence",
+    )
+    .await;
     assert_eq!(claims[0], vec!["0", "1. A thing comprising:\na part; and\n\na \"widget\".", "", "00001", "true"]);
     assert_eq!(claims[1], vec!["1", "2. The thing of claim 1", "claim 1", "00002", "false"]);
     assert_eq!(claims.len(), 2);
 
-    let rejects = query(&ctx, "SELECT source_file, line, source_table, reason FROM rejects ORDER BY source_file, line").await;
+    let rejects =
+        query(&ctx, "SELECT source_file, line, source_table, reason FROM rejects ORDER BY source_file, line").await;
     assert_eq!(
         rejects,
         strings(&[
@@ -162,8 +188,16 @@ async fn legacy_names_and_columns_are_read() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("legacy");
     // 2017-era unquoted export with NULLs, and 2021-era quoted legacy files.
-    write_dump(&dir, "patent.tsv", "id\ttype\tnumber\tcountry\tdate\tabstract\ttitle\tkind\tnum_claims\tfilename\n3930271\tutility\t3930271\tUS\t1976-01-06\tAn abstract\tGolf glove\tA\t5\tpftaps19760106_wk01.zip\n");
-    write_dump(&dir, "application.tsv", "id\tpatent_id\tseries_code\tnumber\tcountry\tdate\n05/123\t3930271\t05\t05123456\tUS\t1974-02-01\n");
+    write_dump(
+        &dir,
+        "patent.tsv",
+        "id\ttype\tnumber\tcountry\tdate\tabstract\ttitle\tkind\tnum_claims\tfilename\n3930271\tutility\t3930271\tUS\t1976-01-06\tAn abstract\tGolf glove\tA\t5\tpftaps19760106_wk01.zip\n",
+    );
+    write_dump(
+        &dir,
+        "application.tsv",
+        "id\tpatent_id\tseries_code\tnumber\tcountry\tdate\n05/123\t3930271\t05\t05123456\tUS\t1974-02-01\n",
+    );
     write_dump(
         &dir,
         "cpc_current.tsv.zip",
@@ -194,7 +228,20 @@ async fn legacy_names_and_columns_are_read() {
     assert_eq!(
         rows,
         strings(&[&[
-            "3930271", "Golf glove", "A", "", "1974-02-01", "05123456", "A41D", "inventional", "1963218", "cited by examiner", "1. A glove.", "", "true", "1976"
+            "3930271",
+            "Golf glove",
+            "A",
+            "",
+            "1974-02-01",
+            "05123456",
+            "A41D",
+            "inventional",
+            "1963218",
+            "cited by examiner",
+            "1. A glove.",
+            "",
+            "true",
+            "1976"
         ]])
     );
 }
@@ -210,7 +257,11 @@ async fn missing_files_and_columns_are_named() {
     let err = format!("{:#}", run(&input, &output, &options(1.0)).await.unwrap_err());
     assert!(err.contains("lacks g_us_patent_citation.tsv(.zip)") && err.contains("g_patent.tsv.zip"), "{err}");
 
-    write_dump(&dir, "g_us_patent_citation.tsv", "\"patent_id\"\t\"citation_sequence\"\t\"citation_date\"\n\"101\"\t0\t\"2001-02-01\"\n");
+    write_dump(
+        &dir,
+        "g_us_patent_citation.tsv",
+        "\"patent_id\"\t\"citation_sequence\"\t\"citation_date\"\n\"101\"\t0\t\"2001-02-01\"\n",
+    );
     let err = format!("{:#}", run(&input, &output, &options(1.0)).await.unwrap_err());
     assert!(err.contains("g_us_patent_citation.tsv: missing required column(s) citation_patent_id"), "{err}");
     assert!(read_published(&output).await.unwrap().is_none(), "a failed ingest publishes nothing");
@@ -238,7 +289,10 @@ async fn reject_ratio_gate_keeps_previous_output_and_reruns_replace() {
     assert_ne!(second.run_id, third.run_id);
     let ctx = published_tables(&output.url(), &TABLES).await;
     assert_eq!(query(&ctx, "SELECT count(*) FROM patents").await, strings(&[&["3"]]));
-    let runs: Vec<String> = std::fs::read_dir(tmp.path().join("out/runs")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let runs: Vec<String> = std::fs::read_dir(tmp.path().join("out/runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     let mut expected = vec![second.run_id.clone(), third.run_id.clone()];
     expected.sort();
     let mut runs = runs;

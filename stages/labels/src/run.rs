@@ -5,8 +5,8 @@ use datafusion::prelude::CsvReadOptions;
 use object_store::ObjectStoreExt;
 use schemas::table;
 use stage_runtime::{
-    InputRef, PublishedManifest, RunWriter, StoreLocation, int_rows, new_manifest, register_parquet, register_published, session,
-    write_and_publish, write_table,
+    InputRef, PublishedManifest, RunWriter, StoreLocation, int_rows, new_manifest, register_parquet,
+    register_published, session, write_and_publish, write_table,
 };
 
 use crate::options::{LabelOptions, PatentList};

@@ -163,8 +163,7 @@ fn brute_force(
 ) -> Vec<Row> {
     let granted: BTreeMap<&str, NaiveDate> = corpus.patents.iter().map(|p| (p.id.as_str(), p.granted)).collect();
     let last = corpus.patents.iter().map(|p| p.granted).max().unwrap();
-    let population: Vec<&Patent> =
-        corpus.patents.iter().filter(|p| listed.is_none_or(|l| l.contains(&p.id))).collect();
+    let population: Vec<&Patent> = corpus.patents.iter().filter(|p| listed.is_none_or(|l| l.contains(&p.id))).collect();
     let mut rows = vec![];
     let mut groups: BTreeMap<(String, i32), Vec<(i64, String)>> = BTreeMap::new();
     for p in &population {
@@ -238,9 +237,9 @@ fn assert_covers(rows: &[Row]) {
     assert!(count(&|r| r[1].is_empty()) > 5, "patents without a field");
     assert!(count(&|r| r[7] == "L2" && r[2] != "0") > 5, "cited L2 patents");
     // ties across the cut: an L2 patent with as many citations as an L1 patent of its group
-    let tie = rows.iter().any(|a| {
-        a[7] == "L1" && rows.iter().any(|b| b[7] == "L2" && b[1] == a[1] && b[8] == a[8] && b[2] == a[2])
-    });
+    let tie = rows
+        .iter()
+        .any(|a| a[7] == "L1" && rows.iter().any(|b| b[7] == "L2" && b[1] == a[1] && b[8] == a[8] && b[2] == a[2]));
     assert!(tie, "a tie at the cut");
 }
 
@@ -262,7 +261,8 @@ async fn labels_match_brute_force_by_subclass_over_five_years() {
 async fn labels_match_brute_force_with_other_window_share_and_level() {
     let corpus = random_corpus(3);
     for (level, years) in [(FieldLevel::Section, 2), (FieldLevel::MainGroup, 3)] {
-        let options = LabelOptions { window_years: years, field: level, top_share: 0.25, plots: false, ..Default::default() };
+        let options =
+            LabelOptions { window_years: years, field: level, top_share: 0.25, plots: false, ..Default::default() };
         let got = stage_rows(&corpus, &options).await;
         let want = brute_force(&corpus, years as u32, level, (1, 4), None);
         assert_eq!(got, want, "{level:?} {years}");
@@ -313,10 +313,16 @@ async fn window_ends_on_the_same_date_years_later_and_leap_days_clamp() {
             patent("1000004", date(2000, 2, 29)),
             patent("1000005", date(2003, 7, 1)),
         ],
-        citations: [("1000002", "1000001"), ("1000003", "1000001"), ("1000004", "1000001"), ("1000005", "1000001"), ("1000005", "1000001")]
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect(),
+        citations: [
+            ("1000002", "1000001"),
+            ("1000003", "1000001"),
+            ("1000004", "1000001"),
+            ("1000005", "1000001"),
+            ("1000005", "1000001"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
     };
     let got = stage_rows(&corpus, &LabelOptions { plots: false, ..Default::default() }).await;
     let a = &got[0];
@@ -336,7 +342,8 @@ async fn a_group_of_thirty_has_exactly_three_l1_patents() {
     // arithmetic the engine uses. Thirty 2000
     // patents each cited once (by one 2001 patent each), ties broken by patent_id.
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-    let patent = |i: usize, granted| Patent { id: format!("{}", 5_000_000 + i), granted, codes: vec!["G06N3/08".into()] };
+    let patent =
+        |i: usize, granted| Patent { id: format!("{}", 5_000_000 + i), granted, codes: vec!["G06N3/08".into()] };
     let mut patents: Vec<Patent> = (0..30).map(|i| patent(i, date(2000, 5, 2))).collect();
     patents.extend((30..60).map(|i| patent(i, date(2001, 5, 1))));
     patents.push(patent(60, date(2010, 1, 1)));

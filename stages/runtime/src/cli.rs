@@ -54,7 +54,12 @@ impl StageArgs {
     }
 
     pub fn engine(&self) -> EngineOptions {
-        EngineOptions { engine: self.engine.clone(), memory_limit: self.memory_limit, spill_dir: self.spill_dir.clone(), target_partitions: self.target_partitions }
+        EngineOptions {
+            engine: self.engine.clone(),
+            memory_limit: self.memory_limit,
+            spill_dir: self.spill_dir.clone(),
+            target_partitions: self.target_partitions,
+        }
     }
 }
 
@@ -89,7 +94,8 @@ where
     F: Future<Output = Result<()>>,
 {
     crate::telemetry::init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(STACK_BYTES).build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(STACK_BYTES).build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: {stage}: starting the async runtime: {e}");
@@ -100,7 +106,8 @@ where
     let span = tracing::info_span!("stage", name = stage);
     match runtime.block_on(body.instrument(span)) {
         Ok(()) => {
-            let peak = crate::telemetry::peak_memory_bytes().map(|b| format!(", peak memory {}", crate::telemetry::human_bytes(b)));
+            let peak = crate::telemetry::peak_memory_bytes()
+                .map(|b| format!(", peak memory {}", crate::telemetry::human_bytes(b)));
             tracing::info!("{stage} finished in {:.1}s{}", started.elapsed().as_secs_f64(), peak.unwrap_or_default());
             std::process::ExitCode::SUCCESS
         }

@@ -23,12 +23,12 @@ use anyhow::{Context, Result, bail};
 use std::any::Any;
 
 use datafusion::common::config::{ConfigEntry, ConfigExtension, ExtensionOptions};
+use datafusion::execution::FunctionRegistry;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionState;
-use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::SessionConfig;
 use object_store::ObjectStore;
 use url::Url;
@@ -111,7 +111,9 @@ impl ExtensionOptions for S3Settings {
     fn set(&mut self, key: &str, value: &str) -> datafusion::common::Result<()> {
         let flag = || {
             value.parse::<bool>().map_err(|_| {
-                datafusion::error::DataFusionError::Configuration(format!("pipeline_s3.{key} is true or false, not `{value}`"))
+                datafusion::error::DataFusionError::Configuration(format!(
+                    "pipeline_s3.{key} is true or false, not `{value}`"
+                ))
             })
         };
         match key {
@@ -138,7 +140,11 @@ impl ExtensionOptions for S3Settings {
             entry("endpoint", self.endpoint.clone(), "S3-compatible endpoint"),
             entry("region", self.region.clone(), "S3 region"),
             entry("allow_http", Some(self.allow_http.to_string()), "allow a plain-http endpoint"),
-            entry("virtual_hosted_style", self.virtual_hosted_style.map(|v| v.to_string()), "virtual-hosted-style requests"),
+            entry(
+                "virtual_hosted_style",
+                self.virtual_hosted_style.map(|v| v.to_string()),
+                "virtual-hosted-style requests",
+            ),
         ]
     }
 }
@@ -195,7 +201,10 @@ impl ObjectStoreRegistry for ObjectStores {
 /// A runtime whose object stores follow [`ObjectStores`] and which caches no directory listings
 /// (stages read back tables they are still writing, and a cached listing would hide new files).
 /// `configure` adds what the caller owns, such as a memory pool and spill folders.
-pub fn runtime_env(s3: S3Settings, configure: impl FnOnce(RuntimeEnvBuilder) -> RuntimeEnvBuilder) -> Result<Arc<RuntimeEnv>> {
+pub fn runtime_env(
+    s3: S3Settings,
+    configure: impl FnOnce(RuntimeEnvBuilder) -> RuntimeEnvBuilder,
+) -> Result<Arc<RuntimeEnv>> {
     let builder = RuntimeEnvBuilder::new()
         .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
         .with_object_store_registry(Arc::new(ObjectStores::new(s3)));
@@ -209,7 +218,10 @@ pub fn runtime_env(s3: S3Settings, configure: impl FnOnce(RuntimeEnvBuilder) -> 
 pub fn ballista_session_config() -> SessionConfig {
     use ballista::prelude::SessionConfigExt;
     let mut config = SessionConfig::new_with_ballista().with_option_extension(S3Settings::default());
-    config.options_mut().set(ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED, "false").expect("a Ballista option");
+    config
+        .options_mut()
+        .set(ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED, "false")
+        .expect("a Ballista option");
     config
 }
 
@@ -230,7 +242,8 @@ pub fn cluster_runtime_env(config: &SessionConfig) -> datafusion::common::Result
 /// A session state with DataFusion's defaults and the project's functions ([`add_functions`]): how
 /// stage clients, schedulers and executors build their sessions.
 pub fn session_state(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> datafusion::common::Result<SessionState> {
-    let mut state = SessionStateBuilder::new().with_config(config).with_runtime_env(runtime).with_default_features().build();
+    let mut state =
+        SessionStateBuilder::new().with_config(config).with_runtime_env(runtime).with_default_features().build();
     add_functions(&mut state)?;
     Ok(state)
 }

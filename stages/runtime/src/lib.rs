@@ -10,10 +10,13 @@ pub mod store;
 pub mod telemetry;
 
 pub use cli::{StageArgs, run_stage};
+pub use engine::Engine;
 pub use publish::{
     FileEntry, InputRef, PublishedManifest, RunWriter, TableEntry, fingerprint_input, new_manifest, read_published,
     write_and_publish,
 };
-pub use engine::Engine;
-pub use session::{EngineOptions, WRITE_ROW_GROUP_ROWS, float_rows, int_rows, register_parquet, register_published, session, write_batches, write_table};
+pub use session::{
+    EngineOptions, WRITE_ROW_GROUP_ROWS, float_rows, int_rows, register_parquet, register_published, session,
+    write_batches, write_table,
+};
 pub use store::StoreLocation;

@@ -89,7 +89,11 @@ impl PublishedManifest {
     /// Location of a published table's folder.
     pub fn table_location(&self, output: &StoreLocation, table: &str) -> Result<StoreLocation> {
         if !self.tables.contains_key(table) {
-            bail!("{} has no table `{table}` (it has: {})", output.url(), self.tables.keys().cloned().collect::<Vec<_>>().join(", "));
+            bail!(
+                "{} has no table `{table}` (it has: {})",
+                output.url(),
+                self.tables.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
         }
         Ok(self.run_location(output).child(table))
     }
@@ -117,7 +121,13 @@ pub async fn fingerprint_input(input: &StoreLocation) -> Result<String> {
     }
     let mut hasher = blake3::Hasher::new();
     for o in objects {
-        let line = format!("{}\t{}\t{}\t{}\n", input.relative(&o.location), o.size, o.last_modified.timestamp_micros(), o.e_tag.unwrap_or_default());
+        let line = format!(
+            "{}\t{}\t{}\t{}\n",
+            input.relative(&o.location),
+            o.size,
+            o.last_modified.timestamp_micros(),
+            o.e_tag.unwrap_or_default()
+        );
         hasher.update(line.as_bytes());
     }
     Ok(format!("files:{}", &hasher.finalize().to_hex()[..32]))
@@ -162,9 +172,17 @@ impl RunWriter {
                 .with_context(|| format!("reading footer of {rel} in table {}", def.name))?;
             let file_meta = metadata.file_metadata();
             let actual = parquet_to_arrow_schema(file_meta.schema_descr(), file_meta.key_value_metadata())?;
-            let names = |s: &arrow::datatypes::Schema| s.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>();
+            let names = |s: &arrow::datatypes::Schema| {
+                s.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>()
+            };
             if names(&actual) != names(&expected) {
-                bail!("table {} file {rel} does not match schemas/{}: expected {:?}, found {:?}", def.name, def.name, names(&expected), names(&actual));
+                bail!(
+                    "table {} file {rel} does not match schemas/{}: expected {:?}, found {:?}",
+                    def.name,
+                    def.name,
+                    names(&expected),
+                    names(&actual)
+                );
             }
             // Every column of the catalogue has one Parquet leaf, so field i is leaf column i.
             for (i, field) in expected.fields().iter().enumerate() {

@@ -74,10 +74,12 @@ pub async fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Resu
     let state = engine::session_state(with_write_settings(config), runtime)?;
     let ctx = match &options.engine {
         Engine::Local => return Ok(SessionContext::new_with_state(state)),
-        Engine::Standalone => SessionContext::standalone_with_state(state).await.context("starting in-process Ballista")?,
-        Engine::Cluster(url) => {
-            SessionContext::remote_with_state(url, state).await.with_context(|| format!("connecting to the Ballista scheduler at {url}"))?
+        Engine::Standalone => {
+            SessionContext::standalone_with_state(state).await.context("starting in-process Ballista")?
         }
+        Engine::Cluster(url) => SessionContext::remote_with_state(url, state)
+            .await
+            .with_context(|| format!("connecting to the Ballista scheduler at {url}"))?,
     };
     engine::add_functions(&mut ctx.state_ref().write())?;
     Ok(ctx)
@@ -85,7 +87,12 @@ pub async fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Resu
 
 /// Registers the Parquet table stored at `location` under `name`, with the schema and partition
 /// columns of `def`.
-pub async fn register_parquet(ctx: &SessionContext, name: &str, location: &StoreLocation, def: &TableDef) -> Result<()> {
+pub async fn register_parquet(
+    ctx: &SessionContext,
+    name: &str,
+    location: &StoreLocation,
+    def: &TableDef,
+) -> Result<()> {
     let url = ListingTableUrl::parse(location.url()).with_context(|| format!("table url {}", location.url()))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
@@ -108,10 +115,13 @@ pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, targ
         .iter()
         .map(|c| cast(col(format!("\"{}\"", c.name)), c.data_type.clone()).alias(c.name))
         .collect::<Vec<_>>();
-    let df = df.select(exprs).with_context(|| format!("query result does not have the columns of table {}", def.name))?;
-    let options = DataFrameWriteOptions::new().with_partition_by(def.partition_by.iter().map(|s| s.to_string()).collect());
+    let df =
+        df.select(exprs).with_context(|| format!("query result does not have the columns of table {}", def.name))?;
+    let options =
+        DataFrameWriteOptions::new().with_partition_by(def.partition_by.iter().map(|s| s.to_string()).collect());
     let url = if def.partition_by.is_empty() { format!("{}part-0.parquet", target.url()) } else { target.url() };
-    let batches = df.write_parquet(&url, options, None).await.with_context(|| format!("writing table {} to {url}", def.name))?;
+    let batches =
+        df.write_parquet(&url, options, None).await.with_context(|| format!("writing table {} to {url}", def.name))?;
     Ok(batches
         .first()
         .and_then(|b| b.column(0).as_any().downcast_ref::<arrow::array::UInt64Array>().map(|a| a.value(0)))
@@ -120,11 +130,19 @@ pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, targ
 
 /// Writes the in-memory `batches` as table `def` to `target`, rows ordered by the table's sort
 /// columns; returns the number of rows written.
-pub async fn write_batches(ctx: &SessionContext, batches: Vec<arrow::array::RecordBatch>, def: &TableDef, target: &StoreLocation) -> Result<u64> {
+pub async fn write_batches(
+    ctx: &SessionContext,
+    batches: Vec<arrow::array::RecordBatch>,
+    def: &TableDef,
+    target: &StoreLocation,
+) -> Result<u64> {
     let schema = batches.first().with_context(|| format!("no rows to write to table {}", def.name))?.schema();
     // The batches live in this process, so a local session (on the same runtime and stores) writes
     // them whatever engine `ctx` runs on.
-    let local = SessionContext::new_with_state(engine::session_state(with_write_settings(SessionConfig::new()), ctx.runtime_env())?);
+    let local = SessionContext::new_with_state(engine::session_state(
+        with_write_settings(SessionConfig::new()),
+        ctx.runtime_env(),
+    )?);
     let name = format!("in_memory_{}", def.name);
     local.register_table(&name, Arc::new(datafusion::datasource::MemTable::try_new(schema, vec![batches])?))?;
     let order = if def.sort_by.is_empty() { String::new() } else { format!(" ORDER BY {}", def.sort_by.join(", ")) };
@@ -142,12 +160,16 @@ pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, na
 }
 
 /// Runs a query and returns its rows with every column cast to the primitive type `T`, NULL as `None`.
-async fn typed_rows<T: arrow::datatypes::ArrowPrimitiveType>(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<Option<T::Native>>>> {
+async fn typed_rows<T: arrow::datatypes::ArrowPrimitiveType>(
+    ctx: &SessionContext,
+    query: &str,
+) -> Result<Vec<Vec<Option<T::Native>>>> {
     use arrow::array::{Array, AsArray};
     let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
     let mut rows = vec![];
     for batch in batches {
-        let columns = batch.columns().iter().map(|c| arrow::compute::cast(c, &T::DATA_TYPE)).collect::<Result<Vec<_>, _>>()?;
+        let columns =
+            batch.columns().iter().map(|c| arrow::compute::cast(c, &T::DATA_TYPE)).collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             rows.push(columns.iter().map(|c| (!c.is_null(i)).then(|| c.as_primitive::<T>().value(i))).collect());
         }

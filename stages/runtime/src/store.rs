@@ -41,7 +41,8 @@ impl StoreLocation {
         let url = match Url::parse(location) {
             Ok(url) if url.scheme().len() > 1 => url,
             _ => {
-                let abs = normalize(&std::path::absolute(location).with_context(|| format!("resolving path {location}"))?);
+                let abs =
+                    normalize(&std::path::absolute(location).with_context(|| format!("resolving path {location}"))?);
                 Url::from_directory_path(&abs).map_err(|_| anyhow::anyhow!("not a usable path: {}", abs.display()))?
             }
         };
@@ -157,11 +158,15 @@ pub(crate) fn store_for_url(url: &Url, s3: &S3Settings) -> Result<Arc<dyn Object
             MEMORY_STORES.lock().expect("memory store registry").entry(name).or_default().clone()
         }
         "s3" | "s3a" => Arc::new(s3_store(url, s3)?),
-        "gs" => Arc::new(GoogleCloudStorageBuilder::from_env().with_url(url.as_str()).with_retry(retry_config()).build()?),
+        "gs" => {
+            Arc::new(GoogleCloudStorageBuilder::from_env().with_url(url.as_str()).with_retry(retry_config()).build()?)
+        }
         "az" | "abfs" | "abfss" | "azure" => {
             Arc::new(MicrosoftAzureBuilder::from_env().with_url(url.as_str()).with_retry(retry_config()).build()?)
         }
-        other => bail!("unsupported store scheme `{other}` in {url} (use a path, file://, s3://, gs://, az:// or memory://)"),
+        other => {
+            bail!("unsupported store scheme `{other}` in {url} (use a path, file://, s3://, gs://, az:// or memory://)")
+        }
     })
 }
 
@@ -177,7 +182,8 @@ fn retry_config() -> RetryConfig {
 fn s3_store(url: &Url, s3: &S3Settings) -> Result<object_store::aws::AmazonS3> {
     let mut builder = AmazonS3Builder::from_env().with_url(url.as_str()).with_retry(retry_config());
     if let Some(endpoint) = &s3.endpoint {
-        builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(s3.virtual_hosted_style.unwrap_or(false));
+        builder =
+            builder.with_endpoint(endpoint).with_virtual_hosted_style_request(s3.virtual_hosted_style.unwrap_or(false));
     } else if let Some(virtual_hosted) = s3.virtual_hosted_style {
         builder = builder.with_virtual_hosted_style_request(virtual_hosted);
     }

@@ -98,11 +98,17 @@ impl Progress {
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
         if self.bytes() == 0 && self.total_bytes.is_none() {
             // Counting rows only (patents, examples).
-            tracing::info!("{} {what}: {} rows in {secs:.1}s, {:.1} rows/s", self.label, self.rows(), self.rows() as f64 / secs);
+            tracing::info!(
+                "{} {what}: {} rows in {secs:.1}s, {:.1} rows/s",
+                self.label,
+                self.rows(),
+                self.rows() as f64 / secs
+            );
             return;
         }
         let mb = self.bytes() as f64 / 1e6;
-        let pct = self.total_bytes.filter(|t| *t > 0).map(|t| format!(" ({:.0}%)", 100.0 * self.bytes() as f64 / t as f64));
+        let pct =
+            self.total_bytes.filter(|t| *t > 0).map(|t| format!(" ({:.0}%)", 100.0 * self.bytes() as f64 / t as f64));
         tracing::info!(
             "{} {what}: {} rows, {mb:.1} MB{} in {secs:.1}s, {:.1} MB/s",
             self.label,

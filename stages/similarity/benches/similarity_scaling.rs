@@ -96,7 +96,11 @@ fn main() -> Result<()> {
 /// Up to `sample` focal patents with a non-empty backward window, evenly spread over them (by
 /// patent_id), with their bs_count; and the number of distinct pairs the stage's statistics cover
 /// (sum of fs_count: each pair filed 1..f years apart is in the forward window of the earlier).
-async fn sample_focal(output: &StoreLocation, sample: usize, engine: &EngineOptions) -> Result<(Vec<(String, i64)>, i64)> {
+async fn sample_focal(
+    output: &StoreLocation,
+    sample: usize,
+    engine: &EngineOptions,
+) -> Result<(Vec<(String, i64)>, i64)> {
     let ctx = session(engine, &[output]).await?;
     register_published(&ctx, output, "patent_similarity").await?;
     let total = ctx.sql("SELECT CAST(SUM(fs_count) AS BIGINT) FROM patent_similarity").await?.collect().await?;

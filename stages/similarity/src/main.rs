@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use sql_functions::tokenize::DEFAULT_BOILERPLATE;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource, pairwise, run};
+use sql_functions::tokenize::DEFAULT_BOILERPLATE;
 use stage_runtime::{EngineOptions, StageArgs, StoreLocation, run_stage};
 
 #[derive(Parser, Debug)]

@@ -14,9 +14,9 @@ use stage_runtime::{
 };
 
 use crate::options::SimilarityOptions;
+use crate::plots;
 use crate::sql::{self, WeightingQueries};
 use crate::windows::Windows;
-use crate::plots;
 
 /// The published tables.
 pub const TABLES: [&str; 3] = ["vocabulary", "patent_terms", "patent_similarity"];

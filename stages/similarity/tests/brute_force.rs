@@ -14,11 +14,9 @@ use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sql_functions::tokenize::NLTK_STOP_WORDS;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource};
-use stage_runtime::{
-    EngineOptions, PublishedManifest, StoreLocation, register_published,
-};
+use sql_functions::tokenize::NLTK_STOP_WORDS;
+use stage_runtime::{EngineOptions, PublishedManifest, StoreLocation, register_published};
 
 /// One patent of a test corpus.
 #[derive(Debug, Clone)]
@@ -586,7 +584,12 @@ async fn check(
     for (id, got) in &published.stats {
         let at_or_below = |r: f64| residuals.partition_point(|v| *v <= r);
         let want = got.log_q_residual.map(|r| at_or_below(r) > cut);
-        assert_eq!(got.breakthrough, want, "{label}: patent {id}: breakthrough against the published residuals (cut at {cut} of {})", residuals.len());
+        assert_eq!(
+            got.breakthrough,
+            want,
+            "{label}: patent {id}: breakthrough against the published residuals (cut at {cut} of {})",
+            residuals.len()
+        );
     }
 
     // Pairwise mode: every pair of patents with text, and the top 4 of a few patents.

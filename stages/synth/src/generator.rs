@@ -13,7 +13,9 @@ use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use schemas::patentsview::{APPLICATION, CLAIMS, CPC_CURRENT, DumpFileName, DumpKind, DumpTable, PATENT, US_PATENT_CITATION};
+use schemas::patentsview::{
+    APPLICATION, CLAIMS, CPC_CURRENT, DumpFileName, DumpKind, DumpTable, PATENT, US_PATENT_CITATION,
+};
 use stage_runtime::telemetry::Progress;
 
 use crate::calibration::{
@@ -145,20 +147,25 @@ impl<'c> Generator<'c> {
             }
         }
         progress.add(self.patents.len() as u64 - progress.rows(), self.bytes() - reported_bytes);
-        let mut files = vec![self.patent.finish()?, self.application.finish()?, self.cpc.finish()?, self.citation.finish()?];
+        let mut files =
+            vec![self.patent.finish()?, self.application.finish()?, self.cpc.finish()?, self.citation.finish()?];
         files.append(&mut self.finished_claims);
         if let Some((_, claims)) = self.claims {
             files.push(claims.finish()?);
         }
         let patents = &self.patents;
-        let ground_truth = self.truth.write(&self.dir, &self.model, &self.config.describe(), |i| patents[i].kind.patent_id(patents[i].number))?;
+        let ground_truth = self
+            .truth
+            .write(&self.dir, &self.model, &self.config.describe(), |i| patents[i].kind.patent_id(patents[i].number))?;
         progress.finish();
         Ok(SynthSummary { files, ground_truth, malformed: self.malformed })
     }
 
     /// Uncompressed bytes written so far.
     fn bytes(&self) -> u64 {
-        let open = [&self.patent, &self.application, &self.cpc, &self.citation].into_iter().chain(self.claims.as_ref().map(|(_, w)| w));
+        let open = [&self.patent, &self.application, &self.cpc, &self.citation]
+            .into_iter()
+            .chain(self.claims.as_ref().map(|(_, w)| w));
         self.finished_bytes + open.map(TsvZipWriter::bytes).sum::<u64>()
     }
 
@@ -186,7 +193,12 @@ impl<'c> Generator<'c> {
         let claim_count = claim_count(rng);
         let topics = profile.topics;
         let secondary = topics.secondary.map(|t| &self.vocabularies[t as usize]);
-        let mut writer = text::Writer::new(&self.vocabularies[topics.primary as usize], secondary, &self.lexicon, &mut self.text_rng);
+        let mut writer = text::Writer::new(
+            &self.vocabularies[topics.primary as usize],
+            secondary,
+            &self.lexicon,
+            &mut self.text_rng,
+        );
         let title = writer.title();
         let claims = match kind {
             PatentKind::Design => writer.design_claim(),
@@ -234,7 +246,8 @@ impl<'c> Generator<'c> {
     fn write_application(&mut self, grant: &Grant, kind: PatentKind) -> Result<()> {
         let filed = schedule::filing_date(grant.granted, &mut self.rng);
         let series = schedule::series_code(kind, filed);
-        let application_id = format!("{series}{:06}", schedule::application_serial(grant.index as u64, self.config.seed));
+        let application_id =
+            format!("{series}{:06}", schedule::application_serial(grant.index as u64, self.config.seed));
         let rule_47 = self.rng.random_bool(0.01);
         self.application.row(&[
             Field::Text(&application_id),
@@ -262,8 +275,10 @@ impl<'c> Generator<'c> {
         let median = mean * (-CITATIONS_SPREAD * CITATIONS_SPREAD / 2.0).exp();
         let wanted = (lognormal(median, CITATIONS_SPREAD, &mut self.rng).round() as usize).clamp(1, MAX_CITATIONS);
         let year_index = self.year_index(grant.granted);
-        let corpus_age = (grant.granted.year() - self.config.first_year) as f64 + grant.granted.ordinal0() as f64 / 365.0;
-        let pre_corpus = PRE_CORPUS_CITATIONS + (1.0 - PRE_CORPUS_CITATIONS) * (-corpus_age / PRE_CORPUS_DECAY_YEARS).exp();
+        let corpus_age =
+            (grant.granted.year() - self.config.first_year) as f64 + grant.granted.ordinal0() as f64 / 365.0;
+        let pre_corpus =
+            PRE_CORPUS_CITATIONS + (1.0 - PRE_CORPUS_CITATIONS) * (-corpus_age / PRE_CORPUS_DECAY_YEARS).exp();
         self.cited.clear();
         let mut sequence = 0;
         // A repeated pick is drawn again, a few times at most (small corpora have few candidates).

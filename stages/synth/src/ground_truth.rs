@@ -12,7 +12,9 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, Months, NaiveDate};
 use serde_json::json;
 
-use crate::impact::{ATYPICAL_EFFECT, HOT_CODE_EFFECT, HOT_TERM_COUNTS, HOT_TERM_EFFECT, HOT_TERMS, IMPACT_NOISE, ImpactTraits};
+use crate::impact::{
+    ATYPICAL_EFFECT, HOT_CODE_EFFECT, HOT_TERM_COUNTS, HOT_TERM_EFFECT, HOT_TERMS, IMPACT_NOISE, ImpactTraits,
+};
 use crate::model::{Model, Profile};
 use crate::schedule::PatentKind;
 
@@ -71,7 +73,16 @@ impl GroundTruth {
     }
 
     /// Records the next patent: its profile, CPC groups, planted score and weight, and claims.
-    pub fn record(&mut self, model: &Model, kind: PatentKind, granted: NaiveDate, profile: &Profile, codes: &[u32], (score, weight): (f64, f64), claims: &[&str]) {
+    pub fn record(
+        &mut self,
+        model: &Model,
+        kind: PatentKind,
+        granted: NaiveDate,
+        profile: &Profile,
+        codes: &[u32],
+        (score, weight): (f64, f64),
+        claims: &[&str],
+    ) {
         let t = &mut self.tally;
         match kind {
             PatentKind::Design => t.design += 1,
@@ -113,7 +124,8 @@ impl GroundTruth {
         self.tally.in_corpus_citations += 1;
         let row = &mut self.rows[i];
         row.forward += 1;
-        let window_end = row.grant_date.checked_add_months(Months::new(WINDOW_MONTHS)).expect("dates are far from the end of time");
+        let window_end =
+            row.grant_date.checked_add_months(Months::new(WINDOW_MONTHS)).expect("dates are far from the end of time");
         if citing > row.grant_date && citing <= window_end {
             row.forward_in_window += 1;
         }
@@ -121,7 +133,13 @@ impl GroundTruth {
 
     /// Writes the folder into `dir` (the dump folder); `id(i)` is the patent id of the i-th patent.
     /// Returns the files written with their data rows.
-    pub fn write(&self, dir: &Path, model: &Model, config: &serde_json::Value, id: impl Fn(usize) -> String) -> Result<Vec<(String, u64)>> {
+    pub fn write(
+        &self,
+        dir: &Path,
+        model: &Model,
+        config: &serde_json::Value,
+        id: impl Fn(usize) -> String,
+    ) -> Result<Vec<(String, u64)>> {
         let folder = dir.join(FOLDER);
         std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
         let ids: Vec<String> = (0..self.rows.len()).map(id).collect();
@@ -146,13 +164,21 @@ impl GroundTruth {
                 row.forward
             )?;
         }
-        let mut opportunities = String::from("topic,typical_codes,opportunity_code,multiplier,topic_patents,carriers\n");
+        let mut opportunities =
+            String::from("topic,typical_codes,opportunity_code,multiplier,topic_patents,carriers\n");
         let subclass = |s: u32| model.scheme.subclasses[s as usize].as_str();
         for o in &model.planted.opportunities {
             let typical: Vec<&str> = model.topics[o.topic as usize].typical().into_iter().map(subclass).collect();
             let of_topic = self.rows.iter().filter(|r| r.primary == o.topic && r.section.is_some());
             let (patents, carriers) = of_topic.fold((0, 0), |(n, c), r| (n + 1, c + r.traits.opportunity as u64));
-            writeln!(opportunities, "{},{},{},{},{patents},{carriers}", o.topic, typical.join(" "), subclass(o.code), o.multiplier)?;
+            writeln!(
+                opportunities,
+                "{},{},{},{},{patents},{carriers}",
+                o.topic,
+                typical.join(" "),
+                subclass(o.code),
+                o.multiplier
+            )?;
         }
         let summary = self.summary(model, config, &ids);
         let files = [
@@ -228,7 +254,10 @@ impl GroundTruth {
         let Some(last) = self.rows.iter().map(|r| r.grant_date).max() else { return (None, 0, 0) };
         let mut groups: HashMap<(u8, i32), Vec<usize>> = HashMap::new();
         for (i, row) in self.rows.iter().enumerate() {
-            let end = row.grant_date.checked_add_months(Months::new(WINDOW_MONTHS)).expect("dates are far from the end of time");
+            let end = row
+                .grant_date
+                .checked_add_months(Months::new(WINDOW_MONTHS))
+                .expect("dates are far from the end of time");
             if let Some(section) = row.section.filter(|_| end <= last) {
                 groups.entry((section, row.grant_date.year())).or_default().push(i);
             }
@@ -236,7 +265,9 @@ impl GroundTruth {
         // (score, 1, 0) for an L1 patent, (score, 0, 1) for an L2 one.
         let mut scored: Vec<(f64, u64, u64)> = vec![];
         for members in groups.values_mut() {
-            members.sort_by(|&a, &b| self.rows[b].forward_in_window.cmp(&self.rows[a].forward_in_window).then(ids[a].cmp(&ids[b])));
+            members.sort_by(|&a, &b| {
+                self.rows[b].forward_in_window.cmp(&self.rows[a].forward_in_window).then(ids[a].cmp(&ids[b]))
+            });
             let cut = (members.len() as f64 * TOP_SHARE - 1e-9).ceil() as usize;
             for (rank, &i) in members.iter().enumerate() {
                 let l1 = rank < cut && self.rows[i].forward_in_window > 0;

@@ -118,7 +118,12 @@ impl Planted {
                 Opportunity { topic, code, multiplier }
             })
             .collect();
-        Planted { hot_codes, opportunities, opportunity_share, noise: Normal::new(0.0, IMPACT_NOISE).expect("valid normal") }
+        Planted {
+            hot_codes,
+            opportunities,
+            opportunity_share,
+            noise: Normal::new(0.0, IMPACT_NOISE).expect("valid normal"),
+        }
     }
 
     /// The opportunity planted for `topic`, if any.

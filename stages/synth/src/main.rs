@@ -74,7 +74,10 @@ async fn upload(run: &StoreLocation, local: &Path, summary: &SynthSummary) -> Re
         let bytes = upload_file(run, &local.join(name), name).await.with_context(|| format!("uploading {name}"))?;
         let (table, format) = match truth {
             true => (ground_truth::FOLDER.to_string(), "ground-truth"),
-            false => (DumpFileName::parse(name).context("generated an unrecognised file name")?.kind.table().name.to_string(), "tsv.zip"),
+            false => (
+                DumpFileName::parse(name).context("generated an unrecognised file name")?.kind.table().name.to_string(),
+                "tsv.zip",
+            ),
         };
         let table = tables.entry(table).or_insert_with(|| TableEntry {
             format: format.into(),

@@ -71,8 +71,9 @@ impl Model {
         let subclass_groups: Vec<WeightedIndex<f64>> =
             (0..n as u32).map(|s| zipf(rng, scheme.groups_of(s).len(), GROUP_ZIPF)).collect();
         let y_tags: Vec<u32> = (0..n as u32).filter(|&s| scheme.section_of(s) == b'Y').collect();
-        let homes = WeightedIndex::new(weights.iter().zip(0..).map(|(w, s)| if y_tags.contains(&s) { 0.0 } else { *w }))
-            .expect("positive weights");
+        let homes =
+            WeightedIndex::new(weights.iter().zip(0..).map(|(w, s)| if y_tags.contains(&s) { 0.0 } else { *w }))
+                .expect("positive weights");
 
         let mut built: Vec<Topic> = (0..topics).map(|_| Topic::new(&scheme, &homes, rng)).collect();
         let sections: Vec<u8> = built.iter().map(|t| scheme.section_of(t.home)).collect();
@@ -85,7 +86,8 @@ impl Model {
         let popularity = (0..years)
             .map(|y| {
                 let time = if years > 1 { y as f64 / (years - 1) as f64 - 0.5 } else { 0.0 };
-                WeightedIndex::new(base.iter().zip(&trends).map(|(b, trend)| b * (trend * time).exp())).expect("positive weights")
+                WeightedIndex::new(base.iter().zip(&trends).map(|(b, trend)| b * (trend * time).exp()))
+                    .expect("positive weights")
             })
             .collect();
         let topics_by_popularity: Vec<u16> = (0..topics).collect();
@@ -161,7 +163,11 @@ impl Model {
     /// A design patent's profile: a topic for its citations, no codes, no traits.
     pub fn draw_design(&self, year_index: usize, rng: &mut impl Rng) -> Profile {
         let primary = self.popularity[year_index].sample(rng) as u16;
-        Profile { topics: PatentTopics { primary, secondary: None }, subclasses: vec![], traits: ImpactTraits::default() }
+        Profile {
+            topics: PatentTopics { primary, secondary: None },
+            subclasses: vec![],
+            traits: ImpactTraits::default(),
+        }
     }
 
     /// The distinct CPC groups of `profile`, into `codes`: at least one in each of its subclasses, the
@@ -184,7 +190,8 @@ impl Model {
             if codes.len() >= wanted {
                 break;
             }
-            let s = if rng.random_bool(HOME_SHARE) { home } else { *profile.subclasses.choose(rng).expect("not empty") };
+            let s =
+                if rng.random_bool(HOME_SHARE) { home } else { *profile.subclasses.choose(rng).expect("not empty") };
             push(self.draw_group(profile.topics, s, rng), codes);
         }
     }

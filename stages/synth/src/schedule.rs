@@ -23,7 +23,9 @@ impl GrantCalendar {
         let shares: Vec<f64> = weights.iter().map(|w| w / total * patents as f64).collect();
         let mut per_year: Vec<u64> = shares.iter().map(|s| s.floor() as u64).collect();
         let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
-        by_remainder.sort_by(|&a, &b| (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor())).then(a.cmp(&b)));
+        by_remainder.sort_by(|&a, &b| {
+            (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor())).then(a.cmp(&b))
+        });
         let missing = patents - per_year.iter().sum::<u64>();
         for &y in by_remainder.iter().take(missing as usize) {
             per_year[y] += 1;
@@ -117,8 +119,16 @@ impl PatentKind {
                 (2020.0, 10_524_427.0),
                 (2025.0, 12_185_000.0),
             ],
-            PatentKind::Design => &[(1980.0, 253_796.0), (2000.0, 418_870.0), (2010.0, 617_000.0), (2020.0, 872_000.0), (2025.0, 1_055_000.0)],
-            PatentKind::Reissue => &[(1980.0, 30_000.0), (2000.0, 36_520.0), (2010.0, 40_900.0), (2020.0, 47_800.0), (2025.0, 50_100.0)],
+            PatentKind::Design => &[
+                (1980.0, 253_796.0),
+                (2000.0, 418_870.0),
+                (2010.0, 617_000.0),
+                (2020.0, 872_000.0),
+                (2025.0, 1_055_000.0),
+            ],
+            PatentKind::Reissue => {
+                &[(1980.0, 30_000.0), (2000.0, 36_520.0), (2010.0, 40_900.0), (2020.0, 47_800.0), (2025.0, 50_100.0)]
+            }
         }
     }
 

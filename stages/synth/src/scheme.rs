@@ -33,7 +33,9 @@ impl Scheme {
     pub fn new(rng: &mut impl Rng) -> Scheme {
         let classes: Vec<String> = CLASSES_PER_SECTION
             .iter()
-            .flat_map(|&(section, count)| sample_sorted(rng, 1..100, count).into_iter().map(move |c| format!("{section}{c:02}")))
+            .flat_map(|&(section, count)| {
+                sample_sorted(rng, 1..100, count).into_iter().map(move |c| format!("{section}{c:02}"))
+            })
             .collect();
         let per_class = allocate(SUBCLASSES, &sizes(rng, classes.len()), SUBCLASS_LETTERS.len());
         let mut subclasses = vec![];

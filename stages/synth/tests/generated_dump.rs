@@ -113,7 +113,9 @@ fn check_quoting(records: &[Vec<Cell>], table: &DumpTable) {
         assert_eq!(record.len(), table.columns.len(), "{} row {record:?}", table.name);
         for (cell, column) in record.iter().zip(table.columns) {
             match cell {
-                Cell::Bare(v) => assert!(column.numeric && v.parse::<i64>().is_ok(), "{}.{} = {v}", table.name, column.name),
+                Cell::Bare(v) => {
+                    assert!(column.numeric && v.parse::<i64>().is_ok(), "{}.{} = {v}", table.name, column.name)
+                }
                 Cell::Quoted(v) => assert!(!column.numeric, "{}.{} quoted: {v}", table.name, column.name),
             }
         }
@@ -137,7 +139,10 @@ fn same_seed_gives_identical_bytes_and_another_seed_differs() {
 fn files_tables_and_quoting_follow_the_real_format() {
     let dump = Dump::new(&SynthConfig::default());
     let names: Vec<&str> = dump.summary.files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names[..4], ["g_patent.tsv.zip", "g_application.tsv.zip", "g_cpc_current.tsv.zip", "g_us_patent_citation.tsv.zip"]);
+    assert_eq!(
+        names[..4],
+        ["g_patent.tsv.zip", "g_application.tsv.zip", "g_cpc_current.tsv.zip", "g_us_patent_citation.tsv.zip"]
+    );
     let years: Vec<String> = (1976..2026).map(|y| format!("g_claims_{y}.tsv.zip")).collect();
     assert_eq!(names[4..], years.iter().map(String::as_str).collect::<Vec<_>>());
 
@@ -160,7 +165,11 @@ fn files_tables_and_quoting_follow_the_real_format() {
         m
     });
     assert!(kinds["design"] > 50 && kinds["reissue"] > 3 && kinds["utility"] > 1700, "{kinds:?}");
-    let utility: Vec<(&str, u64)> = patents.iter().filter(|r| r[1].text() == "utility").map(|r| (r[2].text(), r[0].text().parse().unwrap())).collect();
+    let utility: Vec<(&str, u64)> = patents
+        .iter()
+        .filter(|r| r[1].text() == "utility")
+        .map(|r| (r[2].text(), r[0].text().parse().unwrap()))
+        .collect();
     assert!(utility.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1));
     assert!((3_930_000..3_960_000).contains(&utility[0].1), "1976's numbers: {}", utility[0].1);
 
@@ -222,7 +231,11 @@ fn cpc_codes_are_hierarchical_skewed_and_clustered() {
     counts.sort_unstable_by(|a, b| b.cmp(a));
     // Of the scheme's 261,155 groups, the 1,000 most used carry a large share of the assignments.
     let top: usize = counts[..1000].iter().sum();
-    assert!(top as f64 > 0.35 * rows.len() as f64, "skewed usage: the top 1,000 groups carry {top} of {} rows", rows.len());
+    assert!(
+        top as f64 > 0.35 * rows.len() as f64,
+        "skewed usage: the top 1,000 groups carry {top} of {} rows",
+        rows.len()
+    );
     assert!(counts.iter().filter(|&&c| c == 1).count() > counts.len() / 3, "most groups in use are rare");
     // Topics make some pairs co-occur far more often than independent use would.
     let patents = by_patent.len() as f64;
@@ -274,7 +287,8 @@ fn marginals(dump: &Dump) -> Marginals {
         multi_subclass_share: codes.values().filter(|(_, s)| s.len() > 1).count() as f64 / n,
         long_tail_share: codes.values().filter(|(rows, _)| *rows > 15).count() as f64 / n,
         citations_per_patent: citations as f64 / patents.len() as f64,
-        claims_per_utility_patent: claims.iter().filter(|c| utility.contains(c[0].text())).count() as f64 / utility.len() as f64,
+        claims_per_utility_patent: claims.iter().filter(|c| utility.contains(c[0].text())).count() as f64
+            / utility.len() as f64,
         claim_bytes_mean: claims.iter().map(|c| c[2].text().len()).sum::<usize>() as f64 / claims.len() as f64,
         first_claim_longest_share: first.values().filter(|(_, longest)| *longest).count() as f64 / first.len() as f64,
         groups_in_use: cpc.iter().map(|r| r[5].text()).collect::<HashSet<_>>().len(),
@@ -293,7 +307,10 @@ fn marginals_match_the_real_corpus_and_the_generator_s_claims() {
     assert!((5.0..7.0).contains(&m.cpc_rows_per_patent), "CPC rows per patent: {m:?}");
     assert!(m.long_tail_share > 0.02, "a long tail of codes per patent: {m:?}");
     assert!((2.0..3.0).contains(&m.subclasses_per_patent) && m.multi_subclass_share > 0.5, "{m:?}");
-    assert!((13.0..19.0).contains(&m.citations_per_patent), "about 16 citations per patent over 1976-2025 (fewer in a small sample, where repeated picks are dropped): {m:?}");
+    assert!(
+        (13.0..19.0).contains(&m.citations_per_patent),
+        "about 16 citations per patent over 1976-2025 (fewer in a small sample, where repeated picks are dropped): {m:?}"
+    );
     assert!((15.0..17.0).contains(&m.claims_per_utility_patent), "{m:?}");
     assert!((300.0..350.0).contains(&m.claim_bytes_mean), "{m:?}");
     assert!(m.first_claim_longest_share > 0.8, "{m:?}");
@@ -303,7 +320,8 @@ fn marginals_match_the_real_corpus_and_the_generator_s_claims() {
     assert_eq!(marginal["patents"], m.patents);
     assert_eq!(marginal["patents_with_codes"], m.with_codes);
     assert_eq!(scheme["groups_in_use"], m.groups_in_use);
-    let close = |name: &str, value: f64| assert!((marginal[name].as_f64().unwrap() - value).abs() < 1e-9, "{name}: {value}");
+    let close =
+        |name: &str, value: f64| assert!((marginal[name].as_f64().unwrap() - value).abs() < 1e-9, "{name}: {value}");
     close("cpc_rows_per_patent_with_codes", m.cpc_rows_per_patent);
     close("subclasses_per_patent_with_codes", m.subclasses_per_patent);
     close("share_spanning_several_subclasses", m.multi_subclass_share);
@@ -311,7 +329,10 @@ fn marginals_match_the_real_corpus_and_the_generator_s_claims() {
     close("claims_per_utility_patent", m.claims_per_utility_patent);
     close("claim_bytes_mean", m.claim_bytes_mean);
     close("share_first_claim_longest", m.first_claim_longest_share);
-    let counts: Vec<u64> = ["sections", "classes", "subclasses", "main_groups", "groups"].iter().map(|k| scheme[k].as_u64().unwrap()).collect();
+    let counts: Vec<u64> = ["sections", "classes", "subclasses", "main_groups", "groups"]
+        .iter()
+        .map(|k| scheme[k].as_u64().unwrap())
+        .collect();
     assert_eq!(counts, [9, 136, 673, 10_000, 261_155], "the real CPC scheme's size");
     assert!(m.groups_in_use > 5_000, "thousands of groups in use: {m:?}");
 }
@@ -329,12 +350,18 @@ fn ground_truth_agrees_with_the_dumps() {
     let dump = Dump::new(&SynthConfig { patents: 10_000, first_year: 2001, years: 25, ..SynthConfig::default() });
     let truth = csv(&dump, "patents.csv");
     let patents = dump.table("g_patent.tsv.zip", &PATENT);
-    assert_eq!(truth.iter().map(|r| r["patent_id"].as_str()).collect::<Vec<_>>(), patents.iter().map(|r| r[0].text()).collect::<Vec<_>>());
-    let granted: HashMap<&str, chrono::NaiveDate> = patents.iter().map(|r| (r[0].text(), r[2].text().parse().unwrap())).collect();
+    assert_eq!(
+        truth.iter().map(|r| r["patent_id"].as_str()).collect::<Vec<_>>(),
+        patents.iter().map(|r| r[0].text()).collect::<Vec<_>>()
+    );
+    let granted: HashMap<&str, chrono::NaiveDate> =
+        patents.iter().map(|r| (r[0].text(), r[2].text().parse().unwrap())).collect();
     let s = summary(&dump);
-    let hot_codes: HashSet<String> = s["planted"]["hot_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let hot_codes: HashSet<String> =
+        s["planted"]["hot_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     let opportunities = csv(&dump, "opportunities.csv");
-    let opportunity_of: HashMap<&str, &str> = opportunities.iter().map(|o| (o["topic"].as_str(), o["opportunity_code"].as_str())).collect();
+    let opportunity_of: HashMap<&str, &str> =
+        opportunities.iter().map(|o| (o["topic"].as_str(), o["opportunity_code"].as_str())).collect();
     assert_eq!(opportunities.len(), 8);
 
     // Forward citations within 5 years, recounted from the citation table.
@@ -354,12 +381,17 @@ fn ground_truth_agrees_with_the_dumps() {
         subclasses.entry(row[0].text()).or_default().insert(row[4].text());
     }
     let claims = dump.claims();
-    let first_claims: HashMap<&str, &str> = claims.iter().filter(|c| c[1].text() == "0").map(|c| (c[0].text(), c[2].text())).collect();
+    let first_claims: HashMap<&str, &str> =
+        claims.iter().filter(|c| c[1].text() == "0").map(|c| (c[0].text(), c[2].text())).collect();
     let mut carriers = 0;
     for row in &truth {
         let id = row["patent_id"].as_str();
         let (in_window, all) = forward.get(id).copied().unwrap_or_default();
-        assert_eq!((row["forward_citations_5y"].parse::<u32>().unwrap(), row["forward_citations"].parse::<u32>().unwrap()), (in_window, all), "{id}");
+        assert_eq!(
+            (row["forward_citations_5y"].parse::<u32>().unwrap(), row["forward_citations"].parse::<u32>().unwrap()),
+            (in_window, all),
+            "{id}"
+        );
         let codes = subclasses.get(id).cloned().unwrap_or_default();
         let words: HashSet<&str> = first_claims[id].split(|c: char| !c.is_alphabetic()).collect();
         let hot_terms = HOT_TERMS.iter().filter(|t| words.contains(*t)).count();
@@ -382,7 +414,11 @@ fn ground_truth_agrees_with_the_dumps() {
 
     // Impact follows the planted score: the mean 5-year forward citations rise with it.
     let mean_forward = |keep: &dyn Fn(f64) -> bool| {
-        let rows: Vec<f64> = truth.iter().filter(|r| keep(r["planted_score"].parse().unwrap())).map(|r| r["forward_citations_5y"].parse().unwrap()).collect();
+        let rows: Vec<f64> = truth
+            .iter()
+            .filter(|r| keep(r["planted_score"].parse().unwrap()))
+            .map(|r| r["forward_citations_5y"].parse().unwrap())
+            .collect();
         rows.iter().sum::<f64>() / rows.len() as f64
     };
     let (plain, planted) = (mean_forward(&|s| s == 0.0), mean_forward(&|s| s >= 1.0));
@@ -391,7 +427,8 @@ fn ground_truth_agrees_with_the_dumps() {
     // The planted rule's AUC, by counting pairs over the labels made by the stated rule.
     let last = *granted.values().max().unwrap();
     let mut groups: HashMap<(String, i32), Vec<&HashMap<String, String>>> = HashMap::new();
-    let first_section: HashMap<&str, &str> = cpc.iter().filter(|r| r[1].text() == "0").map(|r| (r[0].text(), r[2].text())).collect();
+    let first_section: HashMap<&str, &str> =
+        cpc.iter().filter(|r| r[1].text() == "0").map(|r| (r[0].text(), r[2].text())).collect();
     for row in &truth {
         let id = row["patent_id"].as_str();
         let complete = granted[id].checked_add_months(chrono::Months::new(60)).unwrap() <= last;
@@ -411,10 +448,26 @@ fn ground_truth_agrees_with_the_dumps() {
             if rank < cut && r["forward_citations_5y"] != "0" { positives.push(score) } else { negatives.push(score) }
         }
     }
-    let pairs: f64 = positives.iter().flat_map(|p| negatives.iter().map(move |n| if p > n { 1.0 } else if p == n { 0.5 } else { 0.0 })).sum();
+    let pairs: f64 = positives
+        .iter()
+        .flat_map(|p| {
+            negatives.iter().map(move |n| {
+                if p > n {
+                    1.0
+                } else if p == n {
+                    0.5
+                } else {
+                    0.0
+                }
+            })
+        })
+        .sum();
     let auc = pairs / (positives.len() * negatives.len()) as f64;
     let rule = &s["planted_rule"];
-    assert_eq!((rule["l1"].as_u64().unwrap(), rule["labelled"].as_u64().unwrap()), (positives.len() as u64, (positives.len() + negatives.len()) as u64));
+    assert_eq!(
+        (rule["l1"].as_u64().unwrap(), rule["labelled"].as_u64().unwrap()),
+        (positives.len() as u64, (positives.len() + negatives.len()) as u64)
+    );
     assert!((rule["roc_auc"].as_f64().unwrap() - auc).abs() < 1e-9, "{auc} vs {rule}");
     assert!((0.80..0.92).contains(&auc), "a learnable but not trivial rule: {auc}");
 }
@@ -423,7 +476,8 @@ fn ground_truth_agrees_with_the_dumps() {
 fn citations_point_back_in_time_with_heavy_tailed_in_degree() {
     let dump = Dump::new(&SynthConfig::default());
     let patents = dump.table("g_patent.tsv.zip", &PATENT);
-    let granted: HashMap<&str, (&str, &str)> = patents.iter().map(|r| (r[0].text(), (r[2].text(), r[4].text()))).collect();
+    let granted: HashMap<&str, (&str, &str)> =
+        patents.iter().map(|r| (r[0].text(), (r[2].text(), r[4].text()))).collect();
     let first_utility: u64 = patents.iter().find(|r| r[1].text() == "utility").unwrap()[0].text().parse().unwrap();
     let citations = dump.table("g_us_patent_citation.tsv.zip", &US_PATENT_CITATION);
     let mut in_degree: HashMap<&str, usize> = HashMap::new();
@@ -462,7 +516,11 @@ fn citations_point_back_in_time_with_heavy_tailed_in_degree() {
 fn injected_malformed_rows_are_where_asked() {
     let dump = Dump::new(&SynthConfig { inject_malformed: 8, ..small(3) });
     assert_eq!(dump.summary.malformed, 8);
-    let bad_patents = dump.table("g_patent.tsv.zip", &PATENT).into_iter().filter(|r| r.len() != 8 || r[2].text() == "2001-13-45").count();
+    let bad_patents = dump
+        .table("g_patent.tsv.zip", &PATENT)
+        .into_iter()
+        .filter(|r| r.len() != 8 || r[2].text() == "2001-13-45")
+        .count();
     let bad_cpc = dump
         .table("g_cpc_current.tsv.zip", &CPC_CURRENT)
         .into_iter()

@@ -27,4 +27,3 @@ pub fn from_bytes<B: Backend>(
         .map_err(|e| anyhow!("reading a checkpoint: {e}"))?;
     Ok(config.init::<B>(cpc_vocab, text_vocab, device).load_record(record))
 }
-

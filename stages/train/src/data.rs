@@ -138,7 +138,13 @@ ORDER BY l.patent_id",
 }
 
 /// Encodes `records` with the vocabularies, truncating codes to `max_codes` and tokens to `max_text`.
-pub fn encode(records: &[&PatentRecord], codes: &Vocabulary, text: &Vocabulary, max_codes: usize, max_text: usize) -> Vec<Example> {
+pub fn encode(
+    records: &[&PatentRecord],
+    codes: &Vocabulary,
+    text: &Vocabulary,
+    max_codes: usize,
+    max_text: usize,
+) -> Vec<Example> {
     records
         .iter()
         .map(|r| Example {
@@ -158,9 +164,13 @@ mod tests {
         let ids: Vec<String> = (0..10_000).map(|i| (9_000_000 + i * 13).to_string()).collect();
         let count = |seed, split| ids.iter().filter(|id| Split::of(id, seed) == split).count();
         for seed in [0, 42] {
-            let (train, validation, test) = (count(seed, Split::Train), count(seed, Split::Validation), count(seed, Split::Test));
+            let (train, validation, test) =
+                (count(seed, Split::Train), count(seed, Split::Validation), count(seed, Split::Test));
             assert_eq!(train + validation + test, 10_000);
-            assert!((7_700..8_300).contains(&train) && (800..1_200).contains(&validation), "{train} {validation} {test}");
+            assert!(
+                (7_700..8_300).contains(&train) && (800..1_200).contains(&validation),
+                "{train} {validation} {test}"
+            );
         }
         assert_eq!(Split::of("10000000", 42), Split::of("10000000", 42));
         let moved = ids.iter().filter(|id| Split::of(id, 1) != Split::of(id, 2)).count();

@@ -17,9 +17,9 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use stats::{Confusion, jaccard};
 use crate::model::{Batch, Losses, Model, ModelConfig};
 use crate::vocab::{PAD, SPECIAL};
+use stats::{Confusion, jaccard};
 
 /// How the model is trained; the training config file (`[model]` holds the sizes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -85,5 +85,7 @@ async fn gpu(
     _: &StoreLocation,
     _: &TrainOptions,
 ) -> Result<stage_runtime::PublishedManifest> {
-    bail!("--device {name}: this binary was built without the `gpu` feature (cargo build --release -p train --features gpu, with libtorch; see the README)")
+    bail!(
+        "--device {name}: this binary was built without the `gpu` feature (cargo build --release -p train --features gpu, with libtorch; see the README)"
+    )
 }

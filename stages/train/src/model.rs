@@ -122,7 +122,8 @@ impl<B: Backend> Batch<B> {
         let [batch_size, len] = self.cpc.dims();
         let inputs = self.cpc.clone().slice([0..batch_size, 0..len - 1]);
         let device = inputs.device();
-        let dropped = Tensor::<B, 2>::random([batch_size, len - 1], Distribution::Uniform(0.0, 1.0), &device).lower_elem(p).int();
+        let dropped =
+            Tensor::<B, 2>::random([batch_size, len - 1], Distribution::Uniform(0.0, 1.0), &device).lower_elem(p).int();
         let is_code = inputs.clone().greater_equal_elem(SPECIAL.len() as i64).int();
         self.decoder_inputs = Some(inputs.mask_fill((dropped * is_code).equal_elem(1), UNK as i64));
         self
@@ -196,7 +197,8 @@ impl<B: Backend> Model<B> {
 
         let [batch, len] = text.dims();
         let text_pad = text.clone().equal_elem(PAD as i64);
-        let positions = Tensor::<B, 1, Int>::arange(0..len as i64, &text.device()).unsqueeze::<2>().repeat_dim(0, batch);
+        let positions =
+            Tensor::<B, 1, Int>::arange(0..len as i64, &text.device()).unsqueeze::<2>().repeat_dim(0, batch);
         let embedded = self.text_embedding.forward(text) + self.text_position.forward(positions);
         let encoded = self.text_encoder.forward(TransformerEncoderInput::new(embedded).mask_pad(text_pad.clone()));
         let text_summary = masked_mean(encoded, text_pad.bool_not());
@@ -227,7 +229,8 @@ impl<B: Backend> Model<B> {
             mu.clone()
         };
         let [batch_size, len] = batch.cpc.dims();
-        let inputs = batch.decoder_inputs.clone().unwrap_or_else(|| batch.cpc.clone().slice([0..batch_size, 0..len - 1]));
+        let inputs =
+            batch.decoder_inputs.clone().unwrap_or_else(|| batch.cpc.clone().slice([0..batch_size, 0..len - 1]));
         let logits = self.decode_logits(z.clone(), inputs);
         Output { impact_logit: self.predict(z), mu, log_var, logits }
     }
@@ -243,7 +246,8 @@ impl<B: Backend> Model<B> {
 
         let y = batch.label.clone();
         let x = output.impact_logit.clone();
-        let bce = y.clone().mul_scalar(positive_weight) * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg());
+        let bce =
+            y.clone().mul_scalar(positive_weight) * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg());
         Losses { reconstruction, kl, prediction: bce.mean().neg() }
     }
 
@@ -297,13 +301,19 @@ impl<B: Backend> Model<B> {
                     let scores = &values[row * vocabulary..(row + 1) * vocabulary];
                     let full = h.codes.len() >= max_len;
                     for (id, &lp) in scores.iter().enumerate() {
-                        let allowed = id == EOS || (!full && id >= crate::vocab::SPECIAL.len() && !h.codes.contains(&id));
+                        let allowed =
+                            id == EOS || (!full && id >= crate::vocab::SPECIAL.len() && !h.codes.contains(&id));
                         if allowed {
                             let mut codes = h.codes.clone();
                             if id != EOS {
                                 codes.push(id);
                             }
-                            candidates.push(Hypothesis { codes, score: h.score + lp as f64, state: row, ended: id == EOS });
+                            candidates.push(Hypothesis {
+                                codes,
+                                score: h.score + lp as f64,
+                                state: row,
+                                ended: id == EOS,
+                            });
                         }
                     }
                     row += 1;
@@ -328,7 +338,8 @@ impl<B: Backend> Model<B> {
                 }
                 next_beams.push(kept);
             }
-            last = next_beams.iter().flatten().map(|h| *h.codes.last().expect("a live hypothesis holds a code")).collect();
+            last =
+                next_beams.iter().flatten().map(|h| *h.codes.last().expect("a live hypothesis holds a code")).collect();
             beams = next_beams;
         }
         ended.into_iter().map(|e| e.map(|h| h.codes).unwrap_or_default()).collect()

@@ -12,7 +12,10 @@ use burn::tensor::backend::AutodiffBackend;
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use serde::{Deserialize, Serialize};
-use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session, write_and_publish, write_batches};
+use stage_runtime::{
+    EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session,
+    write_and_publish, write_batches,
+};
 
 use crate::data::{self, CodeLevel, PatentRecord, Split};
 use crate::fit::{EpochMetrics, TrainConfig, class_ratio, evaluate, fit};
@@ -124,13 +127,15 @@ async fn write_run<B: AutodiffBackend>(
         "{} labelled patents with CPC codes: too few for a training and a validation split",
         records.len()
     );
-    let codes = Vocabulary::build(train_part.iter().map(|r| r.codes.as_slice()), data_config.min_code_count, usize::MAX);
+    let codes =
+        Vocabulary::build(train_part.iter().map(|r| r.codes.as_slice()), data_config.min_code_count, usize::MAX);
     let text = Vocabulary::build(
         train_part.iter().map(|r| r.tokens.as_slice()),
         data_config.min_token_count,
         data_config.max_text_vocab,
     );
-    let encode = |part: &[&PatentRecord]| data::encode(part, &codes, &text, config.max_codes, config.model.max_text_len);
+    let encode =
+        |part: &[&PatentRecord]| data::encode(part, &codes, &text, config.max_codes, config.model.max_text_len);
     let (train_set, validation_set, test_set) = (encode(&train_part), encode(&validation_part), encode(&test_part));
     tracing::info!(
         "{} examples ({} train, {} validation, {} test; {} L1), {} codes, {} claim tokens in the vocabularies",
@@ -155,7 +160,8 @@ async fn write_run<B: AutodiffBackend>(
         let mut failed = None;
         let fitted = fit::<B>(&fit_config, sizes, &train_set, &validation_set, &fit_device, |m, model| {
             log_epoch(m, fit_config.epochs);
-            let write = checkpoint::to_bytes(model).and_then(|bytes| handle.block_on(checkpoints.put_bytes("latest.bin", bytes)));
+            let write = checkpoint::to_bytes(model)
+                .and_then(|bytes| handle.block_on(checkpoints.put_bytes("latest.bin", bytes)));
             if let Err(e) = write {
                 failed.get_or_insert(e);
             }
@@ -209,7 +215,10 @@ async fn write_run<B: AutodiffBackend>(
         ("text_vocabulary", text.len().into()),
         ("epochs_run", history.len().into()),
         ("best_epoch", best.epoch.into()),
-        ("samples_per_second", (history.iter().map(|m| m.samples_per_second).sum::<f64>() / history.len() as f64).into()),
+        (
+            "samples_per_second",
+            (history.iter().map(|m| m.samples_per_second).sum::<f64>() / history.len() as f64).into(),
+        ),
     ];
     manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
     manifest.metrics.insert("model_files".into(), model_paths.into());

@@ -28,7 +28,11 @@ pub struct Vocabulary {
 impl Vocabulary {
     /// Builds a vocabulary from token sequences, keeping tokens seen at least `min_count` times,
     /// at most `max_size` ids in all.
-    pub fn build<'a>(sequences: impl IntoIterator<Item = &'a [String]>, min_count: usize, max_size: usize) -> Vocabulary {
+    pub fn build<'a>(
+        sequences: impl IntoIterator<Item = &'a [String]>,
+        min_count: usize,
+        max_size: usize,
+    ) -> Vocabulary {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for sequence in sequences {
             for token in sequence {

@@ -117,7 +117,10 @@ fn a_checkpoint_round_trips() {
     let (a, c) = (model.forward(&b, false), loaded.forward(&b, false));
     let values = |t: Tensor<Cpu, 3>| t.into_data().to_vec::<f32>().unwrap();
     assert_eq!(values(a.logits), values(c.logits));
-    assert_eq!(a.impact_logit.into_data().to_vec::<f32>().unwrap(), c.impact_logit.into_data().to_vec::<f32>().unwrap());
+    assert_eq!(
+        a.impact_logit.into_data().to_vec::<f32>().unwrap(),
+        c.impact_logit.into_data().to_vec::<f32>().unwrap()
+    );
 }
 
 /// Every code sequence without repeats of at most `max_len` codes out of the toy codes, as BOS,
@@ -148,7 +151,14 @@ fn wide_beam_search_finds_the_brute_force_best_code_set() {
     let device = Default::default();
     let mut short = config(5);
     short.epochs = 4;
-    let (model, _) = fit::<CpuTrain>(&short, (toy::CODE_VOCABULARY, toy::TEXT_VOCABULARY), &toy::examples(64, 7), &toy::examples(8, 8), &device, |_, _| {});
+    let (model, _) = fit::<CpuTrain>(
+        &short,
+        (toy::CODE_VOCABULARY, toy::TEXT_VOCABULARY),
+        &toy::examples(64, 7),
+        &toy::examples(8, 8),
+        &device,
+        |_, _| {},
+    );
     let model = model.valid();
     let points = toy::examples(3, 9);
     let refs: Vec<&Example> = points.iter().collect();

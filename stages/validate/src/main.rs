@@ -29,7 +29,8 @@ fn main() -> ExitCode {
         let [ingest, labels, explore] = cli.stage.inputs.as_slice() else {
             bail!("validate takes three inputs: --input INGEST --input LABELS --input EXPLORE");
         };
-        let (ingest, labels, explore) = (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?, StoreLocation::parse(explore)?);
+        let (ingest, labels, explore) =
+            (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?, StoreLocation::parse(explore)?);
         let options = ValidateOptions {
             macro_years: cli.macro_years,
             report: !cli.no_report,

@@ -32,10 +32,19 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
     for batch in &batches {
         let ids = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)?;
         let ids = arrow::array::AsArray::as_string::<i32>(&ids);
-        let numbers = (1..5).map(|k| arrow::compute::cast(batch.column(k), &arrow::datatypes::DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
-        let value = |k: usize, i: usize| arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(&numbers[k]).value(i);
+        let numbers = (1..5)
+            .map(|k| arrow::compute::cast(batch.column(k), &arrow::datatypes::DataType::Float64))
+            .collect::<Result<Vec<_>, _>>()?;
+        let value = |k: usize, i: usize| {
+            arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(&numbers[k]).value(i)
+        };
         for i in 0..batch.num_rows() {
-            paths.entry(ids.value(i).to_string()).or_default().push((value(0, i), value(1, i), value(2, i), value(3, i)));
+            paths.entry(ids.value(i).to_string()).or_default().push((
+                value(0, i),
+                value(1, i),
+                value(2, i),
+                value(3, i),
+            ));
         }
     }
     let split = |rows: &[Vec<Option<f64>>], flag: f64| -> Vec<f64> {
@@ -72,7 +81,10 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                 title: "Gradient ascent: predicted P(L1) per step".into(),
                 x_label: "step".into(),
                 y_label: "P(L1)".into(),
-                series: paths.iter().map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.0, q.1)).collect() }).collect(),
+                series: paths
+                    .iter()
+                    .map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.0, q.1)).collect() })
+                    .collect(),
                 reference_y: None,
                 integer_x: true,
             }),
@@ -85,7 +97,10 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                 title: "Search paths in the latent space (PC1, PC2); each starts at the patent's latent mean".into(),
                 x_label: "PC1".into(),
                 y_label: "PC2".into(),
-                series: paths.iter().map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.2, q.3)).collect() }).collect(),
+                series: paths
+                    .iter()
+                    .map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.2, q.3)).collect() })
+                    .collect(),
                 reference_y: None,
                 integer_x: false,
             }),
@@ -113,12 +128,20 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
             html.push_str("<table><tr><th>group</th><th>metric</th><th>value</th></tr>\n");
             for s in rows {
                 let value = s.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "—".into());
-                let _ = writeln!(html, "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td></tr>", escape(&s.group), s.metric);
+                let _ = writeln!(
+                    html,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td></tr>",
+                    escape(&s.group),
+                    s.metric
+                );
             }
             html.push_str("</table>\n");
         }
         for (_, name, caption, _) in plots.iter().filter(|p| p.0 == section) {
-            let _ = writeln!(html, "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>");
+            let _ = writeln!(
+                html,
+                "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>"
+            );
         }
     }
     html.push_str("</body></html>\n");
@@ -157,7 +180,11 @@ fn shared_bins(series: &[(&str, Vec<f64>)]) -> Vec<HistogramSeries> {
             let n = values.len().max(1) as f64;
             HistogramSeries {
                 name: name.to_string(),
-                bins: counts.iter().enumerate().map(|(i, c)| (lo + i as f64 * width, lo + (i + 1) as f64 * width, c / n)).collect(),
+                bins: counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (lo + i as f64 * width, lo + (i + 1) as f64 * width, c / n))
+                    .collect(),
             }
         })
         .collect()

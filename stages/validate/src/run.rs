@@ -9,11 +9,11 @@ use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use stage_runtime::{
-    EngineOptions, PublishedManifest, RunWriter, StoreLocation, float_rows, new_manifest, read_published, register_parquet,
-    register_published, session, write_and_publish, write_batches, write_table,
+    EngineOptions, PublishedManifest, RunWriter, StoreLocation, float_rows, new_manifest, read_published,
+    register_parquet, register_published, session, write_and_publish, write_batches, write_table,
 };
-use std::sync::Arc;
 use stats::{Confusion, RankTest, mann_whitney, roc_auc};
+use std::sync::Arc;
 
 use crate::report;
 use crate::sql;
@@ -46,7 +46,11 @@ pub struct Statistic {
 }
 
 /// Validates and publishes to `output`.
-pub async fn run(inputs: &ValidateInputs<'_>, output: &StoreLocation, options: &ValidateOptions) -> Result<PublishedManifest> {
+pub async fn run(
+    inputs: &ValidateInputs<'_>,
+    output: &StoreLocation,
+    options: &ValidateOptions,
+) -> Result<PublishedManifest> {
     write_and_publish(&[inputs.ingest, inputs.labels, inputs.explore], output, async |run: &RunWriter| {
         write_run(run, inputs, options).await
     })
@@ -55,7 +59,8 @@ pub async fn run(inputs: &ValidateInputs<'_>, output: &StoreLocation, options: &
 
 /// The cpc column of the model's code level, from the explore stage's manifest.
 async fn code_column(explore: &StoreLocation) -> Result<&'static str> {
-    let published = read_published(explore).await?.with_context(|| format!("nothing is published at {}", explore.url()))?;
+    let published =
+        read_published(explore).await?.with_context(|| format!("nothing is published at {}", explore.url()))?;
     match published.metrics.get("code_level").and_then(|v| v.as_str()) {
         Some("subclass") => Ok("cpc_subclass"),
         Some("main-group") => Ok("cpc_main_group"),
@@ -63,7 +68,11 @@ async fn code_column(explore: &StoreLocation) -> Result<&'static str> {
     }
 }
 
-async fn write_run(run: &RunWriter, inputs: &ValidateInputs<'_>, options: &ValidateOptions) -> Result<PublishedManifest> {
+async fn write_run(
+    run: &RunWriter,
+    inputs: &ValidateInputs<'_>,
+    options: &ValidateOptions,
+) -> Result<PublishedManifest> {
     let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, inputs.explore, &run.run]).await?;
     for name in ["cpc", "citations"] {
         register_published(&ctx, inputs.ingest, name).await?;
@@ -73,14 +82,18 @@ async fn write_run(run: &RunWriter, inputs: &ValidateInputs<'_>, options: &Valid
         register_published(&ctx, inputs.explore, name).await?;
     }
     let column = code_column(inputs.explore).await?;
-    for (name, query) in [("micro_citing", sql::micro_citing(column)), ("macro_domains", sql::macro_domains(column, options.macro_years))] {
+    for (name, query) in [
+        ("micro_citing", sql::micro_citing(column)),
+        ("macro_domains", sql::macro_domains(column, options.macro_years)),
+    ] {
         write_table(&ctx, &query, table(name), &run.table(name)).await?;
         register_parquet(&ctx, name, &run.table(name), table(name)).await?;
     }
     let mut summary = reliability(&ctx).await?;
     let micro_test = micro(&ctx, &mut summary).await?;
     let macro_test = macro_validation(&ctx, &mut summary).await?;
-    write_batches(&ctx, vec![summary_batch(&summary)?], table("validation_summary"), &run.table("validation_summary")).await?;
+    write_batches(&ctx, vec![summary_batch(&summary)?], table("validation_summary"), &run.table("validation_summary"))
+        .await?;
 
     let mut manifest = new_manifest("validate", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     for name in ["micro_citing", "macro_domains", "validation_summary"] {
@@ -132,16 +145,29 @@ fn test_statistics(section: &'static str, group: &str, test: Option<RankTest>) -
 }
 
 /// Adds the rows of `query` (a group name, then one number per metric) to `summary`.
-async fn push_grouped(ctx: &SessionContext, query: &str, section: &'static str, metrics: &[&'static str], summary: &mut Vec<Statistic>) -> Result<()> {
+async fn push_grouped(
+    ctx: &SessionContext,
+    query: &str,
+    section: &'static str,
+    metrics: &[&'static str],
+    summary: &mut Vec<Statistic>,
+) -> Result<()> {
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Float64Type};
     for batch in ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))? {
         let names = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
-        let values = (1..=metrics.len()).map(|k| arrow::compute::cast(batch.column(k), &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+        let values = (1..=metrics.len())
+            .map(|k| arrow::compute::cast(batch.column(k), &DataType::Float64))
+            .collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             for (metric, value) in metrics.iter().zip(&values) {
                 let value = value.as_primitive::<Float64Type>();
-                summary.push(stat(section, names.as_string::<i32>().value(i), metric, (!value.is_null(i)).then(|| value.value(i))));
+                summary.push(stat(
+                    section,
+                    names.as_string::<i32>().value(i),
+                    metric,
+                    (!value.is_null(i)).then(|| value.value(i)),
+                ));
             }
         }
     }
@@ -151,7 +177,12 @@ async fn push_grouped(ctx: &SessionContext, query: &str, section: &'static str, 
 async fn reliability(ctx: &SessionContext) -> Result<Vec<Statistic>> {
     let row = float_rows(ctx, &sql::reliability()).await?.pop().context("the reliability query returns a row")?;
     let count = |i: usize| row[i].unwrap_or(0.0) as u64;
-    let confusion = Confusion { true_positive: count(2), false_positive: count(3), true_negative: count(4), false_negative: count(5) };
+    let confusion = Confusion {
+        true_positive: count(2),
+        false_positive: count(3),
+        true_negative: count(4),
+        false_negative: count(5),
+    };
     let examples = count(0);
     let defined = |v: f64| (examples > 0).then_some(v);
     let auc = roc_auc(&count_rows(ctx, sql::SCORES).await?);
@@ -168,7 +199,16 @@ async fn reliability(ctx: &SessionContext) -> Result<Vec<Statistic>> {
 }
 
 async fn micro(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<RankTest>> {
-    let metrics = ["citing_pairs", "mean_forward_citations", "median_forward_citations", "sd_forward_citations", "min_forward_citations", "max_forward_citations", "labelled", "l1_share"];
+    let metrics = [
+        "citing_pairs",
+        "mean_forward_citations",
+        "median_forward_citations",
+        "sd_forward_citations",
+        "min_forward_citations",
+        "max_forward_citations",
+        "labelled",
+        "l1_share",
+    ];
     push_grouped(ctx, sql::MICRO_GROUPS, "micro", &metrics, summary).await?;
     let test = mann_whitney(&count_rows(ctx, sql::MICRO_COUNTS).await?);
     summary.extend(test_statistics("micro", "shifted vs remained", test));
@@ -183,8 +223,14 @@ async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) ->
     let better = paired.iter().filter(|(new, original)| new > original).count();
     let group = "new vs original";
     summary.push(stat("macro", group, "explored_patents_compared", Some(paired.len() as f64)));
-    summary.push(stat("macro", group, "share_new_domains_more_cited", (!paired.is_empty()).then(|| better as f64 / paired.len() as f64)));
-    let rows: Vec<(f64, u64, u64)> = paired.iter().flat_map(|&(new, original)| [(new, 1, 0), (original, 0, 1)]).collect();
+    summary.push(stat(
+        "macro",
+        group,
+        "share_new_domains_more_cited",
+        (!paired.is_empty()).then(|| better as f64 / paired.len() as f64),
+    ));
+    let rows: Vec<(f64, u64, u64)> =
+        paired.iter().flat_map(|&(new, original)| [(new, 1, 0), (original, 0, 1)]).collect();
     let test = mann_whitney(&rows);
     summary.extend(test_statistics("macro", group, test));
     Ok(test)

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, ListBuilder, RecordBatch, StringArray, StringBuilder,
+};
 use arrow::datatypes::{Field, Schema};
 use pipeline_tests::{publish_as, publish_as_ingest, query};
 use stage_runtime::{EngineOptions, StoreLocation};
@@ -50,7 +52,8 @@ const PATENTS: [PatentRow; 13] = [
 ];
 
 /// (citing, cited); C1 cites E1 twice, C4 has no CPC codes.
-const CITATIONS: [(&str, &str); 7] = [("C1", "E1"), ("C1", "E1"), ("C2", "E1"), ("C3", "E1"), ("C2", "E2"), ("C4", "E2"), ("C5", "E3")];
+const CITATIONS: [(&str, &str); 7] =
+    [("C1", "E1"), ("C1", "E1"), ("C2", "E1"), ("C3", "E1"), ("C2", "E2"), ("C4", "E2"), ("C5", "E3")];
 
 async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation, StoreLocation) {
     let at = |name: &str| StoreLocation::parse(root.join(name).to_str().unwrap()).unwrap();
@@ -138,8 +141,13 @@ async fn hand_built_citation_network() {
     let (ingest, labels, explore) = publish_inputs(tmp.path()).await;
     let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
     let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
-    let published = run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
-    let ctx = pipeline_tests::published_tables(output.url().as_str(), &["micro_citing", "macro_domains", "validation_summary"]).await;
+    let published =
+        run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
+    let ctx = pipeline_tests::published_tables(
+        output.url().as_str(),
+        &["micro_citing", "macro_domains", "validation_summary"],
+    )
+    .await;
 
     // Micro: Jaccard of each citing patent's codes with the original and the new code set.
     // C1 {A01B,G06N}: original {A01B,B65D} 1/3, new {A01B,G06N} 1 -> shifted
@@ -162,7 +170,9 @@ async fn hand_built_citation_network() {
             .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), r[3].parse::<f64>().unwrap_or(f64::NAN)))
             .collect();
     let stat = |section: &str, group: &str, metric: &str| {
-        *summary.get(&(section.into(), group.into(), metric.into())).unwrap_or_else(|| panic!("{section} {group} {metric}"))
+        *summary
+            .get(&(section.into(), group.into(), metric.into()))
+            .unwrap_or_else(|| panic!("{section} {group} {metric}"))
     };
     let close = |got: f64, want: f64, what: &str| assert!((got - want).abs() < 1e-6, "{what}: {got} vs {want}");
 
@@ -197,7 +207,13 @@ async fn hand_built_citation_network() {
     // itself -> growth 2.
     // E1 original B65D: after C2 (1, L2), before E1 -> growth 1. E3 (2012) new A61K: no patent.
     let macro_rows = query(&ctx, "SELECT patent_id, role, code, patents_after, patents_before, mean_forward_citations, l1_share, growth FROM macro_domains ORDER BY 1, 2, 3").await;
-    let find = |id: &str, role: &str, code: &str| macro_rows.iter().find(|r| r[0] == id && r[1] == role && r[2] == code).unwrap_or_else(|| panic!("{id} {role} {code}: {macro_rows:?}")).clone();
+    let find = |id: &str, role: &str, code: &str| {
+        macro_rows
+            .iter()
+            .find(|r| r[0] == id && r[1] == role && r[2] == code)
+            .unwrap_or_else(|| panic!("{id} {role} {code}: {macro_rows:?}"))
+            .clone()
+    };
     assert_eq!(find("E1", "new", "G06N")[3..], ["4", "1", "5.5", "0.75", "4.0"]);
     assert_eq!(find("E1", "original", "A01B")[3..], ["2", "1", "5.0", "1.0", "2.0"]);
     assert_eq!(find("E1", "original", "B65D")[3..], ["1", "1", "1.0", "0.0", "1.0"]);
@@ -213,7 +229,9 @@ async fn hand_built_citation_network() {
     // The report and its plots were written.
     let report = tmp.path().join("validation").join(&published.run_prefix).join("report");
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
-    for plot in ["micro_forward_citations.svg", "macro_forward_citations.svg", "search_probability.svg", "latent_paths.svg"] {
+    for plot in
+        ["micro_forward_citations.svg", "macro_forward_citations.svg", "search_probability.svg", "latent_paths.svg"]
+    {
         assert!(html.contains(plot), "{plot} is linked");
         assert!(std::fs::read_to_string(report.join(plot)).unwrap().starts_with("<svg"), "{plot}");
     }
@@ -231,7 +249,17 @@ async fn standalone_ballista_equals_the_local_engine() {
     for (output, engine) in [("local", "local"), ("ballista", "standalone")] {
         let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let output = path(output);
-        args.extend(["--output", &output, "--engine", engine, "--target-partitions", "1", "--no-report", "--macro-years", "2"]);
+        args.extend([
+            "--output",
+            &output,
+            "--engine",
+            engine,
+            "--target-partitions",
+            "1",
+            "--no-report",
+            "--macro-years",
+            "2",
+        ]);
         pipeline_tests::run_ok("validate", &args, &[]);
     }
     let compared = pipeline_tests::assert_same_outputs(&path("local"), &path("ballista")).await;

@@ -149,7 +149,11 @@ args = ["--macro-years", "5"]
 fn run_pipeline(manifest: &Path, root: &Path) -> Result<()> {
     let exe = std::env::current_exe()?;
     let pipeline = exe.with_file_name("pipeline");
-    ensure!(pipeline.exists(), "{} not found: build the workspace first (cargo build --release --workspace)", pipeline.display());
+    ensure!(
+        pipeline.exists(),
+        "{} not found: build the workspace first (cargo build --release --workspace)",
+        pipeline.display()
+    );
     let status = Command::new(&pipeline)
         .args(["run".as_ref(), manifest.as_os_str(), "--root".as_ref(), root.as_os_str()])
         .status()
@@ -164,8 +168,7 @@ fn run_pipeline(manifest: &Path, root: &Path) -> Result<()> {
 async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>> {
     let mut out = vec![];
     for batch in ctx.sql(sql).await?.collect().await? {
-        let columns =
-            batch.columns().iter().map(|c| cast(c, &DataType::Utf8)).collect::<Result<Vec<_>, _>>()?;
+        let columns = batch.columns().iter().map(|c| cast(c, &DataType::Utf8)).collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             out.push(
                 columns
@@ -246,8 +249,15 @@ async fn main() -> Result<()> {
     )
     .await?;
 
-    println!("\nRecovery of planted opportunities ({} explored patents; {} of planted topics lacking the code)", explored.len(), total.patents);
-    println!("{:>6} {:>6} {:>9} {:>7} {:>8} {:>14} {:>15}", "topic", "code", "patents", "added", "model", "most frequent", "frequency draw");
+    println!(
+        "\nRecovery of planted opportunities ({} explored patents; {} of planted topics lacking the code)",
+        explored.len(),
+        total.patents
+    );
+    println!(
+        "{:>6} {:>6} {:>9} {:>7} {:>8} {:>14} {:>15}",
+        "topic", "code", "patents", "added", "model", "most frequent", "frequency draw"
+    );
     let line = |name: &str, code: &str, h: &Hits| {
         println!(
             "{name:>6} {code:>6} {:>9} {:>7} {:>7.1}% {:>13.1}% {:>14.1}%",

@@ -181,7 +181,11 @@ mod tests {
 
     #[test]
     fn recovery_counts_only_patents_of_planted_topics_lacking_the_code() {
-        let patent = |topic, original: &[&str], added: &[&str]| ExploredPatent { topic, original: set(original), added: set(added) };
+        let patent = |topic, original: &[&str], added: &[&str]| ExploredPatent {
+            topic,
+            original: set(original),
+            added: set(added),
+        };
         let explored = [
             patent(1, &["A01B"], &["H04L"]),         // model hit; most frequent lacking is B60K: miss
             patent(1, &["A01B"], &["B60K"]),         // model miss; baseline hit? no (H04L is last)
