@@ -13,6 +13,10 @@ if ! .venv/bin/python -c 'import kubernetes_validate, hera' 2>/dev/null; then
 fi
 # Incremental caches only help repeated local edits; a one-off run (CI) would carry gigabytes of them.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Style gates first, as they fail fastest: the house format (rustfmt.toml) and clippy with every
+# warning an error (the workspace's lints are in Cargo.toml's [workspace.lints]).
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 # One build of the binaries and the tests together, so both see the same features
 # (the stage binaries are not linked a second time with dev-dependency features).
 cargo build --workspace --bins --tests

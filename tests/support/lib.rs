@@ -14,9 +14,8 @@ use arrow::array::RecordBatch;
 use arrow::util::display::array_value_to_string;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use stage_runtime::{
-    EngineOptions, RunWriter, StoreLocation, new_manifest, read_published, register_published, session, write_table,
-};
+use sql_engine::{register_published, session, write_table};
+use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, read_published};
 
 /// Publishes tables at `location` as stage `ingest` would: each `(table, sql)` is written through the
 /// stage runtime (so the files match the catalogue) from a query over the in-memory `batches`,
@@ -87,12 +86,16 @@ pub async fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
     rows
 }
 
+/// A local path or URL as a location (S3 from this process's environment; see [`MotoServer::at`]).
+pub fn at(location: &str) -> StoreLocation {
+    StoreLocation::parse(location).unwrap_or_else(|e| panic!("{location}: {e:#}"))
+}
+
 /// A session with the given published tables of `output` registered.
-pub async fn published_tables(output: &str, tables: &[&str]) -> SessionContext {
-    let location = StoreLocation::parse(output).unwrap();
+pub async fn published_tables(output: &StoreLocation, tables: &[&str]) -> SessionContext {
     let ctx = SessionContext::new();
     for t in tables {
-        register_published(&ctx, &location, t).await.unwrap();
+        register_published(&ctx, output, t).await.unwrap();
     }
     ctx
 }
@@ -100,16 +103,16 @@ pub async fn published_tables(output: &str, tables: &[&str]) -> SessionContext {
 /// Asserts that the outputs published at `a` and `b` hold the same tables with the same rows, in
 /// any order: every non-float column equal, floats equal to 1e-9 relative (engines may add in
 /// another order). Returns the rows compared per table.
-pub async fn assert_same_outputs(a: &str, b: &str) -> Vec<(String, usize)> {
+pub async fn assert_same_outputs(a: &StoreLocation, b: &StoreLocation) -> Vec<(String, usize)> {
     let names: Vec<String> = published_table_names(a).await;
-    assert_eq!(names, published_table_names(b).await, "{a} and {b} publish different tables");
+    assert_eq!(names, published_table_names(b).await, "{a:?} and {b:?} publish different tables");
     let mut compared = vec![];
     for name in names {
         let rows_a = comparable_rows(a, &name).await;
         let rows_b = comparable_rows(b, &name).await;
-        assert_eq!(rows_a.len(), rows_b.len(), "table {name}: row counts differ between {a} and {b}");
+        assert_eq!(rows_a.len(), rows_b.len(), "table {name}: row counts differ between {a:?} and {b:?}");
         for (ra, rb) in rows_a.iter().zip(&rows_b) {
-            assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a} and {b}");
+            assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a:?} and {b:?}");
             for (x, y) in ra.1.iter().zip(&rb.1) {
                 let close = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
                 assert!(close, "table {name}: {x} != {y} in row {:?}", ra.0);
@@ -120,15 +123,14 @@ pub async fn assert_same_outputs(a: &str, b: &str) -> Vec<(String, usize)> {
     compared
 }
 
-async fn published_table_names(output: &str) -> Vec<String> {
-    let location = StoreLocation::parse(output).unwrap();
-    let published = read_published(&location).await.unwrap().unwrap_or_else(|| panic!("nothing published at {output}"));
+async fn published_table_names(output: &StoreLocation) -> Vec<String> {
+    let published = read_published(output).await.unwrap().unwrap_or_else(|| panic!("nothing published at {output:?}"));
     published.tables.into_keys().collect()
 }
 
 /// The rows of published table `name`: the non-float columns as text, the float columns as numbers,
 /// sorted.
-async fn comparable_rows(output: &str, name: &str) -> Vec<(Vec<String>, Vec<f64>)> {
+async fn comparable_rows(output: &StoreLocation, name: &str) -> Vec<(Vec<String>, Vec<f64>)> {
     use arrow::array::AsArray;
     use arrow::datatypes::{DataType, Float64Type};
     let ctx = published_tables(output, &[name]).await;
@@ -207,19 +209,10 @@ impl MotoServer {
         server
     }
 
-    /// Starts a server with `bucket` and puts its [`MotoServer::env`] into this process's
-    /// environment, which the stage processes the test starts inherit.
-    ///
-    /// # Safety
-    /// No other thread may read or write the environment meanwhile: call it from a test binary
-    /// that holds this single test.
-    pub unsafe fn start_for_process(bucket: &str) -> MotoServer {
+    /// Starts a server with `bucket` created.
+    pub fn with_bucket(bucket: &str) -> MotoServer {
         let server = MotoServer::start();
         server.create_bucket(bucket);
-        for (k, v) in server.env() {
-            // SAFETY: the caller guarantees no concurrent access to the environment.
-            unsafe { std::env::set_var(k, v) };
-        }
         server
     }
 
@@ -235,16 +228,25 @@ impl MotoServer {
         assert!(reply.starts_with("HTTP/1.1 200"), "CreateBucket failed: {reply}");
     }
 
-    /// Environment for a stage process talking to this server.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
+    /// Environment for a stage process talking to this server (pass it to [`run_ok`]); the test
+    /// process's own environment stays untouched, so tests with servers of their own run in parallel.
+    pub fn vars(&self) -> Vec<(&'static str, &str)> {
         vec![
-            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "moto-secret-never-logged".into()),
-            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", MOTO_SECRET),
+            ("AWS_REGION", "us-east-1"),
         ]
     }
+
+    /// `url` on this server, resolved with [`MotoServer::vars`].
+    pub fn at(&self, url: &str) -> StoreLocation {
+        StoreLocation::parse_with_vars(url, &self.vars()).unwrap()
+    }
 }
+
+/// The secret key the tests give moto; no log may show it.
+pub const MOTO_SECRET: &str = "moto-secret-never-logged";
 
 impl Drop for MotoServer {
     fn drop(&mut self) {

@@ -9,10 +9,8 @@ use arrow::array::AsArray;
 use arrow::datatypes::{Int32Type, Int64Type};
 use datafusion::prelude::SessionContext;
 use schemas::table;
-use stage_runtime::{
-    PublishedManifest, RunWriter, StoreLocation, new_manifest, register_parquet, register_published, session,
-    write_and_publish, write_table,
-};
+use sql_engine::{register_parquet, register_published, session, write_table};
+use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{CoarseGraining, CooccurrenceOptions, YearField};
 use crate::plots;
@@ -62,7 +60,7 @@ async fn write_run(
         &work.child("cooc_patent_codes"),
     )
     .await?;
-    tracing::info!("staged {codes} distinct (patent, group) rows by {}", options.year_field.name());
+    tracing::info!(rows = codes, year_field = options.year_field.name(), "staged distinct (patent, group) rows");
     if options.coarse_graining == CoarseGraining::SumCodePairs {
         // A work table, not an in-memory one: Ballista executors read it too.
         write_table(&ctx, sql::CODE_MAP, table("cooc_code_map"), &work.child("cooc_code_map")).await?;
@@ -99,10 +97,14 @@ async fn write_run(
         pair_rows += pairs;
         novelty_rows += patents;
         tracing::info!(
-            "year {year} ({}/{}): |P| = {cumulative}, {pairs} pairs, {patents} patent rows, {:.1}s",
-            year - first + 1,
-            last - first + 1,
-            year_started.elapsed().as_secs_f64()
+            year,
+            done = year - first + 1,
+            of = last - first + 1,
+            cumulative_patents = cumulative,
+            pairs,
+            patent_rows = patents,
+            secs = year_started.elapsed().as_secs_f64(),
+            "year done"
         );
         // Only the year just written is read by the next one.
         work.child(&format!("cooc_patent_pairs/year={year}")).delete_all().await?;

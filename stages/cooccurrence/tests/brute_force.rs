@@ -11,7 +11,8 @@ use cooccurrence::{CoarseGraining, CooccurrenceOptions, Level, Marginals, YearFi
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use stage_runtime::{EngineOptions, StoreLocation, register_published};
+use sql_engine::register_published;
+use stage_runtime::{EngineOptions, StoreLocation};
 
 /// One patent of a test corpus.
 #[derive(Debug, Clone)]

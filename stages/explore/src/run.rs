@@ -12,10 +12,8 @@ use arrow::array::{
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use schemas::table;
-use stage_runtime::{
-    EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session,
-    write_and_publish, write_batches,
-};
+use sql_engine::{register_published, session, write_batches};
+use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 use train::data::{self, PatentRecord, Split};
 use train::fit::{Example, batch};
 use train::saved::SavedModel;
@@ -129,7 +127,7 @@ async fn write_run<B: AutodiffBackend>(
         "no labelled patent with CPC codes to explore in the {:?} split",
         options.explored
     );
-    tracing::info!("exploring {} patents ({:?} split)", records.len(), options.explored);
+    tracing::info!(patents = records.len(), split = ?options.explored, "exploring");
 
     let level = saved.config.data.level;
     let options_for_model = options.clone();
@@ -160,11 +158,12 @@ async fn write_run<B: AutodiffBackend>(
     ];
     manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
     tracing::info!(
-        "{reached} of {} explored patents reached P(L1) >= {}; mean P(L1) {:.3} -> {:.3}",
-        explored.len(),
-        options.ascent.threshold,
-        mean(|e| e.path.start_probability()),
-        mean(|e| e.path.end_probability())
+        reached,
+        explored = explored.len(),
+        threshold = options.ascent.threshold,
+        mean_p_start = mean(|e| e.path.start_probability()),
+        mean_p_end = mean(|e| e.path.end_probability()),
+        "explored patents that reached the threshold"
     );
     Ok(manifest)
 }

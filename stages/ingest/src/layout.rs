@@ -5,8 +5,9 @@
 use anyhow::Result;
 use datafusion::prelude::SessionContext;
 use schemas::patentsview::{DUMP_TABLES, DumpKind};
+use sql_engine::{register_parquet, write_table};
 use stage_runtime::telemetry::with_heartbeat;
-use stage_runtime::{RunWriter, StoreLocation, register_parquet, write_table};
+use stage_runtime::{RunWriter, StoreLocation};
 
 use crate::convert::staging_table;
 
@@ -102,6 +103,6 @@ async fn write(ctx: &SessionContext, query: &str, run: &RunWriter, table: &str) 
     let target = run.table(table);
     let rows =
         with_heartbeat(&format!("writing {table}"), write_table(ctx, query, schemas::table(table), &target)).await?;
-    tracing::info!("wrote {rows} rows of {table} in {:.1}s", started.elapsed().as_secs_f64());
+    tracing::info!(table, rows, secs = started.elapsed().as_secs_f64(), "table written");
     Ok(())
 }

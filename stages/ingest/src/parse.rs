@@ -91,11 +91,11 @@ async fn stage_file(
     written?;
     rejects_written?;
     tracing::info!(
-        "{}: {} rows, {} rejected, {:.1} MB of TSV",
-        stats.file,
-        stats.rows,
-        stats.rejects,
-        stats.bytes as f64 / 1e6
+        file = %stats.file,
+        rows = stats.rows,
+        rejected = stats.rejects,
+        tsv_mb = stats.bytes as f64 / 1e6,
+        "dump file parsed"
     );
     Ok(stats)
 }
@@ -222,7 +222,7 @@ async fn write_parquet(
     let Some(first) = rx.recv().await else { return Ok(()) };
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(stage_runtime::WRITE_ROW_GROUP_ROWS))
+        .set_max_row_group_row_count(Some(sql_engine::WRITE_ROW_GROUP_ROWS))
         .build();
     let sink = object_store::buffered::BufWriter::new(at.store.clone(), path.clone());
     let mut writer = AsyncArrowWriter::try_new(sink, schema, Some(props))?;

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
 use schemas::patentsview::DumpKind;
+use sql_engine::session;
 use stage_runtime::{
-    EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest, session,
+    EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest,
 };
 
 use crate::layout;
@@ -38,7 +39,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
         .collect();
     let input_fingerprint = fingerprint_input(input).await?;
     let files = discover(input, &required).await?;
-    tracing::info!("reading {} dump files from {}", files.len(), input.url());
+    tracing::info!(files = files.len(), input = %input.url(), "reading dump files");
 
     let run = RunWriter::begin(output);
     let written = write_run(&run, files, &[input, output], options).await;
@@ -57,10 +58,14 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     let seconds = started.elapsed().as_secs_f64();
     let parsed_at = parsed_at.duration_since(started).as_secs_f64();
     tracing::info!(
-        "read {rows_read} rows ({:.1} MB of TSV) in {seconds:.1}s ({:.1} MB/s; parse {parsed_at:.1}s); rejected {rejected} ({:.4}%)",
-        tsv_bytes as f64 / 1e6,
-        tsv_bytes as f64 / 1e6 / seconds.max(1e-9),
-        100.0 * ratio
+        rows = rows_read,
+        tsv_mb = tsv_bytes as f64 / 1e6,
+        secs = seconds,
+        mb_per_sec = tsv_bytes as f64 / 1e6 / seconds.max(1e-9),
+        parse_secs = parsed_at,
+        rejected,
+        rejected_pct = 100.0 * ratio,
+        "dumps read"
     );
     if ratio > options.max_reject_ratio {
         bail!(

@@ -102,7 +102,7 @@ async fn current_format_dumps_become_typed_partitioned_tables() {
     let output = StoreLocation::parse(tmp.path().join("out").to_str().unwrap()).unwrap();
     let published = run(&input, &output, &options(0.9)).await.unwrap();
     assert_eq!(published.fingerprint.as_deref(), Some("test"));
-    let ctx = published_tables(&output.url(), &TABLES).await;
+    let ctx = published_tables(&output, &TABLES).await;
 
     let patents = query(
         &ctx,
@@ -217,7 +217,7 @@ async fn legacy_names_and_columns_are_read() {
     let output = StoreLocation::parse(tmp.path().join("out").to_str().unwrap()).unwrap();
     let published = run(&input, &output, &options(0.0)).await.unwrap();
     assert_eq!(published.tables["rejects"].rows, 0);
-    let ctx = published_tables(&output.url(), &TABLES).await;
+    let ctx = published_tables(&output, &TABLES).await;
     let rows = query(
         &ctx,
         "SELECT p.patent_id, p.title, p.wipo_kind, p.withdrawn, CAST(p.filing_date AS VARCHAR), p.application_id, c.cpc_subclass, c.cpc_type, \
@@ -287,7 +287,7 @@ async fn reject_ratio_gate_keeps_previous_output_and_reruns_replace() {
     let second = run(&input, &output, &options(0.9)).await.unwrap();
     let third = run(&input, &output, &options(0.9)).await.unwrap();
     assert_ne!(second.run_id, third.run_id);
-    let ctx = published_tables(&output.url(), &TABLES).await;
+    let ctx = published_tables(&output, &TABLES).await;
     assert_eq!(query(&ctx, "SELECT count(*) FROM patents").await, strings(&[&["3"]]));
     let runs: Vec<String> = std::fs::read_dir(tmp.path().join("out/runs"))
         .unwrap()

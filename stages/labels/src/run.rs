@@ -4,10 +4,8 @@ use anyhow::{Context, Result};
 use datafusion::prelude::CsvReadOptions;
 use object_store::ObjectStoreExt;
 use schemas::table;
-use stage_runtime::{
-    InputRef, PublishedManifest, RunWriter, StoreLocation, int_rows, new_manifest, register_parquet,
-    register_published, session, write_and_publish, write_table,
-};
+use sql_engine::{int_rows, register_parquet, register_published, session, write_table};
+use stage_runtime::{InputRef, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{LabelOptions, PatentList};
 use crate::{plots, sql};
@@ -47,13 +45,18 @@ async fn write_run(
     let def = table("impact_labels");
     let started = std::time::Instant::now();
     let rows = write_table(&ctx, &sql::impact_labels(options), def, &target).await?;
-    tracing::info!("impact_labels: {rows} rows in {:.1}s", started.elapsed().as_secs_f64());
+    tracing::info!(table = "impact_labels", rows, secs = started.elapsed().as_secs_f64(), "table written");
     register_parquet(&ctx, "impact_labels", &target, def).await?;
     let [patents, labelled, l1, incomplete, without_field] = int_rows(&ctx, sql::COUNTS).await?[0][..] else {
         unreachable!("COUNTS has five columns")
     };
     tracing::info!(
-        "{patents} patents: {labelled} labelled ({l1} L1), {incomplete} with an incomplete window, {without_field} without a main CPC code"
+        patents,
+        labelled,
+        l1,
+        incomplete_window = incomplete,
+        without_main_code = without_field,
+        "labelled"
     );
     if options.plots {
         let written = plots::write(&ctx, &run.run.child("plots"), options).await?;

@@ -217,7 +217,7 @@ async fn stage_rows(corpus: &Corpus, options: &LabelOptions) -> Vec<Row> {
     publish(corpus, &input).await;
     let output = dir.path().join("labels");
     labels::run(&input, &StoreLocation::parse(output.to_str().unwrap()).unwrap(), options).await.unwrap();
-    let ctx = published_tables(output.to_str().unwrap(), &["impact_labels"]).await;
+    let ctx = published_tables(&pipeline_tests::at(output.to_str().unwrap()), &["impact_labels"]).await;
     query(
         &ctx,
         "SELECT patent_id, field, forward_citations, window_end, window_complete, group_size, citation_rank, label, \

@@ -19,7 +19,8 @@ use arrow::array::AsArray;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use similarity::{BidfYear, PairQuery, SimilarityOptions};
-use stage_runtime::{EngineOptions, StoreLocation, register_published, session};
+use sql_engine::{register_published, session};
+use stage_runtime::{EngineOptions, StoreLocation};
 
 fn main() -> Result<()> {
     stage_runtime::telemetry::init_tracing();

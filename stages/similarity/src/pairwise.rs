@@ -10,7 +10,8 @@ use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::datasource::MemTable;
-use stage_runtime::{EngineOptions, StoreLocation, register_published, session};
+use sql_engine::{register_published, session};
+use stage_runtime::{EngineOptions, StoreLocation};
 
 use crate::options::BidfYear;
 use crate::sql;

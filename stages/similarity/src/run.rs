@@ -8,10 +8,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use datafusion::prelude::SessionContext;
 use schemas::table;
-use stage_runtime::{
-    PublishedManifest, RunWriter, StoreLocation, int_rows, new_manifest, register_parquet, register_published, session,
-    write_and_publish, write_table,
-};
+use sql_engine::{int_rows, register_parquet, register_published, session, write_table};
+use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::SimilarityOptions;
 use crate::plots;
@@ -61,7 +59,7 @@ async fn write_run(
             let started = Instant::now();
             tracing::debug!("{label}:\n{query};");
             let rows = write_table(ctx, &query, table(name), &target).await.with_context(|| label.clone())?;
-            tracing::info!("{label}: {rows} rows in {:.2}s", started.elapsed().as_secs_f64());
+            tracing::info!(step = %label, table = name, rows, secs = started.elapsed().as_secs_f64(), "step written");
             Ok::<u64, anyhow::Error>(rows)
         }
     };
@@ -115,7 +113,7 @@ async fn write_run(
     set_join_reordering(&ctx, false).await?;
     for (i, (&t, year_plan)) in plan.iter().enumerate() {
         if patents_before[&t] == 0 {
-            tracing::info!("weighting year {t}: no earlier patents, BIDF undefined: vectors empty, no window partners");
+            tracing::info!(year = t, "no earlier patents: BIDF undefined, vectors empty, no window partners");
             continue;
         }
         let started = Instant::now();
@@ -124,12 +122,13 @@ async fn write_run(
         step(format!("centroids under {t}"), queries.centroids(), "sim_centroids").await?;
         window_sum_rows += step(format!("window sums under {t}"), queries.window_sums(), "sim_window_sums").await?;
         tracing::info!(
-            "weighting year {t} ({}/{}): {} year pairs in {} centroids in {:.2}s",
-            i + 1,
-            plan.len(),
-            year_plan.year_pairs(),
-            year_plan.groups.len(),
-            started.elapsed().as_secs_f64()
+            year = t,
+            done = i + 1,
+            of = plan.len(),
+            year_pairs = year_plan.year_pairs(),
+            centroids = year_plan.groups.len(),
+            secs = started.elapsed().as_secs_f64(),
+            "weighting year done"
         );
         work.child(&format!("sim_norms/bidf_year={t}")).delete_all().await?;
         work.child(&format!("sim_centroids/bidf_year={t}")).delete_all().await?;
@@ -184,7 +183,7 @@ async fn write_run(
 }
 
 /// Lets DataFusion swap join inputs by statistics (`true`, its default) or keeps the written order.
-async fn set_join_reordering(ctx: &SessionContext, on: bool) -> Result<()> {
+pub(crate) async fn set_join_reordering(ctx: &SessionContext, on: bool) -> Result<()> {
     ctx.sql(&format!("SET datafusion.optimizer.join_reordering = {on}")).await?.collect().await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The similarity stage's queries, as plain SQL text a data engineer can read and re-run (the stage
 //! logs each one at debug level: `RUST_LOG=similarity=debug`). They need the project's SQL functions
-//! (`sql_functions`, registered on every session by `stage_runtime::session`).
+//! (`sql_functions`, registered on every session by `sql_engine::session`).
 //!
 //! Tables they read: `patents` and `claims` from ingest; the published tables as they are written
 //! (`patent_terms`, `vocabulary`); and the work tables `sim_raw_terms`, `sim_kept_terms`,
@@ -431,4 +431,92 @@ pub fn top_k(similarities: &str, k: usize) -> String {
 WHERE rank <= {k}
 ORDER BY patent_a, rank"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! The weighting queries' physical plans: `patent_terms`, the largest table, must stream past
+    //! every hash join (the probe side, right) and never be collected into a hash table (the build
+    //! side, left), whatever the statistics say. The run keeps the written join order by turning
+    //! DataFusion's statistics-driven join reordering off (`run::set_join_reordering`); here the
+    //! statistics favour swapping (patent_terms empty, the other tables with rows), so both a
+    //! reversed join in the SQL and a lost setting fail.
+
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
+    use arrow::datatypes::DataType;
+    use datafusion::datasource::MemTable;
+    use datafusion::physical_plan::ExecutionPlan;
+    use datafusion::physical_plan::joins::HashJoinExec;
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+    use crate::windows::Windows;
+
+    /// A table of the catalogue's schema holding `rows` rows of placeholder values.
+    fn table_with_rows(name: &str, rows: usize) -> Arc<MemTable> {
+        let schema = schemas::table(name).arrow_schema();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .map(|f| -> ArrayRef {
+                match f.data_type() {
+                    DataType::Utf8 => Arc::new(StringArray::from_iter_values((0..rows).map(|i| format!("v{i}")))),
+                    DataType::Int32 => Arc::new(Int32Array::from_iter_values((0..rows).map(|i| 2000 + i as i32))),
+                    DataType::Int64 => Arc::new(Int64Array::from_iter_values((0..rows).map(|i| i as i64))),
+                    DataType::Float64 => Arc::new(Float64Array::from_iter_values((0..rows).map(|i| 1.0 + i as f64))),
+                    other => panic!("{name}.{}: no placeholder for {other}", f.name()),
+                }
+            })
+            .collect();
+        let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap())
+    }
+
+    /// Whether `plan` reads `patent_terms`: a leaf with its `tf` column (no other table read by the
+    /// weighting queries has one).
+    fn reads_patent_terms(plan: &Arc<dyn ExecutionPlan>) -> bool {
+        match plan.children().as_slice() {
+            [] => plan.schema().field_with_name("tf").is_ok(),
+            children => children.iter().any(|c| reads_patent_terms(c)),
+        }
+    }
+
+    /// Hash joins of `plan` as (builds patent_terms, probes patent_terms).
+    fn hash_joins(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<(bool, bool)>) {
+        if let Some(join) = plan.as_any().downcast_ref::<HashJoinExec>() {
+            out.push((reads_patent_terms(join.left()), reads_patent_terms(join.right())));
+        }
+        for child in plan.children() {
+            hash_joins(child, out);
+        }
+    }
+
+    #[tokio::test]
+    async fn patent_terms_is_never_a_hash_join_build_side() {
+        let ctx = SessionContext::new();
+        ctx.register_table("patent_terms", table_with_rows("patent_terms", 0)).unwrap();
+        for name in ["vocabulary", "sim_norms", "sim_centroids"] {
+            ctx.register_table(name, table_with_rows(name, 50)).unwrap();
+        }
+        crate::run::set_join_reordering(&ctx, false).await.unwrap();
+        let windows = Windows { backward_years: 5, forward_years: 10, bidf_year: BidfYear::Earlier };
+        let plans = windows.plan(&(1990..=2020).collect::<Vec<_>>());
+        let (t, plan) = plans.iter().find(|(t, _)| **t == 2005).expect("a weighting year inside the span");
+        let queries = WeightingQueries { bidf_year: *t, plan };
+        for (label, sql, probing) in [("centroids", queries.centroids(), 3), ("window sums", queries.window_sums(), 5)]
+        {
+            let physical = ctx.sql(&sql).await.unwrap().create_physical_plan().await.unwrap();
+            let mut joins = vec![];
+            hash_joins(&physical, &mut joins);
+            let shown = datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string();
+            assert!(joins.iter().all(|(builds, _)| !builds), "{label}: patent_terms on a build side:\n{shown}");
+            assert_eq!(
+                joins.iter().filter(|(_, probes)| *probes).count(),
+                probing,
+                "{label}: joins that stream patent_terms:\n{shown}"
+            );
+        }
+    }
 }

@@ -15,8 +15,9 @@ use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource};
+use sql_engine::register_published;
 use sql_functions::tokenize::NLTK_STOP_WORDS;
-use stage_runtime::{EngineOptions, PublishedManifest, StoreLocation, register_published};
+use stage_runtime::{EngineOptions, PublishedManifest, StoreLocation};
 
 /// One patent of a test corpus.
 #[derive(Debug, Clone)]

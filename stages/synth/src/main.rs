@@ -61,7 +61,7 @@ async fn run(cli: Cli) -> Result<()> {
     manifest.metrics = metrics.into_iter().collect();
     let published = run.publish(manifest).await?;
     let files = summary.files.len() + summary.ground_truth.len();
-    tracing::info!("published {files} files as run {} of {}", published.run_id, output.url());
+    tracing::info!(files, run = %published.run_id, output = %output.url(), "published");
     Ok(())
 }
 

@@ -309,7 +309,7 @@ pub fn fit<B: AutodiffBackend>(
         } else {
             since_best += 1;
             if since_best >= config.patience {
-                tracing::info!("early stop after epoch {epoch}: no better validation loss for {since_best} epochs");
+                tracing::info!(epoch, epochs_without_improvement = since_best, "early stop: no better validation loss");
                 break;
             }
         }

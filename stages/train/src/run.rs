@@ -12,10 +12,8 @@ use burn::tensor::backend::AutodiffBackend;
 use datafusion::prelude::SessionContext;
 use schemas::table;
 use serde::{Deserialize, Serialize};
-use stage_runtime::{
-    EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, register_published, session,
-    write_and_publish, write_batches,
-};
+use sql_engine::{register_published, session, write_batches};
+use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::data::{self, CodeLevel, PatentRecord, Split};
 use crate::fit::{EpochMetrics, TrainConfig, class_ratio, evaluate, fit};
@@ -117,7 +115,7 @@ async fn write_run<B: AutodiffBackend>(
     let (seed, share) = (config.seed, data_config.sample_share);
     let records = data::load(&ctx, data_config.level, |id| data::in_sample(id, seed, share)).await?;
     if share < 1.0 {
-        tracing::info!("sample_share {share}: {} labelled patents in the sample", records.len());
+        tracing::info!(sample_share = share, patents = records.len(), "labelled patents in the sample");
     }
     let split_of = |r: &PatentRecord| Split::of(&r.patent_id, config.seed);
     let part = |s: Split| records.iter().filter(|r| split_of(r) == s).collect::<Vec<_>>();
@@ -138,14 +136,14 @@ async fn write_run<B: AutodiffBackend>(
         |part: &[&PatentRecord]| data::encode(part, &codes, &text, config.max_codes, config.model.max_text_len);
     let (train_set, validation_set, test_set) = (encode(&train_part), encode(&validation_part), encode(&test_part));
     tracing::info!(
-        "{} examples ({} train, {} validation, {} test; {} L1), {} codes, {} claim tokens in the vocabularies",
-        records.len(),
-        train_set.len(),
-        validation_set.len(),
-        test_set.len(),
-        records.iter().filter(|r| r.l1).count(),
-        codes.len(),
-        text.len()
+        examples = records.len(),
+        train = train_set.len(),
+        validation = validation_set.len(),
+        test = test_set.len(),
+        l1 = records.iter().filter(|r| r.l1).count(),
+        codes = codes.len(),
+        claim_tokens = text.len(),
+        "examples and vocabularies"
     );
     write_split(&ctx, &records, config.seed, run).await?;
 
@@ -198,7 +196,7 @@ async fn write_run<B: AutodiffBackend>(
             "reconstruction_jaccard": e.reconstruction_jaccard, "kl": e.losses.kl,
             "kl_per_dimension": e.kl_per_dimension, "active_dimensions": e.active_dimensions,
         });
-        tracing::info!("test split: {test}");
+        tracing::info!(scores = %test, "test split");
         manifest.metrics.insert("test".into(), test);
     }
     if options.plots {
@@ -228,18 +226,19 @@ async fn write_run<B: AutodiffBackend>(
 /// A progress line per epoch.
 fn log_epoch(m: &EpochMetrics, epochs: usize) {
     tracing::info!(
-        "epoch {}/{epochs}: train loss {:.4} (rec {:.4}, kl {:.4}, pred {:.4}), validation loss {:.4}, F1 {:.3}, AUC {:.3}, Jaccard {:.3}, {} active dimensions, {:.0} samples/s",
-        m.epoch,
-        m.train_loss,
-        m.train_reconstruction,
-        m.train_kl,
-        m.train_prediction,
-        m.validation_loss,
-        m.f1,
-        m.roc_auc.unwrap_or(f64::NAN),
-        m.reconstruction_jaccard,
-        m.active_dimensions,
-        m.samples_per_second
+        epoch = m.epoch,
+        epochs,
+        train_loss = m.train_loss,
+        reconstruction = m.train_reconstruction,
+        kl = m.train_kl,
+        prediction = m.train_prediction,
+        validation_loss = m.validation_loss,
+        f1 = m.f1,
+        roc_auc = m.roc_auc.unwrap_or(f64::NAN),
+        jaccard = m.reconstruction_jaccard,
+        active_dimensions = m.active_dimensions,
+        samples_per_sec = m.samples_per_second,
+        "epoch done"
     );
 }
 

@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use charts::{Histogram, HistogramSeries, LineChart, Series, histogram_svg, line_chart_svg};
 use datafusion::prelude::SessionContext;
-use stage_runtime::{StoreLocation, float_rows};
+use sql_engine::float_rows;
+use stage_runtime::StoreLocation;
 
 use crate::run::Statistic;
 

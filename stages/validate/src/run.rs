@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use datafusion::prelude::SessionContext;
 use schemas::table;
+use sql_engine::{float_rows, register_parquet, register_published, session, write_batches, write_table};
 use stage_runtime::{
-    EngineOptions, PublishedManifest, RunWriter, StoreLocation, float_rows, new_manifest, read_published,
-    register_parquet, register_published, session, write_and_publish, write_batches, write_table,
+    EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, read_published, write_and_publish,
 };
 use stats::{Confusion, RankTest, mann_whitney, roc_auc};
 use std::sync::Arc;
@@ -113,7 +113,7 @@ async fn write_run(
     manifest.metrics.extend(metrics.as_object().expect("an object").clone());
     if options.report {
         let written = report::write(&ctx, &summary, &run.run.child("report")).await?;
-        tracing::info!("report: {}index.html", run.run.child("report").url());
+        tracing::info!(report = %format!("{}index.html", run.run.child("report").url()), "report written");
         manifest.metrics.insert("report".into(), written.into());
     }
     Ok(manifest)

@@ -143,11 +143,7 @@ async fn hand_built_citation_network() {
     let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
     let published =
         run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
-    let ctx = pipeline_tests::published_tables(
-        output.url().as_str(),
-        &["micro_citing", "macro_domains", "validation_summary"],
-    )
-    .await;
+    let ctx = pipeline_tests::published_tables(&output, &["micro_citing", "macro_domains", "validation_summary"]).await;
 
     // Micro: Jaccard of each citing patent's codes with the original and the new code set.
     // C1 {A01B,G06N}: original {A01B,B65D} 1/3, new {A01B,G06N} 1 -> shifted
@@ -262,7 +258,11 @@ async fn standalone_ballista_equals_the_local_engine() {
         ]);
         pipeline_tests::run_ok("validate", &args, &[]);
     }
-    let compared = pipeline_tests::assert_same_outputs(&path("local"), &path("ballista")).await;
+    let compared = pipeline_tests::assert_same_outputs(
+        &pipeline_tests::at(&path("local")),
+        &pipeline_tests::at(&path("ballista")),
+    )
+    .await;
     let rows = |table: &str| compared.iter().find(|(name, _)| name == table).map_or(0, |(_, rows)| *rows);
     assert_eq!(rows("micro_citing"), 5, "{compared:?}");
     assert_eq!(rows("macro_domains"), 7, "{compared:?}");

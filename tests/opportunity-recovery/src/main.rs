@@ -26,7 +26,8 @@ use arrow::datatypes::DataType;
 use clap::Parser;
 use datafusion::prelude::SessionContext;
 use serde_json::json;
-use stage_runtime::{StoreLocation, read_published, register_published};
+use sql_engine::register_published;
+use stage_runtime::{StoreLocation, read_published};
 
 use recovery::{Baselines, ExploredPatent, Hits, recovery};
 

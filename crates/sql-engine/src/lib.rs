@@ -1,0 +1,13 @@
+//! The SQL engine of the stages that run queries: DataFusion sessions, local or on Ballista, with a
+//! bounded, spilling memory pool, the project's SQL functions and object stores
+//! ([`session`]), published tables registered by name, query results written as tables, and the
+//! session state that stage clients, Ballista schedulers and executors build alike ([`state`]).
+//! The runner and the generator do without it: they need only `stage-runtime`.
+
+pub mod session;
+pub mod state;
+
+pub use session::{
+    WRITE_ROW_GROUP_ROWS, float_rows, int_rows, register_parquet, register_published, session, write_batches,
+    write_table,
+};

@@ -1,0 +1,331 @@
+//! The atomic output protocol.
+//!
+//! A stage writes everything under a fresh run prefix `<output>/runs/<run_id>/`. Only when every table is
+//! complete does it write `runs/<run_id>/_SUCCESS` and then replace `<output>/_published.json`, a single
+//! object naming the run, its files, row counts and input fingerprints. Readers resolve tables through
+//! `_published.json` only, so a stage killed half-way leaves the previous output in place and visible.
+//! After publishing, runs other than the new one and the one it replaced are deleted: re-running
+//! replaces, it never appends.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Utc};
+use object_store::ObjectStoreExt;
+use parquet::arrow::parquet_to_arrow_schema;
+use parquet::file::metadata::{FooterTail, ParquetMetaData, ParquetMetaDataReader};
+use rand::Rng;
+use schemas::TableDef;
+use serde::{Deserialize, Serialize};
+
+use crate::store::StoreLocation;
+
+/// Name of the pointer object at an output's root.
+pub const PUBLISHED: &str = "_published.json";
+/// Marker written inside a run prefix once the run is complete.
+pub const SUCCESS: &str = "_SUCCESS";
+/// Folder under an output holding the runs.
+pub const RUNS: &str = "runs";
+
+/// What `_published.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PublishedManifest {
+    pub format_version: u32,
+    pub stage: String,
+    pub stage_version: String,
+    pub run_id: String,
+    /// Run folder relative to the output root.
+    pub run_prefix: String,
+    pub published_at: DateTime<Utc>,
+    /// The runner's fingerprint of (binary, arguments, inputs) for this run, when run by the pipeline.
+    pub fingerprint: Option<String>,
+    pub inputs: Vec<InputRef>,
+    pub tables: BTreeMap<String, TableEntry>,
+    /// Counts and timings worth keeping beside the data (rows read, rejects, seconds, ...).
+    pub metrics: BTreeMap<String, serde_json::Value>,
+}
+
+/// An input a run read, and which version of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InputRef {
+    pub url: String,
+    pub fingerprint: String,
+}
+
+/// One published table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TableEntry {
+    /// `parquet`, or another file format for non-tabular outputs (`tsv.zip`).
+    pub format: String,
+    /// Version of the table's definition in `schemas`, for Parquet tables.
+    pub schema_version: Option<u32>,
+    pub partition_by: Vec<String>,
+    pub rows: u64,
+    pub bytes: u64,
+    pub files: Vec<FileEntry>,
+}
+
+/// One file of a table; `path` is relative to the run prefix.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    pub path: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+impl PublishedManifest {
+    /// Logs each published table's rows and files.
+    pub fn log_tables(&self) {
+        for (name, table) in &self.tables {
+            tracing::info!(table = %name, rows = table.rows, files = table.files.len(), "published");
+        }
+    }
+
+    /// Where the published run of the output at `output` lives.
+    pub fn run_location(&self, output: &StoreLocation) -> StoreLocation {
+        output.child(&self.run_prefix)
+    }
+
+    /// Location of a published table's folder.
+    pub fn table_location(&self, output: &StoreLocation, table: &str) -> Result<StoreLocation> {
+        if !self.tables.contains_key(table) {
+            bail!(
+                "{} has no table `{table}` (it has: {})",
+                output.url(),
+                self.tables.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        Ok(self.run_location(output).child(table))
+    }
+}
+
+/// Reads an output's `_published.json`; `None` when nothing was published there yet.
+pub async fn read_published(output: &StoreLocation) -> Result<Option<PublishedManifest>> {
+    match output.get_bytes(PUBLISHED).await? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .with_context(|| format!("{}{PUBLISHED} is not a valid manifest", output.url()))
+            .map(Some),
+    }
+}
+
+/// A version id for an input: its published run, or for raw files (a bulk-dump folder) a hash of
+/// their names, sizes and modification stamps.
+pub async fn fingerprint_input(input: &StoreLocation) -> Result<String> {
+    if let Some(published) = read_published(input).await? {
+        return Ok(format!("run:{}", published.run_id));
+    }
+    let objects = input.list_all().await?;
+    if objects.is_empty() {
+        bail!("input {} does not exist or is empty", input.url());
+    }
+    let mut hasher = blake3::Hasher::new();
+    for o in objects {
+        let line = format!(
+            "{}\t{}\t{}\t{}\n",
+            input.relative(&o.location),
+            o.size,
+            o.last_modified.timestamp_micros(),
+            o.e_tag.unwrap_or_default()
+        );
+        hasher.update(line.as_bytes());
+    }
+    Ok(format!("files:{}", &hasher.finalize().to_hex()[..32]))
+}
+
+/// An unpublished run in progress: tables are written below [`RunWriter::run`], then [`RunWriter::publish`].
+pub struct RunWriter {
+    pub output: StoreLocation,
+    pub run_id: String,
+    pub run: StoreLocation,
+}
+
+impl RunWriter {
+    /// Starts a run under a fresh, unique prefix.
+    pub fn begin(output: &StoreLocation) -> RunWriter {
+        let suffix: u32 = rand::rng().random();
+        let run_id = format!("{}-{suffix:08x}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+        let run = output.child(&format!("{RUNS}/{run_id}"));
+        RunWriter { output: output.clone(), run_id, run }
+    }
+
+    /// Folder of one table inside the run.
+    pub fn table(&self, name: &str) -> StoreLocation {
+        self.run.child(name)
+    }
+
+    /// Lists a finished Parquet table, reads each file's footer for its row count, and checks the
+    /// files against the table's definition: column names and types, no NULLs in required columns,
+    /// and partition folders that parse as the partition columns' values.
+    pub async fn describe_parquet(&self, def: &TableDef) -> Result<TableEntry> {
+        let location = self.table(def.name);
+        let expected = def.file_schema();
+        let mut files = vec![];
+        for meta in location.list_all().await? {
+            let rel = location.relative(&meta.location);
+            if !rel.ends_with(".parquet") {
+                continue;
+            }
+            check_partition_path(def, &rel)?;
+            let metadata = read_footer(&location, &meta.location, meta.size)
+                .await
+                .with_context(|| format!("reading footer of {rel} in table {}", def.name))?;
+            let file_meta = metadata.file_metadata();
+            let actual = parquet_to_arrow_schema(file_meta.schema_descr(), file_meta.key_value_metadata())?;
+            let names = |s: &arrow::datatypes::Schema| {
+                s.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>()
+            };
+            if names(&actual) != names(&expected) {
+                bail!(
+                    "table {} file {rel} does not match schemas/{}: expected {:?}, found {:?}",
+                    def.name,
+                    def.name,
+                    names(&expected),
+                    names(&actual)
+                );
+            }
+            // Every column of the catalogue has one Parquet leaf, so field i is leaf column i.
+            for (i, field) in expected.fields().iter().enumerate() {
+                // A list's leaf statistics count empty lists as NULLs, so they cannot tell a NULL list.
+                if field.is_nullable() || field.data_type().is_nested() {
+                    continue;
+                }
+                for rg in metadata.row_groups() {
+                    let nulls = rg.column(i).statistics().and_then(|s| s.null_count_opt()).unwrap_or(0);
+                    if nulls > 0 {
+                        bail!("table {} file {rel}: required column {} holds {nulls} NULLs", def.name, field.name());
+                    }
+                }
+            }
+            let rows = metadata.file_metadata().num_rows() as u64;
+            files.push(FileEntry { path: format!("{}/{rel}", def.name), rows, bytes: meta.size });
+        }
+        Ok(TableEntry {
+            format: "parquet".into(),
+            schema_version: Some(def.version),
+            partition_by: def.partition_by.iter().map(|s| s.to_string()).collect(),
+            rows: files.iter().map(|f| f.rows).sum(),
+            bytes: files.iter().map(|f| f.bytes).sum(),
+            files,
+        })
+    }
+
+    /// Makes the run the output's published version (with the process's peak memory so far among its
+    /// metrics, `peak_memory_bytes`, where the kernel reports it), then deletes runs older than the one
+    /// it replaces.
+    pub async fn publish(self, mut manifest: PublishedManifest) -> Result<PublishedManifest> {
+        manifest.format_version = 1;
+        manifest.run_id = self.run_id.clone();
+        manifest.run_prefix = format!("{RUNS}/{}", self.run_id);
+        manifest.published_at = Utc::now();
+        if let Some(bytes) = crate::telemetry::peak_memory_bytes() {
+            manifest.metrics.insert("peak_memory_bytes".into(), bytes.into());
+        }
+        let previous = read_published(&self.output).await.ok().flatten();
+        let json = serde_json::to_vec_pretty(&manifest)?;
+        self.run.put_bytes(SUCCESS, json.clone()).await?;
+        // The single atomic step: one object replaced in one put.
+        self.output.put_bytes(PUBLISHED, json).await?;
+        let keep: Vec<String> = [Some(self.run_id.clone()), previous.map(|p| p.run_id)].into_iter().flatten().collect();
+        self.collect_garbage(&keep).await?;
+        Ok(manifest)
+    }
+
+    /// Deletes everything the run wrote, when a stage fails; a failure to clean up is only logged (the
+    /// next publish collects what is left).
+    pub async fn abandon(self) {
+        if let Err(e) = self.run.delete_all().await {
+            tracing::warn!(run = %self.run.url(), error = %format!("{e:#}"), "could not delete the unfinished run");
+        }
+    }
+
+    async fn collect_garbage(&self, keep: &[String]) -> Result<()> {
+        let runs = self.output.child(RUNS);
+        let listing = runs.store.list_with_delimiter(Some(&runs.prefix)).await;
+        let Ok(listing) = listing else { return Ok(()) };
+        for dir in listing.common_prefixes {
+            let id = runs.relative(&dir);
+            if !keep.contains(&id) {
+                tracing::debug!(run = %id, "deleting superseded run");
+                runs.child(&id).delete_all().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes one run of a stage that reads `inputs` and publishes it: `write` fills the run and returns
+/// its manifest. On error the run is deleted and nothing is published; otherwise each input's
+/// fingerprint and the seconds taken are added to the manifest before publishing.
+pub async fn write_and_publish(
+    inputs: &[&StoreLocation],
+    output: &StoreLocation,
+    write: impl AsyncFnOnce(&RunWriter) -> Result<PublishedManifest>,
+) -> Result<PublishedManifest> {
+    let started = std::time::Instant::now();
+    let mut fingerprints = vec![];
+    for input in inputs {
+        fingerprints.push(InputRef { url: input.url(), fingerprint: fingerprint_input(input).await? });
+    }
+    let run = RunWriter::begin(output);
+    let mut manifest = match write(&run).await {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            run.abandon().await;
+            return Err(e);
+        }
+    };
+    manifest.inputs.extend(fingerprints);
+    manifest.metrics.insert("seconds".into(), started.elapsed().as_secs_f64().into());
+    run.publish(manifest).await
+}
+
+/// A fresh manifest for `stage`; [`RunWriter::publish`] fills in the run fields.
+pub fn new_manifest(stage: &str, stage_version: &str, fingerprint: Option<String>) -> PublishedManifest {
+    PublishedManifest {
+        format_version: 1,
+        stage: stage.into(),
+        stage_version: stage_version.into(),
+        run_id: String::new(),
+        run_prefix: String::new(),
+        published_at: Utc::now(),
+        fingerprint,
+        inputs: vec![],
+        tables: BTreeMap::new(),
+        metrics: BTreeMap::new(),
+    }
+}
+
+/// Reads a Parquet file's footer with two ranged reads.
+async fn read_footer(location: &StoreLocation, path: &object_store::path::Path, size: u64) -> Result<ParquetMetaData> {
+    if size < 12 {
+        bail!("{path} is too short to be a Parquet file");
+    }
+    let tail = location.store.get_range(path, size - 8..size).await?;
+    let footer = FooterTail::try_new(tail[..].try_into().expect("8 bytes"))?;
+    let len = footer.metadata_length() as u64;
+    let meta = location.store.get_range(path, size - 8 - len..size - 8).await?;
+    Ok(ParquetMetaDataReader::decode_metadata(&meta)?)
+}
+
+fn check_partition_path(def: &TableDef, rel: &str) -> Result<()> {
+    let dirs: Vec<&str> = rel.split('/').collect();
+    let dirs = &dirs[..dirs.len() - 1];
+    if dirs.len() != def.partition_by.len() {
+        bail!("table {}: file {rel} is not below one folder per partition column {:?}", def.name, def.partition_by);
+    }
+    for ((dir, name), col) in dirs.iter().zip(&def.partition_by).zip(def.partition_columns()) {
+        let value = dir
+            .strip_prefix(&format!("{name}="))
+            .with_context(|| format!("table {}: folder {dir} of {rel} is not `{name}=...`", def.name))?;
+        let parses = match col.1 {
+            arrow::datatypes::DataType::Int32 => value.parse::<i32>().is_ok(),
+            arrow::datatypes::DataType::Utf8 => true,
+            ref other => bail!("partition column type {other} is not supported"),
+        };
+        if !parses {
+            bail!("table {}: partition value `{value}` in {rel} is not a {}", def.name, col.1);
+        }
+    }
+    Ok(())
+}
