@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use parquet::arrow::parquet_to_arrow_schema;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use pipeline_tests::{at, published_tables, query, run_ok, workspace_root};
+use schemas::Table;
 use stage_runtime::{StoreLocation, read_published};
 
 #[tokio::test]
@@ -43,7 +44,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // The tables hold what the dumps hold.
     let ctx = published_tables(
         &at(root.join("ingest").to_str().unwrap()),
-        &["patents", "cpc", "citations", "claims", "rejects"],
+        &[Table::Patents, Table::Cpc, Table::Citations, Table::Claims, Table::Rejects],
     )
     .await;
     let patents: u64 = query(&ctx, "SELECT count(*) FROM patents").await[0][0].parse().unwrap();
@@ -69,8 +70,11 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // has its novelty row at each level, and the plots were written.
     let cooc_location = StoreLocation::parse(root.join("cooccurrence").to_str().unwrap()).unwrap();
     let cooc = read_published(&cooc_location).await.unwrap().unwrap();
-    let stats =
-        published_tables(&at(root.join("cooccurrence").to_str().unwrap()), &["cpc_pair_stats", "patent_novelty"]).await;
+    let stats = published_tables(
+        &at(root.join("cooccurrence").to_str().unwrap()),
+        &[Table::CpcPairStats, Table::PatentNovelty],
+    )
+    .await;
     let sizes = query(&stats, "SELECT DISTINCT year, patents FROM cpc_pair_stats ORDER BY year").await;
     let by_year =
         query(&ctx, "SELECT grant_year, count(DISTINCT patent_id) FROM cpc GROUP BY grant_year ORDER BY grant_year")
@@ -104,8 +108,11 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // of the rest; the log q plot was written.
     let sim_location = StoreLocation::parse(root.join("similarity").to_str().unwrap()).unwrap();
     let sim = read_published(&sim_location).await.unwrap().unwrap();
-    let sim_ctx =
-        published_tables(&at(root.join("similarity").to_str().unwrap()), &["patent_terms", "patent_similarity"]).await;
+    let sim_ctx = published_tables(
+        &at(root.join("similarity").to_str().unwrap()),
+        &[Table::PatentTerms, Table::PatentSimilarity],
+    )
+    .await;
     let documents =
         query(&sim_ctx, "SELECT filing_year, count(DISTINCT patent_id) FROM patent_terms GROUP BY filing_year").await;
     let documents: BTreeMap<i32, u64> =
@@ -156,7 +163,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // labelled field-year group has ceil(10%) L1 patents at most.
     let labels_location = StoreLocation::parse(root.join("labels").to_str().unwrap()).unwrap();
     let labels = read_published(&labels_location).await.unwrap().unwrap();
-    let label_ctx = published_tables(&at(root.join("labels").to_str().unwrap()), &["impact_labels"]).await;
+    let label_ctx = published_tables(&at(root.join("labels").to_str().unwrap()), &[Table::ImpactLabels]).await;
     let rows = query(&label_ctx, "SELECT count(*), count(label), count(*) FILTER (WHERE label = 'L1'), sum(forward_citations) FROM impact_labels").await;
     assert_eq!(rows[0][0], patents.to_string());
     assert!(rows[0][1].parse::<u64>().unwrap() > 500 && rows[0][2].parse::<u64>().unwrap() > 20, "{rows:?}");
@@ -178,7 +185,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let model_location = StoreLocation::parse(root.join("model").to_str().unwrap()).unwrap();
     let model = read_published(&model_location).await.unwrap().unwrap();
     let model_ctx =
-        published_tables(&at(root.join("model").to_str().unwrap()), &["model_split", "training_metrics"]).await;
+        published_tables(&at(root.join("model").to_str().unwrap()), &[Table::ModelSplit, Table::TrainingMetrics]).await;
     let with_codes_labelled =
         query(&label_ctx, "SELECT count(*) FROM impact_labels WHERE label IS NOT NULL AND field IS NOT NULL").await;
     let split = query(
@@ -204,8 +211,11 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // minus new; the ascent stopped at the threshold or after 30 steps, with one path row per point.
     let explore_location = StoreLocation::parse(root.join("exploration").to_str().unwrap()).unwrap();
     let explored = read_published(&explore_location).await.unwrap().unwrap();
-    let explore_ctx =
-        published_tables(&at(root.join("exploration").to_str().unwrap()), &["exploration", "exploration_paths"]).await;
+    let explore_ctx = published_tables(
+        &at(root.join("exploration").to_str().unwrap()),
+        &[Table::Exploration, Table::ExplorationPaths],
+    )
+    .await;
     explore_ctx.register_table("model_split", model_ctx.table_provider("model_split").await.unwrap()).unwrap();
     let test_split = query(&model_ctx, "SELECT count(*) FROM model_split WHERE split = 'test'").await;
     let exploration = query(
@@ -238,8 +248,11 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // (explored, citing patent with codes) pair; the report and its plots exist.
     let validation_location = StoreLocation::parse(root.join("validation").to_str().unwrap()).unwrap();
     let validation = read_published(&validation_location).await.unwrap().unwrap();
-    let validation_ctx =
-        published_tables(&at(root.join("validation").to_str().unwrap()), &["micro_citing", "validation_summary"]).await;
+    let validation_ctx = published_tables(
+        &at(root.join("validation").to_str().unwrap()),
+        &[Table::MicroCiting, Table::ValidationSummary],
+    )
+    .await;
     let confusion = query(
         &explore_ctx,
         "SELECT count(*) FILTER (WHERE start_probability > 0.5 AND l1), count(*) FILTER (WHERE start_probability > 0.5 AND NOT l1),
@@ -300,7 +313,8 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     assert_eq!(model.metrics["test"]["kl_per_dimension"].as_array().unwrap().len(), 16);
 
     validation_ctx.register_table("exploration", explore_ctx.table_provider("exploration").await.unwrap()).unwrap();
-    let ingest_tables = published_tables(&at(root.join("ingest").to_str().unwrap()), &["citations", "cpc"]).await;
+    let ingest_tables =
+        published_tables(&at(root.join("ingest").to_str().unwrap()), &[Table::Citations, Table::Cpc]).await;
     for name in ["citations", "cpc"] {
         validation_ctx.register_table(name, ingest_tables.table_provider(name).await.unwrap()).unwrap();
     }
@@ -330,7 +344,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         ("validation", &validation),
     ] {
         for (name, table) in &published.tables {
-            let def = schemas::table(name);
+            let def = Table::from_name(name).unwrap_or_else(|| panic!("{name} is not in the catalogue")).def();
             for f in &table.files {
                 let path = root.join(stage).join(&published.run_prefix).join(&f.path);
                 let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();

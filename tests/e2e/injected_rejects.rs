@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use pipeline_tests::{at, published_tables, query, run_ok};
+use schemas::Table;
 
 /// The physical lines of a zipped dump's single member (these tables hold no embedded newlines).
 fn lines_of(zip_path: &std::path::Path) -> Vec<String> {
@@ -40,7 +41,7 @@ async fn planted_malformed_rows_are_rejected_with_their_lines() {
         &[],
     );
 
-    let ctx = published_tables(&at(out.to_str().unwrap()), &["rejects"]).await;
+    let ctx = published_tables(&at(out.to_str().unwrap()), &[Table::Rejects]).await;
     let rejects = query(&ctx, "SELECT source_file, line, reason, raw FROM rejects ORDER BY source_file, line").await;
     assert_eq!(rejects.len(), 8, "{rejects:?}");
     let per_file = |f: &str| rejects.iter().filter(|r| r[0] == f).count();

@@ -18,13 +18,13 @@ async fn synth_and_ingest_round_trip_through_s3() {
     let local = tmp.path().join("ingest");
     run_ok("ingest", &["--input", "s3://patents/raw", "--output", local.to_str().unwrap()], &s3);
 
-    let tables = ["patents", "cpc", "citations", "claims", "rejects"];
+    let tables = schemas::catalogue::ingest::WRITES;
     let summary = "SELECT (SELECT count(*) FROM patents) AS a, (SELECT count(DISTINCT patent_id) FROM cpc) AS b, \
                    (SELECT sum(num_claims) FROM patents) AS c, (SELECT count(*) FROM citations) AS d, \
                    (SELECT sum(length(claim_text)) FROM claims) AS e, (SELECT count(*) FROM rejects) AS f, \
                    (SELECT min(grant_year) FROM cpc) AS g, (SELECT max(grant_year) FROM cpc) AS h";
-    let on_s3 = query(&published_tables(&moto.at("s3://patents/ingest"), &tables).await, summary).await;
-    let on_disk = query(&published_tables(&at(local.to_str().unwrap()), &tables).await, summary).await;
+    let on_s3 = query(&published_tables(&moto.at("s3://patents/ingest"), tables).await, summary).await;
+    let on_disk = query(&published_tables(&at(local.to_str().unwrap()), tables).await, summary).await;
     assert_eq!(on_s3, on_disk);
     let patents: u64 = on_s3[0][0].parse().unwrap();
     assert_eq!(patents, 300, "every generated patent arrives through S3");

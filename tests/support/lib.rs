@@ -14,13 +14,14 @@ use arrow::array::RecordBatch;
 use arrow::util::display::array_value_to_string;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
+use schemas::Table;
 use sql_engine::{register_published, session, write_table};
 use stage_runtime::{EngineOptions, RunWriter, StoreLocation, new_manifest, read_published};
 
 /// Publishes tables at `location` as stage `ingest` would: each `(table, sql)` is written through the
 /// stage runtime (so the files match the catalogue) from a query over the in-memory `batches`,
 /// registered under their names.
-pub async fn publish_as_ingest(location: &StoreLocation, batches: Vec<(&str, RecordBatch)>, tables: &[(&str, &str)]) {
+pub async fn publish_as_ingest(location: &StoreLocation, batches: Vec<(&str, RecordBatch)>, tables: &[(Table, &str)]) {
     publish_as("ingest", serde_json::Map::new(), location, batches, tables).await
 }
 
@@ -31,7 +32,7 @@ pub async fn publish_as(
     metrics: serde_json::Map<String, serde_json::Value>,
     location: &StoreLocation,
     batches: Vec<(&str, RecordBatch)>,
-    tables: &[(&str, &str)],
+    tables: &[(Table, &str)],
 ) {
     let ctx = session(&EngineOptions::default(), &[location]).await.unwrap();
     for (name, batch) in batches {
@@ -40,10 +41,9 @@ pub async fn publish_as(
     let run = RunWriter::begin(location);
     let mut manifest = new_manifest(stage, "test", None);
     manifest.metrics.extend(metrics);
-    for (name, sql) in tables {
-        let def = schemas::table(name);
-        write_table(&ctx, sql, def, &run.table(name)).await.unwrap();
-        manifest.tables.insert(name.to_string(), run.describe_parquet(def).await.unwrap());
+    for &(table, sql) in tables {
+        write_table(&ctx, sql, table.def(), &run.table(table)).await.unwrap();
+        manifest.tables.insert(table.name().into(), run.describe_parquet(table.def()).await.unwrap());
     }
     run.publish(manifest).await.unwrap();
 }
@@ -92,9 +92,9 @@ pub fn at(location: &str) -> StoreLocation {
 }
 
 /// A session with the given published tables of `output` registered.
-pub async fn published_tables(output: &StoreLocation, tables: &[&str]) -> SessionContext {
+pub async fn published_tables(output: &StoreLocation, tables: &[Table]) -> SessionContext {
     let ctx = SessionContext::new();
-    for t in tables {
+    for &t in tables {
         register_published(&ctx, output, t).await.unwrap();
     }
     ctx
@@ -133,7 +133,8 @@ async fn published_table_names(output: &StoreLocation) -> Vec<String> {
 async fn comparable_rows(output: &StoreLocation, name: &str) -> Vec<(Vec<String>, Vec<f64>)> {
     use arrow::array::AsArray;
     use arrow::datatypes::{DataType, Float64Type};
-    let ctx = published_tables(output, &[name]).await;
+    let table = Table::from_name(name).unwrap_or_else(|| panic!("table {name} is not in the catalogue"));
+    let ctx = published_tables(output, &[table]).await;
     let mut rows = vec![];
     for batch in ctx.sql(&format!("SELECT * FROM {name}")).await.unwrap().collect().await.unwrap() {
         let floats: Vec<Option<arrow::array::ArrayRef>> = batch

@@ -10,7 +10,7 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use schemas::TableDef;
+use schemas::{Table, TableDef};
 
 use ballista::prelude::SessionContextExt;
 
@@ -132,14 +132,15 @@ pub async fn write_batches(
     write_table(&local, &format!("SELECT * FROM {name}{order}"), def, target).await
 }
 
-/// Registers table `name` of the output published at `output` (its current run) under the same name.
-pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, name: &str) -> Result<()> {
+/// Registers `table` of the output published at `output` (its current run) under its name.
+pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, table: Table) -> Result<()> {
+    let name = table.name();
     let published = stage_runtime::read_published(output)
         .await?
         .with_context(|| format!("nothing is published at {} (has its stage run?)", output.url()))?;
     let location = published.table_location(output, name)?;
     ctx.register_object_store(&output.base_url, output.store.clone());
-    register_parquet(ctx, name, &location, schemas::table(name)).await
+    register_parquet(ctx, name, &location, table.def()).await
 }
 
 /// Runs a query and returns its rows with every column cast to the primitive type `T`, NULL as `None`.

@@ -150,15 +150,15 @@ impl RunWriter {
     }
 
     /// Folder of one table inside the run.
-    pub fn table(&self, name: &str) -> StoreLocation {
-        self.run.child(name)
+    pub fn table(&self, table: schemas::Table) -> StoreLocation {
+        self.run.child(table.name())
     }
 
     /// Lists a finished Parquet table, reads each file's footer for its row count, and checks the
     /// files against the table's definition: column names and types, no NULLs in required columns,
     /// and partition folders that parse as the partition columns' values.
     pub async fn describe_parquet(&self, def: &TableDef) -> Result<TableEntry> {
-        let location = self.table(def.name);
+        let location = self.run.child(def.name);
         let expected = def.file_schema();
         let mut files = vec![];
         for meta in location.list_all().await? {

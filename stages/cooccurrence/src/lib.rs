@@ -14,4 +14,4 @@ pub mod run;
 pub mod sql;
 
 pub use options::{CoarseGraining, CooccurrenceOptions, Level, Marginals, YearField};
-pub use run::{TABLES, run};
+pub use run::run;

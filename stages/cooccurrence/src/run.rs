@@ -8,19 +8,14 @@ use anyhow::{Context, Result, bail};
 use arrow::array::AsArray;
 use arrow::datatypes::{Int32Type, Int64Type};
 use datafusion::prelude::SessionContext;
-use schemas::table;
+use schemas::Table;
+use schemas::catalogue::cooccurrence::{WORK, WRITES};
 use sql_engine::{register_parquet, register_published, session, write_table};
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{CoarseGraining, CooccurrenceOptions, YearField};
 use crate::plots;
 use crate::sql::{self, YearQueries};
-
-/// The published tables.
-pub const TABLES: [&str; 2] = ["cpc_pair_stats", "patent_novelty"];
-
-/// Work tables, written under the run's `_work/` and deleted before publishing.
-const WORK_TABLES: [&str; 4] = ["cooc_patent_codes", "cooc_code_map", "cooc_unit_counts", "cooc_patent_pairs"];
 
 /// Runs the stage from ingest's output `input` to `output` and publishes the result.
 pub async fn run(
@@ -41,29 +36,29 @@ async fn write_run(
     options: &CooccurrenceOptions,
 ) -> Result<PublishedManifest> {
     let ctx = session(&options.engine, &[input, output]).await?;
-    register_published(&ctx, input, "cpc").await?;
+    register_published(&ctx, input, Table::Cpc).await?;
     if options.year_field == YearField::Filing {
-        register_published(&ctx, input, "patents").await?;
+        register_published(&ctx, input, Table::Patents).await?;
     }
-    let work = run.table("_work");
-    for name in WORK_TABLES {
-        register_parquet(&ctx, name, &work.child(name), table(name)).await?;
+    let work = run.run.child("_work");
+    for &t in WORK {
+        register_parquet(&ctx, t.name(), &work.child(t.name()), t.def()).await?;
     }
-    for name in TABLES {
-        register_parquet(&ctx, name, &run.table(name), table(name)).await?;
+    for &t in WRITES {
+        register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
     }
 
     let codes = write_table(
         &ctx,
         &sql::patent_codes(options.year_field),
-        table("cooc_patent_codes"),
-        &work.child("cooc_patent_codes"),
+        Table::CoocPatentCodes.def(),
+        &work.child(Table::CoocPatentCodes.name()),
     )
     .await?;
     tracing::info!(rows = codes, year_field = options.year_field.name(), "staged distinct (patent, group) rows");
     if options.coarse_graining == CoarseGraining::SumCodePairs {
         // A work table, not an in-memory one: Ballista executors read it too.
-        write_table(&ctx, sql::CODE_MAP, table("cooc_code_map"), &work.child("cooc_code_map")).await?;
+        write_table(&ctx, sql::CODE_MAP, Table::CoocCodeMap.def(), &work.child(Table::CoocCodeMap.name())).await?;
     }
     let per_year = patents_per_year(&ctx).await?;
     let (Some(&first), Some(&last)) = (per_year.keys().next(), per_year.keys().next_back()) else {
@@ -87,13 +82,26 @@ async fn write_run(
             marginals: options.marginals,
         };
         let year_started = std::time::Instant::now();
-        write_table(&ctx, &queries.patent_pairs(), table("cooc_patent_pairs"), &work.child("cooc_patent_pairs"))
-            .await?;
-        write_table(&ctx, &queries.unit_counts(), table("cooc_unit_counts"), &work.child("cooc_unit_counts")).await?;
+        write_table(
+            &ctx,
+            &queries.patent_pairs(),
+            Table::CoocPatentPairs.def(),
+            &work.child(Table::CoocPatentPairs.name()),
+        )
+        .await?;
+        write_table(
+            &ctx,
+            &queries.unit_counts(),
+            Table::CoocUnitCounts.def(),
+            &work.child(Table::CoocUnitCounts.name()),
+        )
+        .await?;
         let pairs =
-            write_table(&ctx, &queries.pair_stats(), table("cpc_pair_stats"), &run.table("cpc_pair_stats")).await?;
+            write_table(&ctx, &queries.pair_stats(), Table::CpcPairStats.def(), &run.table(Table::CpcPairStats))
+                .await?;
         let patents =
-            write_table(&ctx, &queries.patent_novelty(), table("patent_novelty"), &run.table("patent_novelty")).await?;
+            write_table(&ctx, &queries.patent_novelty(), Table::PatentNovelty.def(), &run.table(Table::PatentNovelty))
+                .await?;
         pair_rows += pairs;
         novelty_rows += patents;
         tracing::info!(
@@ -117,8 +125,8 @@ async fn write_run(
         manifest.metrics.insert("plots".into(), written.into());
     }
     work.delete_all().await?;
-    for name in TABLES {
-        manifest.tables.insert(name.to_string(), run.describe_parquet(table(name)).await?);
+    for &t in WRITES {
+        manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     let metrics = [
         ("year_field", options.year_field.name().into()),

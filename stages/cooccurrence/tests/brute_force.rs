@@ -11,6 +11,7 @@ use cooccurrence::{CoarseGraining, CooccurrenceOptions, Level, Marginals, YearFi
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use schemas::Table;
 use sql_engine::register_published;
 use stage_runtime::{EngineOptions, StoreLocation};
 
@@ -107,14 +108,14 @@ async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
     .unwrap();
     let tables = [
         (
-            "patents",
+            Table::Patents,
             "SELECT patent_id, 'utility' AS patent_type, make_date(grant_year, 6, 1) AS grant_date, \
              CASE WHEN filing_year IS NULL THEN NULL ELSE make_date(filing_year, 1, 15) END AS filing_date, filing_year, \
              NULL AS application_id, NULL AS title, 'B2' AS wipo_kind, 1 AS num_claims, false AS withdrawn, grant_year \
              FROM mem_patents",
         ),
         (
-            "cpc",
+            Table::Cpc,
             "SELECT patent_id, cpc_sequence, substr(cpc_group, 1, 1) AS cpc_section, substr(cpc_group, 1, 3) AS cpc_class, \
              substr(cpc_group, 1, 4) AS cpc_subclass, cpc_group, cpc_group AS cpc_main_group, 'inventional' AS cpc_type, \
              grant_year FROM mem_cpc",
@@ -294,8 +295,8 @@ async fn read_stage_output(
     output: &StoreLocation,
 ) -> (BTreeMap<PairKey, PairStats>, BTreeMap<(String, String), Features>) {
     let ctx = SessionContext::new();
-    register_published(&ctx, output, "cpc_pair_stats").await.unwrap();
-    register_published(&ctx, output, "patent_novelty").await.unwrap();
+    register_published(&ctx, output, Table::CpcPairStats).await.unwrap();
+    register_published(&ctx, output, Table::PatentNovelty).await.unwrap();
     let f64_at = |b: &RecordBatch, c: usize, i: usize| {
         let a = b.column(c).as_primitive::<Float64Type>();
         (!a.is_null(i)).then(|| a.value(i))

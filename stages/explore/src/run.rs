@@ -11,7 +11,7 @@ use arrow::array::{
 };
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
-use schemas::table;
+use schemas::Table;
 use sql_engine::{register_published, session, write_batches};
 use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 use train::data::{self, PatentRecord, Split};
@@ -108,9 +108,9 @@ async fn write_run<B: AutodiffBackend>(
 ) -> Result<PublishedManifest> {
     let saved = SavedModel::<B>::load(inputs.model, &device).await?;
     let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, &run.run]).await?;
-    register_published(&ctx, inputs.ingest, "cpc").await?;
-    register_published(&ctx, inputs.ingest, "claims").await?;
-    register_published(&ctx, inputs.labels, "impact_labels").await?;
+    register_published(&ctx, inputs.ingest, Table::Cpc).await?;
+    register_published(&ctx, inputs.ingest, Table::Claims).await?;
+    register_published(&ctx, inputs.labels, Table::ImpactLabels).await?;
     let (seed, share) = (saved.config.training.seed, saved.config.data.sample_share);
     let explored_split = |id: &str| data::in_sample(id, seed, share) && options.explored.includes(Split::of(id, seed));
     let mut records: Vec<(PatentRecord, Split)> = data::load(&ctx, saved.config.data.level, explored_split)
@@ -134,13 +134,18 @@ async fn write_run<B: AutodiffBackend>(
     let (explored, paths) =
         tokio::task::spawn_blocking(move || explore_all(&saved, records, &options_for_model, &device)).await??;
     let reached = explored.iter().filter(|e| e.path.reached(options.ascent.threshold)).count();
-    write_batches(&ctx, vec![exploration_batch(&explored, options)?], table("exploration"), &run.table("exploration"))
-        .await?;
-    write_batches(&ctx, vec![paths], table("exploration_paths"), &run.table("exploration_paths")).await?;
+    write_batches(
+        &ctx,
+        vec![exploration_batch(&explored, options)?],
+        Table::Exploration.def(),
+        &run.table(Table::Exploration),
+    )
+    .await?;
+    write_batches(&ctx, vec![paths], Table::ExplorationPaths.def(), &run.table(Table::ExplorationPaths)).await?;
 
     let mut manifest = new_manifest("explore", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    for name in ["exploration", "exploration_paths"] {
-        manifest.tables.insert(name.into(), run.describe_parquet(table(name)).await?);
+    for &t in schemas::catalogue::explore::WRITES {
+        manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     let mean = |f: fn(&Outcome) -> f64| explored.iter().map(f).sum::<f64>() / explored.len() as f64;
     let metrics: [(&str, serde_json::Value); 11] = [
@@ -259,7 +264,7 @@ fn explore_all<B: AutodiffBackend>(
         Arc::new(Float64Array::from(pc1)),
         Arc::new(Float64Array::from(pc2)),
     ];
-    let paths = RecordBatch::try_new(table("exploration_paths").arrow_schema(), columns)?;
+    let paths = RecordBatch::try_new(Table::ExplorationPaths.def().arrow_schema(), columns)?;
     Ok((explored, paths))
 }
 
@@ -313,5 +318,5 @@ fn exploration_batch(explored: &[Outcome], options: &ExploreOptions) -> Result<R
         code_lists(added.iter().map(Vec::as_slice)),
         code_lists(removed.iter().map(Vec::as_slice)),
     ];
-    RecordBatch::try_new(table("exploration").arrow_schema(), columns).context("building the exploration rows")
+    RecordBatch::try_new(Table::Exploration.def().arrow_schema(), columns).context("building the exploration rows")
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use arrow::array::{ArrayRef, BooleanBuilder, Date32Builder, Int32Builder, RecordBatch, StringBuilder, UInt64Builder};
 use arrow::datatypes::DataType;
-use schemas::TableDef;
 use schemas::patentsview::{DumpKind, DumpTable};
+use schemas::{Table, TableDef};
 
 use crate::tsv::TsvReader;
 
@@ -33,11 +33,11 @@ enum CpcPart {
 }
 
 /// Staging table and the source of each of its columns, per dump kind.
-fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
+fn layout(kind: DumpKind) -> (Table, Vec<Source>) {
     use Source::*;
     let (table, mut sources) = match kind {
         DumpKind::Patent => (
-            "staging_patents",
+            Table::StagingPatents,
             vec![
                 Dump("patent_id"),
                 Dump("patent_type"),
@@ -49,10 +49,10 @@ fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
             ],
         ),
         DumpKind::Application => {
-            ("staging_applications", vec![Dump("patent_id"), Dump("application_id"), Dump("filing_date")])
+            (Table::StagingApplications, vec![Dump("patent_id"), Dump("application_id"), Dump("filing_date")])
         }
         DumpKind::CpcCurrent => (
-            "staging_cpc",
+            Table::StagingCpc,
             vec![
                 Dump("patent_id"),
                 Dump("cpc_sequence"),
@@ -65,7 +65,7 @@ fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
             ],
         ),
         DumpKind::UsPatentCitation => (
-            "staging_citations",
+            Table::StagingCitations,
             vec![
                 Dump("patent_id"),
                 Dump("citation_sequence"),
@@ -75,7 +75,7 @@ fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
             ],
         ),
         DumpKind::Claims => (
-            "staging_claims",
+            Table::StagingClaims,
             vec![
                 Dump("patent_id"),
                 Dump("claim_sequence"),
@@ -92,7 +92,7 @@ fn layout(kind: DumpKind) -> (&'static str, Vec<Source>) {
 
 /// The staging table a dump kind is converted into.
 pub fn staging_table(kind: DumpKind) -> &'static TableDef {
-    schemas::table(layout(kind).0)
+    layout(kind).0.def()
 }
 
 /// Maps a file's header to column positions; fails naming every required column it lacks.
@@ -157,7 +157,7 @@ enum ColumnBuilder {
 impl BatchBuilder {
     pub fn new(kind: DumpKind, positions: Vec<Option<usize>>, header_len: usize, file_name: &str) -> BatchBuilder {
         let (table, sources) = layout(kind);
-        let def = schemas::table(table);
+        let def = table.def();
         let position = |name: &str| {
             let index = kind.table().columns.iter().position(|c| c.name == name).expect("layout names a dump column");
             positions[index]

@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use datafusion::prelude::SessionContext;
+use schemas::Table;
 use schemas::patentsview::{DUMP_TABLES, DumpKind};
 use sql_engine::{register_parquet, write_table};
 use stage_runtime::telemetry::with_heartbeat;
@@ -20,10 +21,10 @@ fn ranked(staging: &str) -> String {
 
 /// The child tables joined to `patents` for their grant year: (table, dump kind, key columns for
 /// reject reports). Their columns are the staging table's, their order the catalogue's `sort_by`.
-const CHILD_TABLES: [(&str, DumpKind, &str); 3] = [
-    ("cpc", DumpKind::CpcCurrent, "c.patent_id, c.cpc_group"),
-    ("citations", DumpKind::UsPatentCitation, "c.patent_id, c.cited_patent_id"),
-    ("claims", DumpKind::Claims, "c.patent_id, CAST(c.claim_sequence AS VARCHAR)"),
+const CHILD_TABLES: [(Table, DumpKind, &str); 3] = [
+    (Table::Cpc, DumpKind::CpcCurrent, "c.patent_id, c.cpc_group"),
+    (Table::Citations, DumpKind::UsPatentCitation, "c.patent_id, c.cited_patent_id"),
+    (Table::Claims, DumpKind::Claims, "c.patent_id, CAST(c.claim_sequence AS VARCHAR)"),
 ];
 
 /// Registers the staging tables found below `staging`.
@@ -32,7 +33,7 @@ pub async fn register_staging(ctx: &SessionContext, staging: &StoreLocation) -> 
         let def = staging_table(dump.kind);
         register_parquet(ctx, def.name, &staging.child(def.name), def).await?;
     }
-    register_parquet(ctx, "staging_rejects", &staging.child("rejects"), schemas::table("rejects")).await
+    register_parquet(ctx, "staging_rejects", &staging.child("rejects"), Table::Rejects.def()).await
 }
 
 /// Writes `patents`, `cpc`, `citations`, `claims` and `rejects` into the run.
@@ -48,8 +49,8 @@ pub async fn write_tables(ctx: &SessionContext, run: &RunWriter) -> Result<()> {
          WHERE p.rn = 1 \
          ORDER BY grant_year, p.patent_id"
     );
-    write(ctx, &patents, run, "patents").await?;
-    register_parquet(ctx, "patents", &run.table("patents"), schemas::table("patents")).await?;
+    write(ctx, &patents, run, Table::Patents).await?;
+    register_parquet(ctx, "patents", &run.table(Table::Patents), Table::Patents.def()).await?;
 
     for (table, kind, _) in CHILD_TABLES {
         let staging = staging_table(kind);
@@ -59,7 +60,7 @@ pub async fn write_tables(ctx: &SessionContext, run: &RunWriter) -> Result<()> {
             .filter(|c| !matches!(c.name, "source_file" | "source_line"))
             .map(|c| format!("c.{}", c.name))
             .collect();
-        let sort: Vec<String> = schemas::table(table).sort_by.iter().map(|c| format!("c.{c}")).collect();
+        let sort: Vec<String> = table.def().sort_by.iter().map(|c| format!("c.{c}")).collect();
         let query = format!(
             "SELECT {}, p.grant_year FROM {} c JOIN patents p ON c.patent_id = p.patent_id ORDER BY p.grant_year, {}",
             columns.join(", "),
@@ -79,7 +80,7 @@ pub async fn write_tables(ctx: &SessionContext, run: &RunWriter) -> Result<()> {
         rejects.push(orphans(staging_table(kind).name, kind.table().name, keys));
     }
     let query = format!("{} ORDER BY source_file, line", rejects.join(" UNION ALL "));
-    write(ctx, &query, run, "rejects").await
+    write(ctx, &query, run, Table::Rejects).await
 }
 
 /// Rows after the first for one patent_id, from a [`ranked`] staging table.
@@ -98,11 +99,10 @@ fn orphans(staging: &str, source_table: &str, keys: &str) -> String {
     )
 }
 
-async fn write(ctx: &SessionContext, query: &str, run: &RunWriter, table: &str) -> Result<()> {
+async fn write(ctx: &SessionContext, query: &str, run: &RunWriter, table: Table) -> Result<()> {
     let started = std::time::Instant::now();
     let target = run.table(table);
-    let rows =
-        with_heartbeat(&format!("writing {table}"), write_table(ctx, query, schemas::table(table), &target)).await?;
-    tracing::info!(table, rows, secs = started.elapsed().as_secs_f64(), "table written");
+    let rows = with_heartbeat(&format!("writing {table}"), write_table(ctx, query, table.def(), &target)).await?;
+    tracing::info!(table = table.name(), rows, secs = started.elapsed().as_secs_f64(), "table written");
     Ok(())
 }

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use schemas::Table;
 use schemas::patentsview::DumpKind;
 use stage_runtime::StoreLocation;
 use stage_runtime::telemetry::Progress;
@@ -71,12 +72,8 @@ async fn stage_file(
     let (data_tx, data_rx) = mpsc::channel(4);
     let (rejects_tx, rejects_rx) = mpsc::channel(4);
     let data_writer = tokio::spawn(write_parquet(staging.clone(), data_path, table.arrow_schema(), data_rx));
-    let rejects_writer = tokio::spawn(write_parquet(
-        staging.clone(),
-        rejects_path,
-        schemas::table("rejects").arrow_schema(),
-        rejects_rx,
-    ));
+    let rejects_writer =
+        tokio::spawn(write_parquet(staging.clone(), rejects_path, Table::Rejects.def().arrow_schema(), rejects_rx));
     let handle = tokio::runtime::Handle::current();
     let parse = tokio::task::spawn_blocking(move || {
         file.with_reader(&handle, |reader, _size| {
@@ -199,7 +196,7 @@ impl RejectsBuilder {
         self.rows = 0;
         let repeat = |v: &str| Arc::new(arrow::array::StringArray::from(vec![v; n])) as arrow::array::ArrayRef;
         RecordBatch::try_new(
-            schemas::table("rejects").arrow_schema(),
+            Table::Rejects.def().arrow_schema(),
             vec![
                 repeat(&self.file),
                 Arc::new(self.line.finish()),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
+use schemas::Table;
 use schemas::patentsview::DumpKind;
 use sql_engine::session;
 use stage_runtime::{
@@ -13,9 +14,6 @@ use stage_runtime::{
 use crate::layout;
 use crate::parse::{FileStats, ParseOptions, stage_files};
 use crate::sources::discover;
-
-/// The published tables, in the order they are written.
-pub const TABLES: [&str; 5] = ["patents", "cpc", "citations", "claims", "rejects"];
 
 /// Ingest settings beyond input and output.
 #[derive(Debug, Clone)]
@@ -73,7 +71,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
              The rejects (file, line, reason) are kept in {}",
             100.0 * ratio,
             options.max_reject_ratio,
-            run.table("rejects").url()
+            run.table(Table::Rejects).url()
         );
     }
 
@@ -98,7 +96,7 @@ async fn write_run(
     stores: &[&StoreLocation],
     options: &IngestOptions,
 ) -> Result<(PublishedManifest, Vec<FileStats>, std::time::Instant)> {
-    let staging = run.table("_staging");
+    let staging = run.run.child("_staging");
     let stats = stage_files(files, &staging, &options.parse).await?;
     let parsed_at = std::time::Instant::now();
     let ctx = session(&options.engine, stores).await?;
@@ -106,8 +104,8 @@ async fn write_run(
     layout::write_tables(&ctx, run).await?;
     staging.delete_all().await?;
     let mut manifest = new_manifest("ingest", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    for name in TABLES {
-        manifest.tables.insert(name.to_string(), run.describe_parquet(schemas::table(name)).await?);
+    for &t in schemas::catalogue::ingest::WRITES {
+        manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     Ok((manifest, stats, parsed_at))
 }

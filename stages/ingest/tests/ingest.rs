@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use ingest::parse::ParseOptions;
-use ingest::run::{IngestOptions, TABLES, run};
+use ingest::run::{IngestOptions, run};
 use pipeline_tests::{published_tables, query};
+use schemas::catalogue::ingest::WRITES as TABLES;
 use stage_runtime::{EngineOptions, StoreLocation, read_published};
 
 fn options(max_reject_ratio: f64) -> IngestOptions {
@@ -102,7 +103,7 @@ async fn current_format_dumps_become_typed_partitioned_tables() {
     let output = StoreLocation::parse(tmp.path().join("out").to_str().unwrap()).unwrap();
     let published = run(&input, &output, &options(0.9)).await.unwrap();
     assert_eq!(published.fingerprint.as_deref(), Some("test"));
-    let ctx = published_tables(&output, &TABLES).await;
+    let ctx = published_tables(&output, TABLES).await;
 
     let patents = query(
         &ctx,
@@ -217,7 +218,7 @@ async fn legacy_names_and_columns_are_read() {
     let output = StoreLocation::parse(tmp.path().join("out").to_str().unwrap()).unwrap();
     let published = run(&input, &output, &options(0.0)).await.unwrap();
     assert_eq!(published.tables["rejects"].rows, 0);
-    let ctx = published_tables(&output, &TABLES).await;
+    let ctx = published_tables(&output, TABLES).await;
     let rows = query(
         &ctx,
         "SELECT p.patent_id, p.title, p.wipo_kind, p.withdrawn, CAST(p.filing_date AS VARCHAR), p.application_id, c.cpc_subclass, c.cpc_type, \
@@ -287,7 +288,7 @@ async fn reject_ratio_gate_keeps_previous_output_and_reruns_replace() {
     let second = run(&input, &output, &options(0.9)).await.unwrap();
     let third = run(&input, &output, &options(0.9)).await.unwrap();
     assert_ne!(second.run_id, third.run_id);
-    let ctx = published_tables(&output, &TABLES).await;
+    let ctx = published_tables(&output, TABLES).await;
     assert_eq!(query(&ctx, "SELECT count(*) FROM patents").await, strings(&[&["3"]]));
     let runs: Vec<String> = std::fs::read_dir(tmp.path().join("out/runs"))
         .unwrap()

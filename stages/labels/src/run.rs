@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use datafusion::prelude::CsvReadOptions;
 use object_store::ObjectStoreExt;
-use schemas::table;
+use schemas::Table;
 use sql_engine::{int_rows, register_parquet, register_published, session, write_table};
 use stage_runtime::{InputRef, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
@@ -22,14 +22,14 @@ async fn write_run(
     output: &StoreLocation,
     options: &LabelOptions,
 ) -> Result<PublishedManifest> {
-    let list = options.patent_list.as_ref().map(|l| ListFile::resolve(l)).transpose()?;
+    let list = options.patent_list.as_ref().map(ListFile::resolve).transpose()?;
     let mut stores = vec![input, output];
     if let Some(list) = &list {
         stores.push(&list.store);
     }
     let ctx = session(&options.engine, &stores).await?;
-    for name in ["patents", "cpc", "citations"] {
-        register_published(&ctx, input, name).await?;
+    for &t in schemas::catalogue::labels::READS {
+        register_published(&ctx, input, t).await?;
     }
     let mut manifest = new_manifest("labels", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     if let (Some(list), Some(file)) = (&options.patent_list, &list) {
@@ -41,8 +41,8 @@ async fn write_run(
         manifest.inputs.push(InputRef { url: file.url.clone(), fingerprint: file.fingerprint().await? });
     }
 
-    let target = run.table("impact_labels");
-    let def = table("impact_labels");
+    let target = run.table(Table::ImpactLabels);
+    let def = Table::ImpactLabels.def();
     let started = std::time::Instant::now();
     let rows = write_table(&ctx, &sql::impact_labels(options), def, &target).await?;
     tracing::info!(table = "impact_labels", rows, secs = started.elapsed().as_secs_f64(), "table written");

@@ -13,6 +13,7 @@ use labels::{FieldLevel, LabelOptions, PatentList};
 use pipeline_tests::{published_tables, query};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use schemas::Table;
 use stage_runtime::StoreLocation;
 
 struct Patent {
@@ -114,19 +115,19 @@ async fn publish(corpus: &Corpus, location: &StoreLocation) {
     .unwrap();
     let tables = [
         (
-            "patents",
+            Table::Patents,
             "SELECT patent_id, 'utility' AS patent_type, grant_date, NULL AS filing_date, NULL AS filing_year, \
              NULL AS application_id, NULL AS title, 'B2' AS wipo_kind, 1 AS num_claims, false AS withdrawn, \
              CAST(date_part('year', grant_date) AS INT) AS grant_year FROM mem_patents",
         ),
         (
-            "cpc",
+            Table::Cpc,
             "SELECT patent_id, cpc_sequence, substr(cpc_group, 1, 1) AS cpc_section, substr(cpc_group, 1, 3) AS cpc_class, \
              substr(cpc_group, 1, 4) AS cpc_subclass, cpc_group, split_part(cpc_group, '/', 1) || '/00' AS cpc_main_group, \
              'inventional' AS cpc_type, grant_year FROM mem_cpc",
         ),
         (
-            "citations",
+            Table::Citations,
             "SELECT patent_id, 0 AS citation_sequence, cited_patent_id, NULL AS citation_date, \
              'cited by examiner' AS citation_category, grant_year FROM mem_citations",
         ),
@@ -217,7 +218,7 @@ async fn stage_rows(corpus: &Corpus, options: &LabelOptions) -> Vec<Row> {
     publish(corpus, &input).await;
     let output = dir.path().join("labels");
     labels::run(&input, &StoreLocation::parse(output.to_str().unwrap()).unwrap(), options).await.unwrap();
-    let ctx = published_tables(&pipeline_tests::at(output.to_str().unwrap()), &["impact_labels"]).await;
+    let ctx = published_tables(&pipeline_tests::at(output.to_str().unwrap()), &[Table::ImpactLabels]).await;
     query(
         &ctx,
         "SELECT patent_id, field, forward_citations, window_end, window_complete, group_size, citation_rank, label, \

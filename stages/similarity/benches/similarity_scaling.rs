@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use arrow::array::AsArray;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
+use schemas::Table;
 use similarity::{BidfYear, PairQuery, SimilarityOptions};
 use sql_engine::{register_published, session};
 use stage_runtime::{EngineOptions, StoreLocation};
@@ -103,7 +104,7 @@ async fn sample_focal(
     engine: &EngineOptions,
 ) -> Result<(Vec<(String, i64)>, i64)> {
     let ctx = session(engine, &[output]).await?;
-    register_published(&ctx, output, "patent_similarity").await?;
+    register_published(&ctx, output, Table::PatentSimilarity).await?;
     let total = ctx.sql("SELECT CAST(SUM(fs_count) AS BIGINT) FROM patent_similarity").await?.collect().await?;
     let window_pairs = total[0].column(0).as_primitive::<Int64Type>().value(0);
     let focal = ctx

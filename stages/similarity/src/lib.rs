@@ -25,4 +25,4 @@ pub mod windows;
 
 pub use options::{BidfYear, SimilarityOptions, TextSource};
 pub use pairwise::{PairQuery, PairSimilarity, pairwise};
-pub use run::{TABLES, run};
+pub use run::run;

@@ -10,6 +10,7 @@ use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::datasource::MemTable;
+use schemas::Table;
 use sql_engine::{register_published, session};
 use stage_runtime::{EngineOptions, StoreLocation};
 
@@ -62,8 +63,8 @@ pub async fn pairwise(
     engine: &EngineOptions,
 ) -> Result<Vec<PairSimilarity>> {
     let ctx = session(engine, &[similarity]).await?;
-    register_published(&ctx, similarity, "patent_terms").await?;
-    register_published(&ctx, similarity, "vocabulary").await?;
+    register_published(&ctx, similarity, Table::PatentTerms).await?;
+    register_published(&ctx, similarity, Table::Vocabulary).await?;
     let text = |name: &str| Field::new(name, DataType::Utf8, false);
     let strings = |values: Vec<&str>| Arc::new(StringArray::from(values));
     let sql = match query {

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use datafusion::prelude::SessionContext;
-use schemas::table;
+use schemas::Table;
+use schemas::catalogue::similarity::{WORK, WRITES};
 use sql_engine::{int_rows, register_parquet, register_published, session, write_table};
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
@@ -15,13 +16,6 @@ use crate::options::SimilarityOptions;
 use crate::plots;
 use crate::sql::{self, WeightingQueries};
 use crate::windows::Windows;
-
-/// The published tables.
-pub const TABLES: [&str; 3] = ["vocabulary", "patent_terms", "patent_similarity"];
-
-/// Work tables, written under the run's `_work/` and deleted before publishing.
-const WORK_TABLES: [&str; 6] =
-    ["sim_raw_terms", "sim_kept_terms", "sim_documents", "sim_norms", "sim_centroids", "sim_window_sums"];
 
 /// Runs the stage from ingest's output `input` to `output` and publishes the result.
 pub async fn run(
@@ -40,26 +34,26 @@ async fn write_run(
 ) -> Result<PublishedManifest> {
     let boilerplate = options.validate()?;
     let ctx = session(&options.engine, &[input, output]).await?;
-    register_published(&ctx, input, "patents").await?;
+    register_published(&ctx, input, Table::Patents).await?;
     if options.text.uses_claims() {
-        register_published(&ctx, input, "claims").await?;
+        register_published(&ctx, input, Table::Claims).await?;
     }
-    let work = run.table("_work");
-    for name in WORK_TABLES {
-        register_parquet(&ctx, name, &work.child(name), table(name)).await?;
+    let work = run.run.child("_work");
+    for &t in WORK {
+        register_parquet(&ctx, t.name(), &work.child(t.name()), t.def()).await?;
     }
-    for name in TABLES {
-        register_parquet(&ctx, name, &run.table(name), table(name)).await?;
+    for &t in WRITES {
+        register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
     }
     // Writes one table (work tables under `_work/`), logging the query at debug level and the timing.
-    let step = |label: String, query: String, name: &'static str| {
-        let target = if WORK_TABLES.contains(&name) { work.child(name) } else { run.table(name) };
+    let step = |label: String, query: String, t: Table| {
+        let target = if WORK.contains(&t) { work.child(t.name()) } else { run.table(t) };
         let ctx = &ctx;
         async move {
             let started = Instant::now();
             tracing::debug!("{label}:\n{query};");
-            let rows = write_table(ctx, &query, table(name), &target).await.with_context(|| label.clone())?;
-            tracing::info!(step = %label, table = name, rows, secs = started.elapsed().as_secs_f64(), "step written");
+            let rows = write_table(ctx, &query, t.def(), &target).await.with_context(|| label.clone())?;
+            tracing::info!(step = %label, table = t.name(), rows, secs = started.elapsed().as_secs_f64(), "step written");
             Ok::<u64, anyhow::Error>(rows)
         }
     };
@@ -70,16 +64,16 @@ async fn write_run(
     for row in int_rows(&ctx, sql::GRANT_YEARS).await? {
         let g = row[0] as i32;
         let query = sql::raw_terms(options.text, g, options.min_token_len, &boilerplate);
-        step(format!("tokenize grant year {g} ({} patents)", row[1]), query, "sim_raw_terms").await?;
+        step(format!("tokenize grant year {g} ({} patents)", row[1]), query, Table::SimRawTerms).await?;
     }
 
     // 2. Terms kept by corpus df; per filing year, term frequencies and the patents with a kept term.
-    let kept = step("keep terms".into(), sql::kept_terms(options.min_df), "sim_kept_terms").await?;
+    let kept = step("keep terms".into(), sql::kept_terms(options.min_df), Table::SimKeptTerms).await?;
     let raw_years = int_rows(&ctx, sql::RAW_FILING_YEARS).await?;
     for row in &raw_years {
         let y = row[0] as i32;
-        step(format!("patent_terms {y}"), sql::patent_terms(y), "patent_terms").await?;
-        step(format!("documents {y}"), sql::documents(y), "sim_documents").await?;
+        step(format!("patent_terms {y}"), sql::patent_terms(y), Table::PatentTerms).await?;
+        step(format!("documents {y}"), sql::documents(y), Table::SimDocuments).await?;
     }
     let year_counts: BTreeMap<i32, (i64, i64)> =
         int_rows(&ctx, sql::YEAR_COUNTS).await?.into_iter().map(|r| (r[0] as i32, (r[1], r[2]))).collect();
@@ -95,7 +89,7 @@ async fn write_run(
     let mut previous = None;
     for (&year, &(n, _)) in &year_counts {
         patents_before.insert(year, cumulative);
-        step(format!("vocabulary {year}"), sql::vocabulary(year, previous, cumulative), "vocabulary").await?;
+        step(format!("vocabulary {year}"), sql::vocabulary(year, previous, cumulative), Table::Vocabulary).await?;
         cumulative += n;
         previous = Some(year);
     }
@@ -118,9 +112,9 @@ async fn write_run(
         }
         let started = Instant::now();
         let queries = WeightingQueries { bidf_year: t, plan: year_plan };
-        step(format!("norms under {t}"), queries.norms(), "sim_norms").await?;
-        step(format!("centroids under {t}"), queries.centroids(), "sim_centroids").await?;
-        window_sum_rows += step(format!("window sums under {t}"), queries.window_sums(), "sim_window_sums").await?;
+        step(format!("norms under {t}"), queries.norms(), Table::SimNorms).await?;
+        step(format!("centroids under {t}"), queries.centroids(), Table::SimCentroids).await?;
+        window_sum_rows += step(format!("window sums under {t}"), queries.window_sums(), Table::SimWindowSums).await?;
         tracing::info!(
             year = t,
             done = i + 1,
@@ -145,7 +139,7 @@ async fn write_run(
         last_year,
         options.breakthrough_quantile,
     );
-    step("patent_similarity".into(), query, "patent_similarity").await?;
+    step("patent_similarity".into(), query, Table::PatentSimilarity).await?;
 
     let mut manifest = new_manifest("similarity", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     if options.plots {
@@ -153,8 +147,8 @@ async fn write_run(
         manifest.metrics.insert("plots".into(), written.into());
     }
     work.delete_all().await?;
-    for name in TABLES {
-        manifest.tables.insert(name.to_string(), run.describe_parquet(table(name)).await?);
+    for &t in WRITES {
+        manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     let metrics = [
         ("text", options.text.name().into()),

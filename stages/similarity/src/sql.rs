@@ -455,8 +455,8 @@ mod tests {
     use crate::windows::Windows;
 
     /// A table of the catalogue's schema holding `rows` rows of placeholder values.
-    fn table_with_rows(name: &str, rows: usize) -> Arc<MemTable> {
-        let schema = schemas::table(name).arrow_schema();
+    fn table_with_rows(table: schemas::Table, rows: usize) -> Arc<MemTable> {
+        let (name, schema) = (table.name(), table.def().arrow_schema());
         let columns: Vec<ArrayRef> = schema
             .fields()
             .iter()
@@ -485,7 +485,7 @@ mod tests {
 
     /// Hash joins of `plan` as (builds patent_terms, probes patent_terms).
     fn hash_joins(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<(bool, bool)>) {
-        if let Some(join) = plan.as_any().downcast_ref::<HashJoinExec>() {
+        if let Some(join) = plan.downcast_ref::<HashJoinExec>() {
             out.push((reads_patent_terms(join.left()), reads_patent_terms(join.right())));
         }
         for child in plan.children() {
@@ -496,9 +496,10 @@ mod tests {
     #[tokio::test]
     async fn patent_terms_is_never_a_hash_join_build_side() {
         let ctx = SessionContext::new();
-        ctx.register_table("patent_terms", table_with_rows("patent_terms", 0)).unwrap();
-        for name in ["vocabulary", "sim_norms", "sim_centroids"] {
-            ctx.register_table(name, table_with_rows(name, 50)).unwrap();
+        use schemas::Table::{PatentTerms, SimCentroids, SimNorms, Vocabulary};
+        ctx.register_table("patent_terms", table_with_rows(PatentTerms, 0)).unwrap();
+        for t in [Vocabulary, SimNorms, SimCentroids] {
+            ctx.register_table(t.name(), table_with_rows(t, 50)).unwrap();
         }
         crate::run::set_join_reordering(&ctx, false).await.unwrap();
         let windows = Windows { backward_years: 5, forward_years: 10, bidf_year: BidfYear::Earlier };

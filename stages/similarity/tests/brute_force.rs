@@ -14,6 +14,7 @@ use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::prelude::SessionContext;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use schemas::Table;
 use similarity::{BidfYear, PairQuery, SimilarityOptions, TextSource};
 use sql_engine::register_published;
 use sql_functions::tokenize::NLTK_STOP_WORDS;
@@ -129,14 +130,14 @@ async fn publish_ingest_output(corpus: &[Patent], location: &StoreLocation) {
     .unwrap();
     let tables = [
         (
-            "patents",
+            Table::Patents,
             "SELECT patent_id, 'utility' AS patent_type, make_date(grant_year, 6, 1) AS grant_date, \
              CASE WHEN filing_year IS NULL THEN NULL ELSE make_date(filing_year, 1, 15) END AS filing_date, filing_year, \
              NULL AS application_id, title, 'B2' AS wipo_kind, 1 AS num_claims, false AS withdrawn, grant_year \
              FROM mem_patents",
         ),
         (
-            "claims",
+            Table::Claims,
             "SELECT patent_id, claim_sequence, lpad(CAST(claim_sequence + 1 AS VARCHAR), 5, '0') AS claim_number, \
              claim_text, NULL AS dependent, claim_sequence = 0 AS exemplary, grant_year FROM mem_claims",
         ),
@@ -432,8 +433,8 @@ struct Published {
 
 async fn read_published(output: &StoreLocation) -> Published {
     let ctx = SessionContext::new();
-    for name in similarity::TABLES {
-        register_published(&ctx, output, name).await.unwrap();
+    for &t in schemas::catalogue::similarity::WRITES {
+        register_published(&ctx, output, t).await.unwrap();
     }
     let query = |sql: &'static str| {
         let ctx = &ctx;

@@ -10,7 +10,7 @@ use arrow::array::{BooleanArray, Float64Array, Int64Array, RecordBatch, StringAr
 use arrow::datatypes::{DataType, Field, Schema};
 use burn::tensor::backend::AutodiffBackend;
 use datafusion::prelude::SessionContext;
-use schemas::table;
+use schemas::Table;
 use serde::{Deserialize, Serialize};
 use sql_engine::{register_published, session, write_batches};
 use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
@@ -104,9 +104,9 @@ async fn write_run<B: AutodiffBackend>(
 ) -> Result<PublishedManifest> {
     let (data_config, config) = (&options.config.data, &options.config.training);
     let ctx = session(&options.engine, &[ingest, labels, &run.run]).await?;
-    register_published(&ctx, ingest, "cpc").await?;
-    register_published(&ctx, ingest, "claims").await?;
-    register_published(&ctx, labels, "impact_labels").await?;
+    register_published(&ctx, ingest, Table::Cpc).await?;
+    register_published(&ctx, ingest, Table::Claims).await?;
+    register_published(&ctx, labels, Table::ImpactLabels).await?;
     anyhow::ensure!(
         data_config.sample_share > 0.0 && data_config.sample_share <= 1.0,
         "sample_share must be in (0, 1], got {}",
@@ -203,8 +203,8 @@ async fn write_run<B: AutodiffBackend>(
         let written = plots::write(&history, &run.run.child("plots")).await?;
         manifest.metrics.insert("plots".into(), written.into());
     }
-    for name in ["model_split", "training_metrics"] {
-        manifest.tables.insert(name.into(), run.describe_parquet(table(name)).await?);
+    for &t in schemas::catalogue::train::WRITES {
+        manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     let metrics: [(&str, serde_json::Value); 7] = [
         ("device", options.device_name.clone().into()),
@@ -255,14 +255,14 @@ async fn write_split(ctx: &SessionContext, records: &[PatentRecord], seed: u64, 
             Arc::new(BooleanArray::from(records.iter().map(|r| r.l1).collect::<Vec<_>>())),
         ],
     )?;
-    write_batches(ctx, vec![batch], table("model_split"), &run.table("model_split")).await?;
+    write_batches(ctx, vec![batch], Table::ModelSplit.def(), &run.table(Table::ModelSplit)).await?;
     Ok(())
 }
 
 async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &RunWriter) -> Result<()> {
     let value = serde_json::to_value(history)?;
     let rows = value.as_array().context("metrics serialise to a list")?;
-    let def = table("training_metrics");
+    let def = Table::TrainingMetrics.def();
     let mut fields = vec![];
     let mut columns: Vec<Arc<dyn arrow::array::Array>> = vec![];
     for column in &def.columns {
@@ -276,7 +276,7 @@ async fn write_metrics(ctx: &SessionContext, history: &[EpochMetrics], run: &Run
         }
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
-    write_batches(ctx, vec![batch], table("training_metrics"), &run.table("training_metrics")).await?;
+    write_batches(ctx, vec![batch], Table::TrainingMetrics.def(), &run.table(Table::TrainingMetrics)).await?;
     Ok(())
 }
 

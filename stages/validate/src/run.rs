@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use datafusion::prelude::SessionContext;
-use schemas::table;
+use schemas::Table;
 use sql_engine::{float_rows, register_parquet, register_published, session, write_batches, write_table};
 use stage_runtime::{
     EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, read_published, write_and_publish,
@@ -74,30 +74,35 @@ async fn write_run(
     options: &ValidateOptions,
 ) -> Result<PublishedManifest> {
     let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, inputs.explore, &run.run]).await?;
-    for name in ["cpc", "citations"] {
-        register_published(&ctx, inputs.ingest, name).await?;
+    for t in [Table::Cpc, Table::Citations] {
+        register_published(&ctx, inputs.ingest, t).await?;
     }
-    register_published(&ctx, inputs.labels, "impact_labels").await?;
-    for name in ["exploration", "exploration_paths"] {
-        register_published(&ctx, inputs.explore, name).await?;
+    register_published(&ctx, inputs.labels, Table::ImpactLabels).await?;
+    for t in [Table::Exploration, Table::ExplorationPaths] {
+        register_published(&ctx, inputs.explore, t).await?;
     }
     let column = code_column(inputs.explore).await?;
-    for (name, query) in [
-        ("micro_citing", sql::micro_citing(column)),
-        ("macro_domains", sql::macro_domains(column, options.macro_years)),
+    for (t, query) in [
+        (Table::MicroCiting, sql::micro_citing(column)),
+        (Table::MacroDomains, sql::macro_domains(column, options.macro_years)),
     ] {
-        write_table(&ctx, &query, table(name), &run.table(name)).await?;
-        register_parquet(&ctx, name, &run.table(name), table(name)).await?;
+        write_table(&ctx, &query, t.def(), &run.table(t)).await?;
+        register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
     }
     let mut summary = reliability(&ctx).await?;
     let micro_test = micro(&ctx, &mut summary).await?;
     let macro_test = macro_validation(&ctx, &mut summary).await?;
-    write_batches(&ctx, vec![summary_batch(&summary)?], table("validation_summary"), &run.table("validation_summary"))
-        .await?;
+    write_batches(
+        &ctx,
+        vec![summary_batch(&summary)?],
+        Table::ValidationSummary.def(),
+        &run.table(Table::ValidationSummary),
+    )
+    .await?;
 
     let mut manifest = new_manifest("validate", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    for name in ["micro_citing", "macro_domains", "validation_summary"] {
-        manifest.tables.insert(name.into(), run.describe_parquet(table(name)).await?);
+    for &t in schemas::catalogue::validate::WRITES {
+        manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     let headline = |section: &str, group: &str, metric: &str| {
         summary.iter().find(|s| s.section == section && s.group == group && s.metric == metric).and_then(|s| s.value)
@@ -243,5 +248,5 @@ fn summary_batch(summary: &[Statistic]) -> Result<RecordBatch> {
         Arc::new(StringArray::from_iter_values(summary.iter().map(|s| s.metric))),
         Arc::new(Float64Array::from(summary.iter().map(|s| s.value).collect::<Vec<_>>())),
     ];
-    Ok(RecordBatch::try_new(table("validation_summary").arrow_schema(), columns)?)
+    Ok(RecordBatch::try_new(Table::ValidationSummary.def().arrow_schema(), columns)?)
 }

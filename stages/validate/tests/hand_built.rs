@@ -9,6 +9,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{Field, Schema};
 use pipeline_tests::{publish_as, publish_as_ingest, query};
+use schemas::Table;
 use stage_runtime::{EngineOptions, StoreLocation};
 use validate::{ValidateInputs, ValidateOptions, run};
 
@@ -78,8 +79,8 @@ async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation
         &ingest,
         vec![("mem_cpc", cpc_batch), ("mem_citations", citation_batch)],
         &[
-            ("cpc", "SELECT patent_id, cpc_sequence, substr(subclass, 1, 1) AS cpc_section, substr(subclass, 1, 3) AS cpc_class, subclass AS cpc_subclass, subclass || '1/02' AS cpc_group, subclass || '1/00' AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc"),
-            ("citations", "SELECT patent_id, 0 AS citation_sequence, cited_patent_id, CAST(NULL AS DATE) AS citation_date, 'cited by examiner' AS citation_category, grant_year FROM mem_citations"),
+            (Table::Cpc, "SELECT patent_id, cpc_sequence, substr(subclass, 1, 1) AS cpc_section, substr(subclass, 1, 3) AS cpc_class, subclass AS cpc_subclass, subclass || '1/02' AS cpc_group, subclass || '1/00' AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc"),
+            (Table::Citations, "SELECT patent_id, 0 AS citation_sequence, cited_patent_id, CAST(NULL AS DATE) AS citation_date, 'cited by examiner' AS citation_category, grant_year FROM mem_citations"),
         ],
     )
     .await;
@@ -94,7 +95,7 @@ async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation
         Default::default(),
         &labels,
         vec![("mem_labels", label_batch)],
-        &[("impact_labels", "SELECT patent_id, 'X' AS field, forward_citations, DATE '2020-01-01' AS window_end, label IS NOT NULL AS window_complete, CAST(NULL AS BIGINT) AS group_size, CAST(NULL AS BIGINT) AS citation_rank, label, grant_year FROM mem_labels")],
+        &[(Table::ImpactLabels, "SELECT patent_id, 'X' AS field, forward_citations, DATE '2020-01-01' AS window_end, label IS NOT NULL AS window_complete, CAST(NULL AS BIGINT) AS group_size, CAST(NULL AS BIGINT) AS citation_rank, label, grant_year FROM mem_labels")],
     )
     .await;
     // E1 moves from {A01B, B65D} to {A01B, G06N}; E2 stays; E3 adds A61K; E4 (train split) stays.
@@ -129,7 +130,7 @@ async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation
         metrics,
         &explore,
         vec![("mem_exploration", exploration), ("mem_paths", paths)],
-        &[("exploration", "SELECT * FROM mem_exploration"), ("exploration_paths", "SELECT * FROM mem_paths")],
+        &[(Table::Exploration, "SELECT * FROM mem_exploration"), (Table::ExplorationPaths, "SELECT * FROM mem_paths")],
     )
     .await;
     (ingest, labels, explore)
@@ -143,7 +144,9 @@ async fn hand_built_citation_network() {
     let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
     let published =
         run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
-    let ctx = pipeline_tests::published_tables(&output, &["micro_citing", "macro_domains", "validation_summary"]).await;
+    let ctx =
+        pipeline_tests::published_tables(&output, &[Table::MicroCiting, Table::MacroDomains, Table::ValidationSummary])
+            .await;
 
     // Micro: Jaccard of each citing patent's codes with the original and the new code set.
     // C1 {A01B,G06N}: original {A01B,B65D} 1/3, new {A01B,G06N} 1 -> shifted

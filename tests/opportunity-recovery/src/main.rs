@@ -25,6 +25,7 @@ use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use clap::Parser;
 use datafusion::prelude::SessionContext;
+use schemas::Table;
 use serde_json::json;
 use sql_engine::register_published;
 use stage_runtime::{StoreLocation, read_published};
@@ -221,9 +222,9 @@ async fn main() -> Result<()> {
         planted.iter().map(|r| Ok((r["topic"].parse()?, r["opportunity_code"].clone()))).collect::<Result<_>>()?;
 
     let ctx = SessionContext::new();
-    register_published(&ctx, &location(&cli.root, "ingest")?, "cpc").await?;
-    register_published(&ctx, &location(&cli.root, "exploration")?, "exploration").await?;
-    register_published(&ctx, &location(&cli.root, "validation")?, "validation_summary").await?;
+    register_published(&ctx, &location(&cli.root, "ingest")?, Table::Cpc).await?;
+    register_published(&ctx, &location(&cli.root, "exploration")?, Table::Exploration).await?;
+    register_published(&ctx, &location(&cli.root, "validation")?, Table::ValidationSummary).await?;
     let frequencies: BTreeMap<String, u64> =
         rows(&ctx, "SELECT cpc_subclass, COUNT(DISTINCT patent_id) FROM cpc GROUP BY cpc_subclass")
             .await?

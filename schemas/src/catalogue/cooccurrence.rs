@@ -1,0 +1,157 @@
+//! The co-occurrence stage's tables.
+
+use arrow_schema::DataType::{Boolean, Float64, Int32, Int64, Utf8};
+
+use super::Table;
+use crate::table::{Column, TableDef};
+
+/// Tables the stage reads, written by stages before it.
+pub const READS: &[Table] = &[Table::Cpc, Table::Patents];
+/// Tables the stage publishes.
+pub const WRITES: &[Table] = &[Table::CpcPairStats, Table::PatentNovelty];
+/// The stage's internal work tables, deleted when it publishes.
+pub const WORK: &[Table] = &[Table::CoocPatentCodes, Table::CoocCodeMap, Table::CoocUnitCounts, Table::CoocPatentPairs];
+
+/// The co-occurrence stage's tables: yearly cumulative CPC pair statistics, per-patent novelty
+/// features, and the stage's internal work tables.
+pub(super) fn tables() -> Vec<TableDef> {
+    let level =
+        || Column::required("level", Utf8, "Aggregation level: `group`, `subclass` or `class`; hive partition key");
+    let year = |doc| Column::required("year", Int32, doc);
+    let group_with_parents = || {
+        vec![
+            Column::required("cpc_group", Utf8, "CPC group"),
+            Column::required("cpc_subclass", Utf8, "Its subclass"),
+            Column::required("cpc_class", Utf8, "Its class"),
+        ]
+    };
+    let internal = "cooccurrence (internal, deleted on publish)";
+    vec![
+        TableDef {
+            name: Table::CpcPairStats.name(),
+            version: 1,
+            doc: "Co-occurrence of each CPC code pair in the patents of years up to and including `year` (yearly \
+                  cumulative), with its expectation, variance and z-score under the hypergeometric null; only pairs \
+                  observed by `year`",
+            written_by: "cooccurrence",
+            columns: vec![
+                Column::required("code_a", Utf8, "First code of the pair, at the table's level; code_a <= code_b"),
+                Column::required(
+                    "code_b",
+                    Utf8,
+                    "Second code; equals code_a for pairs of distinct groups inside one subclass or class",
+                ),
+                Column::required(
+                    "o",
+                    Int64,
+                    "Observed co-occurrences: patents holding both (coarse levels: summed over code pairs)",
+                ),
+                Column::required("mu", Float64, "Expected co-occurrences under the hypergeometric null"),
+                Column::required("var", Float64, "Variance of the co-occurrences under the null"),
+                Column::optional("z", Float64, "(o - mu) / sqrt(var); NULL where var = 0"),
+                Column::required("n_a", Int64, "Patents holding code_a (any group in it, at coarse levels)"),
+                Column::required("n_b", Int64, "Patents holding code_b"),
+                Column::required(
+                    "patents",
+                    Int64,
+                    "|P(year)|: patents with CPC codes of years up to and including `year`",
+                ),
+                level(),
+                year(
+                    "Cumulative year: statistics over patents of years <= year (grant or filing year, per the \
+                      manifest's `year_field` metric); hive partition key",
+                ),
+            ],
+            partition_by: vec!["level", "year"],
+            sort_by: vec!["code_a", "code_b"],
+        },
+        TableDef {
+            name: Table::PatentNovelty.name(),
+            version: 1,
+            doc: "Per-patent novelty features from the z-scores of the patent's code pairs, scored against the \
+                  cumulative statistics of its own year (itself included)",
+            written_by: "cooccurrence",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Patent"),
+                Column::required("year", Int32, "The patent's year (grant or filing, per the manifest's `year_field`)"),
+                Column::required("n_codes", Int64, "Distinct codes of the patent at this level"),
+                Column::required("n_pairs", Int64, "Distinct code pairs of the patent at this level"),
+                Column::optional("min_z", Float64, "Smallest pair z-score"),
+                Column::optional(
+                    "p10_z",
+                    Float64,
+                    "10th percentile of the pair z-scores (linear interpolation between closest ranks)",
+                ),
+                Column::optional("median_z", Float64, "Median pair z-score"),
+                Column::optional("share_negative", Float64, "Share of the patent's pairs with z < 0"),
+                Column::optional("novel", Boolean, "p10_z < 0 (Uzzi et al.); NULL without scored pairs"),
+                Column::optional(
+                    "conventional",
+                    Boolean,
+                    "median_z above the median of median_z over the patents of the same level and year",
+                ),
+                Column::optional(
+                    "profile",
+                    Utf8,
+                    "`novel_conventional`, `novel`, `conventional` or `neither`; NULL without scored pairs",
+                ),
+                level(),
+            ],
+            partition_by: vec!["level"],
+            sort_by: vec!["patent_id"],
+        },
+        TableDef {
+            name: Table::CoocPatentCodes.name(),
+            version: 1,
+            doc: "Distinct CPC groups of each patent with their subclass and class, keyed by the chosen year",
+            written_by: internal,
+            columns: [
+                vec![Column::required("patent_id", Utf8, "Patent")],
+                group_with_parents(),
+                vec![year("The patent's year; hive partition key")],
+            ]
+            .concat(),
+            partition_by: vec!["year"],
+            sort_by: vec![],
+        },
+        TableDef {
+            name: Table::CoocCodeMap.name(),
+            version: 1,
+            doc: "Each CPC group of the input with its subclass and class (for summing code pairs at coarse levels)",
+            written_by: internal,
+            columns: group_with_parents(),
+            partition_by: vec![],
+            sort_by: vec![],
+        },
+        TableDef {
+            name: Table::CoocUnitCounts.name(),
+            version: 1,
+            doc: "Patents holding each code, per level, cumulative to `year`",
+            written_by: internal,
+            columns: vec![
+                Column::required("level", Utf8, "Aggregation level"),
+                Column::required("unit", Utf8, "Code at that level"),
+                Column::required("n", Int64, "Patents of years <= year holding it"),
+                year("Cumulative year; hive partition key"),
+            ],
+            partition_by: vec!["year"],
+            sort_by: vec![],
+        },
+        TableDef {
+            name: Table::CoocPatentPairs.name(),
+            version: 1,
+            doc: "The code pairs of each patent of `year`, per level, with the patent's contribution to o",
+            written_by: internal,
+            columns: vec![
+                Column::required("level", Utf8, "Aggregation level"),
+                Column::required("patent_id", Utf8, "Patent"),
+                Column::required("code_a", Utf8, "First code (code_a <= code_b)"),
+                Column::required("code_b", Utf8, "Second code"),
+                Column::required("w", Int64, "Distinct group pairs the patent holds across (code_a, code_b)"),
+                year("The patent's year; hive partition key"),
+            ],
+            partition_by: vec!["year"],
+            sort_by: vec![],
+        },
+    ]
+}
