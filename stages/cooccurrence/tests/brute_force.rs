@@ -490,3 +490,47 @@ async fn hand_computed_z() {
     assert!((ab.var.sqrt() - 1.548).abs() < 5e-4, "sigma {}", ab.var.sqrt());
     assert!((ab.z.unwrap() + 3.955).abs() < 5e-4, "z {:?}", ab.z);
 }
+
+/// Every query the stage generates, for each combination of the options that change it, pinned as
+/// snapshots (`tests/snapshots/`): a change to the SQL shows in review as a diff of these files
+/// (`INSTA_UPDATE=always cargo test -p cooccurrence --test brute_force sql_snapshots` rewrites them).
+mod sql_snapshots {
+    use cooccurrence::sql::{self, YearQueries};
+    use cooccurrence::{CoarseGraining, Level, Marginals, YearField};
+
+    #[test]
+    fn patent_codes() {
+        for field in [YearField::Grant, YearField::Filing] {
+            insta::assert_snapshot!(format!("patent_codes-{}", field.name()), sql::patent_codes(field));
+        }
+    }
+
+    #[test]
+    fn year_queries() {
+        let levels = [Level::Group, Level::Subclass, Level::Class];
+        for has_previous in [false, true] {
+            for coarse_graining in [CoarseGraining::SumCodePairs, CoarseGraining::MapDedupe] {
+                for marginals in [Marginals::Aggregates, Marginals::EnumeratePairs] {
+                    let q = YearQueries {
+                        year: 2001,
+                        has_previous,
+                        patents: 1234,
+                        levels: &levels,
+                        coarse_graining,
+                        marginals,
+                    };
+                    let variant = format!(
+                        "{}-{}-{}",
+                        if has_previous { "later-year" } else { "first-year" },
+                        coarse_graining.name(),
+                        marginals.name()
+                    );
+                    insta::assert_snapshot!(format!("patent_pairs-{variant}"), q.patent_pairs());
+                    insta::assert_snapshot!(format!("unit_counts-{variant}"), q.unit_counts());
+                    insta::assert_snapshot!(format!("pair_stats-{variant}"), q.pair_stats());
+                    insta::assert_snapshot!(format!("patent_novelty-{variant}"), q.patent_novelty());
+                }
+            }
+        }
+    }
+}

@@ -28,6 +28,11 @@ async fn write_run(
         stores.push(&list.store);
     }
     let ctx = session(&options.engine, &stores).await?;
+    // Every join of the labels query has a corpus-sized side (patents, main codes, forward counts).
+    // A hash join holds its build side whole and cannot spill, so it would outgrow the memory pool
+    // as the corpus grows (at 1 M patents a 1 GiB pool failed); sort-merge joins sort through the
+    // pool and spill to disk.
+    ctx.sql("SET datafusion.optimizer.prefer_hash_join = false").await?.collect().await?;
     for &t in schemas::catalogue::labels::READS {
         register_published(&ctx, input, t).await?;
     }

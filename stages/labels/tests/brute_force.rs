@@ -353,3 +353,23 @@ async fn a_group_of_thirty_has_exactly_three_l1_patents() {
     let l1: Vec<&str> = got.iter().filter(|r| r[7] == "L1").map(|r| r[0].as_str()).collect();
     assert_eq!(l1, ["5000000", "5000001", "5000002"]);
 }
+
+/// The labels query for each option that changes its shape, pinned as snapshots
+/// (`tests/snapshots/`; `INSTA_UPDATE=always cargo test -p labels --test brute_force sql_snapshots`
+/// rewrites them).
+mod sql_snapshots {
+    use labels::sql;
+    use labels::{FieldLevel, LabelOptions, PatentList};
+
+    #[test]
+    fn impact_labels() {
+        for field in [FieldLevel::Section, FieldLevel::Subclass, FieldLevel::MainGroup] {
+            let options = LabelOptions { field, ..LabelOptions::default() };
+            insta::assert_snapshot!(format!("impact_labels-{}", field.name()), sql::impact_labels(&options));
+        }
+        let list = PatentList { url: "list.csv".into(), id_column: "patent".into(), flag_column: Some("ai".into()) };
+        let options = LabelOptions { patent_list: Some(list), ..LabelOptions::default() };
+        insta::assert_snapshot!("impact_labels-with-list", sql::impact_labels(&options));
+        insta::assert_snapshot!("counts", sql::COUNTS);
+    }
+}

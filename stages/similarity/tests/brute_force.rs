@@ -807,3 +807,45 @@ async fn single_year_corpus_has_empty_windows() {
     assert!(published.vocabulary.values().all(|v| v.bidf.is_none() && v.patents_before == 0));
     assert_eq!(manifest.metrics["window_sum_rows"].as_i64(), Some(0));
 }
+
+/// Every query the stage generates, for each option that changes it, pinned as snapshots
+/// (`tests/snapshots/`; `INSTA_UPDATE=always cargo test -p similarity --test brute_force
+/// sql_snapshots` rewrites them).
+mod sql_snapshots {
+    use similarity::sql::{self, WeightingQueries};
+    use similarity::windows::Windows;
+    use similarity::{BidfYear, TextSource};
+
+    #[test]
+    fn vector_queries() {
+        let boilerplate = ["said".to_string(), "wherein".to_string()];
+        for text in [TextSource::Claims, TextSource::Title, TextSource::ClaimsAndTitle] {
+            insta::assert_snapshot!(format!("raw_terms-{}", text.name()), sql::raw_terms(text, 2001, 3, &boilerplate));
+        }
+        insta::assert_snapshot!("kept_terms", sql::kept_terms(2));
+        insta::assert_snapshot!("patent_terms", sql::patent_terms(2001));
+        insta::assert_snapshot!("documents", sql::documents(2001));
+        insta::assert_snapshot!("vocabulary-first-year", sql::vocabulary(1990, None, 0));
+        insta::assert_snapshot!("vocabulary-later-year", sql::vocabulary(2001, Some(2000), 4321));
+    }
+
+    #[test]
+    fn weighting_queries() {
+        for bidf_year in [BidfYear::Earlier, BidfYear::Later] {
+            let windows = Windows { backward_years: 5, forward_years: 10, bidf_year };
+            let plans = windows.plan(&(1990..=2020).collect::<Vec<_>>());
+            let queries = WeightingQueries { bidf_year: 2005, plan: &plans[&2005] };
+            let name = bidf_year.name();
+            insta::assert_snapshot!(format!("norms-{name}"), queries.norms());
+            insta::assert_snapshot!(format!("centroids-{name}"), queries.centroids());
+            insta::assert_snapshot!(format!("window_sums-{name}"), queries.window_sums());
+            insta::assert_snapshot!(
+                format!("pair_similarities-{name}"),
+                sql::pair_similarities(sql::GIVEN_PAIRS, bidf_year)
+            );
+        }
+        insta::assert_snapshot!("patent_similarity", sql::patent_similarity(5, 10, 1995, 2020, 0.9));
+        insta::assert_snapshot!("backward_candidates", sql::backward_candidates(5));
+        insta::assert_snapshot!("top_k", sql::top_k("SELECT * FROM pairs", 10));
+    }
+}

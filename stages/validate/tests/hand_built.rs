@@ -270,3 +270,25 @@ async fn standalone_ballista_equals_the_local_engine() {
     assert_eq!(rows("micro_citing"), 5, "{compared:?}");
     assert_eq!(rows("macro_domains"), 7, "{compared:?}");
 }
+
+/// The validation queries, pinned as snapshots (`tests/snapshots/`; `INSTA_UPDATE=always cargo test
+/// -p validate --test hand_built sql_snapshots` rewrites them).
+mod sql_snapshots {
+    use validate::sql;
+
+    #[test]
+    fn queries() {
+        insta::assert_snapshot!("reliability", sql::reliability());
+        insta::assert_snapshot!("micro_citing", sql::micro_citing("explored_codes"));
+        insta::assert_snapshot!("macro_domains", sql::macro_domains("explored_codes", 5));
+        for (name, query) in [
+            ("scores", sql::SCORES),
+            ("micro_groups", sql::MICRO_GROUPS),
+            ("micro_counts", sql::MICRO_COUNTS),
+            ("macro_roles", sql::MACRO_ROLES),
+            ("macro_paired", sql::MACRO_PAIRED),
+        ] {
+            insta::assert_snapshot!(name, query);
+        }
+    }
+}
