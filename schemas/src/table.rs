@@ -37,8 +37,6 @@ pub struct TableDef {
     pub name: &'static str,
     pub version: u32,
     pub doc: &'static str,
-    /// Stage that writes the table.
-    pub written_by: &'static str,
     pub columns: Vec<Column>,
     pub partition_by: Vec<&'static str>,
     /// Sort order of rows inside each file.

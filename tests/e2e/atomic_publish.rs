@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pipeline_tests::{at, binary, published_tables, query, run_ok};
+use pipeline_tests::{binary, published_tables, query, run_ok};
 use schemas::Table;
 use stage_runtime::{StoreLocation, read_published};
 
@@ -22,7 +22,7 @@ async fn killed_ingest_leaves_previous_output_readable() {
     run_ok("ingest", &["--input", raw, "--output", out], &[]);
     let location = StoreLocation::parse(out).unwrap();
     let before = read_published(&location).await.unwrap().unwrap();
-    let ctx = published_tables(&at(out), &[Table::Patents, Table::Cpc]).await;
+    let ctx = published_tables(&location, &[Table::Patents, Table::Cpc]).await;
     let counts_before =
         query(&ctx, "SELECT (SELECT count(*) FROM patents) AS p, (SELECT count(*) FROM cpc) AS c").await;
 
@@ -59,7 +59,7 @@ async fn killed_ingest_leaves_previous_output_readable() {
             assert!(tmp.path().join("ingest").join(&before.run_prefix).join(&f.path).exists(), "{} vanished", f.path);
         }
     }
-    let ctx = published_tables(&at(out), &[Table::Patents, Table::Cpc]).await;
+    let ctx = published_tables(&location, &[Table::Patents, Table::Cpc]).await;
     assert_eq!(
         query(&ctx, "SELECT (SELECT count(*) FROM patents) AS p, (SELECT count(*) FROM cpc) AS c").await,
         counts_before

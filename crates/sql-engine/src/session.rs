@@ -68,6 +68,13 @@ pub async fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Resu
     Ok(ctx)
 }
 
+/// Sets the session option `key` (such as `datafusion.optimizer.join_reordering`) to `value` by SQL
+/// `SET`, so that it travels with the session's options to Ballista's executors too.
+pub async fn set_option(ctx: &SessionContext, key: &str, value: impl std::fmt::Display) -> Result<()> {
+    ctx.sql(&format!("SET {key} = {value}")).await?.collect().await.with_context(|| format!("setting {key}"))?;
+    Ok(())
+}
+
 /// Registers the Parquet table stored at `location` under `name`, with the schema and partition
 /// columns of `def`.
 pub async fn register_parquet(

@@ -25,7 +25,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             Column::required("cpc_class", Utf8, "Its class"),
         ]
     };
-    let internal = "cooccurrence (internal, deleted on publish)";
     vec![
         TableDef {
             name: Table::CpcPairStats.name(),
@@ -33,7 +32,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             doc: "Co-occurrence of each CPC code pair in the patents of years up to and including `year` (yearly \
                   cumulative), with its expectation, variance and z-score under the hypergeometric null; only pairs \
                   observed by `year`",
-            written_by: "cooccurrence",
             columns: vec![
                 Column::required("code_a", Utf8, "First code of the pair, at the table's level; code_a <= code_b"),
                 Column::required(
@@ -70,7 +68,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Per-patent novelty features from the z-scores of the patent's code pairs, scored against the \
                   cumulative statistics of its own year (itself included)",
-            written_by: "cooccurrence",
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("year", Int32, "The patent's year (grant or filing, per the manifest's `year_field`)"),
@@ -104,7 +101,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::CoocPatentCodes.name(),
             version: 1,
             doc: "Distinct CPC groups of each patent with their subclass and class, keyed by the chosen year",
-            written_by: internal,
             columns: [
                 vec![Column::required("patent_id", Utf8, "Patent")],
                 group_with_parents(),
@@ -118,7 +114,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::CoocCodeMap.name(),
             version: 1,
             doc: "Each CPC group of the input with its subclass and class (for summing code pairs at coarse levels)",
-            written_by: internal,
             columns: group_with_parents(),
             partition_by: vec![],
             sort_by: vec![],
@@ -127,7 +122,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::CoocUnitCounts.name(),
             version: 1,
             doc: "Patents holding each code, per level, cumulative to `year`",
-            written_by: internal,
             columns: vec![
                 Column::required("level", Utf8, "Aggregation level"),
                 Column::required("unit", Utf8, "Code at that level"),
@@ -141,7 +135,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::CoocPatentPairs.name(),
             version: 1,
             doc: "The code pairs of each patent of `year`, per level, with the patent's contribution to o",
-            written_by: internal,
             columns: vec![
                 Column::required("level", Utf8, "Aggregation level"),
                 Column::required("patent_id", Utf8, "Patent"),

@@ -27,7 +27,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Gradient ascent in the model's latent space from each explored patent's latent mean toward a higher \
                   predicted P(L1), and the CPC code sets decoded before and after (codes at the model's level)",
-            written_by: "explore",
             columns: vec![
                 Column::required("patent_id", Utf8, "Explored patent"),
                 Column::required("split", Utf8, "Its split in the model's training (`train`, `validation`, `test`)"),
@@ -59,7 +58,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Each explored patent's search path: predicted P(L1) at every latent point visited and the point's \
                   coordinates on the first two principal components of the explored patents' z0",
-            written_by: "explore",
             columns: vec![
                 Column::required("patent_id", Utf8, "Explored patent"),
                 Column::required("step", Int32, "0 for z0, then one per gradient step"),

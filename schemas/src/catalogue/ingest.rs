@@ -38,7 +38,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::Patents.name(),
             version: 1,
             doc: "One row per granted patent, from g_patent joined with g_application",
-            written_by: "ingest",
             columns: vec![
                 Column::required("patent_id", Utf8, "PatentsView patent number, e.g. `10000000`, `D345393`, `RE46653`"),
                 Column::optional("patent_type", Utf8, "`utility`, `design`, `plant`, `reissue`, ..."),
@@ -59,7 +58,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::Cpc.name(),
             version: 1,
             doc: "Current CPC classification, one row per (patent, code), from g_cpc_current",
-            written_by: "ingest",
             columns: vec![
                 Column::required("patent_id", Utf8, "Classified patent"),
                 Column::required("cpc_sequence", Int32, "0-based order on the patent; 0 is the main CPC"),
@@ -78,7 +76,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::Citations.name(),
             version: 1,
             doc: "US patent-to-patent citations from g_us_patent_citation; partitioned by the citing patent's grant year",
-            written_by: "ingest",
             columns: vec![
                 Column::required("patent_id", Utf8, "Citing patent"),
                 Column::optional("citation_sequence", Int32, "0-based order on the citing patent"),
@@ -98,7 +95,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::Claims.name(),
             version: 1,
             doc: "Claim texts from g_claims_YYYY, one row per claim",
-            written_by: "ingest",
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent the claim belongs to"),
                 Column::required("claim_sequence", Int32, "0-based claim order (0 = claim 1)"),
@@ -119,7 +115,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::Rejects.name(),
             version: 1,
             doc: "Input rows ingest could not accept, with where they came from and why",
-            written_by: "ingest",
             columns: vec![
                 Column::required("source_file", Utf8, "Dump file holding the row"),
                 Column::required("line", UInt64, "1-based physical line where the row starts (header = line 1)"),
@@ -150,15 +145,7 @@ fn staging_tables(published: &[TableDef]) -> Vec<TableDef> {
             .map(|k| source.column(k).unwrap_or_else(|| panic!("{from} has no column {k}")).clone())
             .collect();
         columns.extend(source_columns());
-        TableDef {
-            name,
-            version: 1,
-            doc,
-            written_by: "ingest (internal, deleted on publish)",
-            columns,
-            partition_by: vec![],
-            sort_by: vec![],
-        }
+        TableDef { name, version: 1, doc, columns, partition_by: vec![], sort_by: vec![] }
     };
     let all_but_grant_year = |from: &str| -> Vec<&'static str> {
         let source = published.iter().find(|t| t.name == from).expect("published table");

@@ -20,7 +20,6 @@ fn impact_labels() -> TableDef {
         doc: "Forward citations of each patent within a window after its grant, and its impact label: L1 \
               (breakthrough) for the top share of its technological field and grant year by forward citations, L2 \
               otherwise; only patents with a complete window and a field are labelled",
-        written_by: "labels",
         columns: vec![
             Column::required("patent_id", Utf8, "Patent"),
             Column::optional(

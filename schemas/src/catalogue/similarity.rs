@@ -25,7 +25,6 @@ pub(super) fn tables() -> Vec<TableDef> {
     let filing_year = |doc| Column::required("filing_year", Int32, doc);
     let bidf_year =
         || Column::required("bidf_year", Int32, "Year t whose BIDF weights the vectors; hive partition key");
-    let internal = "similarity (internal, deleted on publish)";
     vec![
         TableDef {
             name: Table::Vocabulary.name(),
@@ -33,7 +32,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             doc: "Backward inverse document frequency (KPST) of every kept term for every filing year of the corpus: \
                   BIDF(w, t) = ln(N_<t / (1 + df_<t(w))) over the patents with at least one kept term; one row per \
                   (term, year), also before the term first occurs",
-            written_by: "similarity",
             columns: vec![
                 Column::required(
                     "term",
@@ -69,7 +67,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Kept terms of each patent's text (claims, title or both, per the manifest's `text` metric) with \
                   counts and term frequency; only patents with a filing year and at least one kept term",
-            written_by: "similarity",
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("term", Utf8, "Kept term"),
@@ -87,7 +84,6 @@ pub(super) fn tables() -> Vec<TableDef> {
                   patents filed in the backward window (years T-b..T-1) and forward window (T+1..T+f), their means, \
                   importance q = FS / BS and the breakthrough flag; only patents with a filing year and at least one \
                   kept term",
-            written_by: "similarity",
             columns: vec![
                 Column::required("patent_id", Utf8, "Focal patent"),
                 Column::required("grant_year", Int32, "Grant year (the fixed effect of log_q_residual)"),
@@ -141,7 +137,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::SimRawTerms.name(),
             version: 1,
             doc: "Token counts of each patent's text before the min-df rule",
-            written_by: internal,
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("term", Utf8, "Token"),
@@ -155,7 +150,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::SimKeptTerms.name(),
             version: 1,
             doc: "Terms whose corpus document frequency reaches the min-df threshold",
-            written_by: internal,
             columns: vec![
                 Column::required("term", Utf8, "Kept term"),
                 Column::required("df", Int64, "Patents (with a filing year) whose text contains it"),
@@ -167,7 +161,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::SimDocuments.name(),
             version: 1,
             doc: "Patents with at least one kept term: the similarity universe",
-            written_by: internal,
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("terms", Int64, "Distinct kept terms"),
@@ -181,7 +174,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::SimNorms.name(),
             version: 1,
             doc: "L2 norm of each patent's TF-BIDF vector under the BIDF of bidf_year",
-            written_by: internal,
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("filing_year", Int32, "The patent's filing year"),
@@ -196,7 +188,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Centroid C_g(t): the sum of the normalised vectors, under the BIDF of bidf_year t, of the patents \
                   filed in the years of window-year group g (the years one focal year sums in one direction under t)",
-            written_by: internal,
             columns: vec![
                 Column::required("window_group", Int32, "Window-year group g of the weighting year's plan"),
                 Column::required("term", Utf8, "Term"),
@@ -211,7 +202,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Sum of a focal patent's similarities to the patents of the window years weighted by bidf_year in one \
                   direction, as the dot product of its normalised vector with their centroid under that year's BIDF",
-            written_by: internal,
             columns: vec![
                 Column::required("patent_id", Utf8, "Focal patent"),
                 Column::required("direction", Utf8, "`backward` or `forward`"),

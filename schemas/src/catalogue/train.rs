@@ -20,7 +20,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             name: Table::ModelSplit.name(),
             version: 1,
             doc: "Which split each labelled patent with CPC codes was assigned to (by a seeded hash of its id)",
-            written_by: "train",
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("split", Utf8, "`train`, `validation` or `test`"),
@@ -34,7 +33,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 2,
             doc: "Per-epoch losses and validation metrics of a training run; the model's weights are those of the \
                   epoch with the lowest validation_loss",
-            written_by: "train",
             columns: vec![
                 Column::required("epoch", Int64, "1-based epoch"),
                 metric("beta", "KL weight at the end of the epoch (annealed)"),

@@ -24,7 +24,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Micro-validation: each (explored patent, citing patent with CPC codes) pair, with the citing patent's \
                   Jaccard similarity to the explored patent's original and suggested code sets, its group, and its impact",
-            written_by: "validate",
             columns: vec![
                 Column::required("patent_id", Utf8, "Explored (cited) patent"),
                 Column::required("citing_patent_id", Utf8, "Patent citing it"),
@@ -53,7 +52,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Macro-validation: for each explored patent, each code it would add (`new`) and each code it holds \
                   (`original`), the patents granted with that code in the window after the patent's grant year and their impact",
-            written_by: "validate",
             columns: vec![
                 Column::required("patent_id", Utf8, "Explored patent"),
                 Column::required("focal_year", Int32, "Its grant year"),
@@ -73,7 +71,6 @@ pub(super) fn tables() -> Vec<TableDef> {
             version: 1,
             doc: "Every summary statistic of the validate stage in long form: reliability of the model on the test split, \
                   descriptive statistics and tests of the micro- and macro-validation",
-            written_by: "validate",
             columns: vec![
                 Column::required("section", Utf8, "`reliability`, `micro` or `macro`"),
                 Column::required(

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use datafusion::prelude::CsvReadOptions;
 use object_store::ObjectStoreExt;
 use schemas::Table;
-use sql_engine::{int_rows, register_parquet, register_published, session, write_table};
+use sql_engine::{int_rows, register_parquet, register_published, session, set_option, write_table};
 use stage_runtime::{InputRef, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{LabelOptions, PatentList};
@@ -32,7 +32,7 @@ async fn write_run(
     // A hash join holds its build side whole and cannot spill, so it would outgrow the memory pool
     // as the corpus grows (at 1 M patents a 1 GiB pool failed); sort-merge joins sort through the
     // pool and spill to disk.
-    ctx.sql("SET datafusion.optimizer.prefer_hash_join = false").await?.collect().await?;
+    set_option(&ctx, "datafusion.optimizer.prefer_hash_join", false).await?;
     for &t in schemas::catalogue::labels::READS {
         register_published(&ctx, input, t).await?;
     }

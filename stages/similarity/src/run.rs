@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use datafusion::prelude::SessionContext;
 use schemas::Table;
 use schemas::catalogue::similarity::{WORK, WRITES};
-use sql_engine::{int_rows, register_parquet, register_published, session, write_table};
+use sql_engine::{int_rows, register_parquet, register_published, session, set_option, write_table};
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::SimilarityOptions;
@@ -178,6 +178,5 @@ async fn write_run(
 
 /// Lets DataFusion swap join inputs by statistics (`true`, its default) or keeps the written order.
 pub(crate) async fn set_join_reordering(ctx: &SessionContext, on: bool) -> Result<()> {
-    ctx.sql(&format!("SET datafusion.optimizer.join_reordering = {on}")).await?.collect().await?;
-    Ok(())
+    set_option(ctx, "datafusion.optimizer.join_reordering", on).await
 }
