@@ -115,6 +115,7 @@ fn default_jobs() -> NonZeroUsize {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    stage_runtime::telemetry::init_tracing();
     match dispatch(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {

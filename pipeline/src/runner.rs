@@ -2,7 +2,9 @@
 //! to a limit, each skipped when its fingerprint matches its published output.
 //!
 //! A stage runs as `<binary> --input URL... --output URL <args...>` with `PIPELINE_FINGERPRINT` set. Its
-//! stdout and stderr go to the terminal line by line, prefixed `[stage] `, and into its log. A failed stage
+//! stdout and stderr go to the terminal line by line, prefixed `[stage] `, and into its log; they are
+//! copied as they are, not re-logged, so a stage's JSON log lines (`PIPELINE_LOG_FORMAT=json`) stay
+//! JSON. The runner's own events go through `tracing` (fields `stage`, `secs`, `done`, `total`, ...). A failed stage
 //! stops the stages downstream of it while the others go on; SIGINT/SIGTERM kill the running children and
 //! record them as failed. Records and logs are written through [`crate::record`], so a later run resumes:
 //! finished stages are up to date and skip, failed ones run again.
@@ -140,7 +142,7 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
     let mut tasks = JoinSet::new();
     let mut task_stage = HashMap::new();
     let mut interrupted = false;
-    say(format!("{total} stages, up to {jobs} at a time, datasets under {}", pipeline.root.url()));
+    tracing::info!(stages = total, jobs, root = %pipeline.root.url(), "pipeline run");
 
     loop {
         // One pass in dependency order settles stages whose upstream failed and starts those now ready.
@@ -157,7 +159,7 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
                 _ => None,
             });
             if let Some(reason) = blocked.or_else(|| interrupted.then(|| "interrupted".to_string())) {
-                say(format!("{}: not run ({reason})", stage.name));
+                tracing::warn!(stage = %stage.name, %reason, "not run");
                 states[i] = State::Done(Outcome::NotRun { reason });
                 continue;
             }
@@ -192,13 +194,12 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
                 let done = states.iter().filter(|s| matches!(s, State::Done(Outcome::Succeeded { .. } | Outcome::Skipped { .. }))).count();
                 let name = &pipeline.stages[i].name;
                 let State::Done(outcome) = &states[i] else { unreachable!("just set") };
-                let line = match outcome {
-                    Outcome::Succeeded { seconds } => format!("{name}: done in {seconds:.1}s"),
-                    Outcome::Skipped { fingerprint } => format!("{name}: {}", Decision::Skip { fingerprint: fingerprint.clone() }),
-                    Outcome::Failed { error, seconds, log } => format!("{name}: FAILED after {seconds:.1}s: {error} (log: {log})"),
-                    Outcome::NotRun { reason } => format!("{name}: not run ({reason})"),
-                };
-                say(format!("{line} [{done}/{total} stages done]"));
+                match outcome {
+                    Outcome::Succeeded { seconds } => tracing::info!(stage = %name, secs = seconds, done, total, "stage done"),
+                    Outcome::Skipped { fingerprint } => tracing::info!(stage = %name, %fingerprint, done, total, "up to date, skipped"),
+                    Outcome::Failed { error, seconds, log } => tracing::error!(stage = %name, secs = seconds, %error, %log, done, total, "stage failed"),
+                    Outcome::NotRun { reason } => tracing::warn!(stage = %name, %reason, done, total, "not run"),
+                }
             }
             _ = ticker.tick() => {
                 let running: Vec<String> = states
@@ -210,16 +211,16 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
                     })
                     .collect();
                 let done = states.iter().filter(|s| matches!(s, State::Done(Outcome::Succeeded { .. } | Outcome::Skipped { .. }))).count();
-                say(format!("running: {} [{done}/{total} stages done, {:.0}s elapsed]", running.join(", "), began.elapsed().as_secs_f64()));
+                tracing::info!(running = %running.join(", "), done, total, secs = began.elapsed().as_secs_f64().round(), "progress");
             }
             Some(()) = interrupt.recv(), if !interrupted => {
                 interrupted = true;
-                say(format!("interrupted: killing {} running stage(s)", tasks.len()));
+                tracing::warn!(running = tasks.len(), "interrupted: killing the running stages");
                 cancel_tx.send_replace(true);
             }
             Some(()) = terminate.recv(), if !interrupted => {
                 interrupted = true;
-                say(format!("terminated: killing {} running stage(s)", tasks.len()));
+                tracing::warn!(running = tasks.len(), "terminated: killing the running stages");
                 cancel_tx.send_replace(true);
             }
         }
@@ -238,11 +239,6 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
         })
         .collect();
     Ok(RunSummary { outcomes, interrupted, seconds: began.elapsed().as_secs_f64() })
-}
-
-/// A progress line from the runner itself.
-fn say(line: String) {
-    let _ = writeln!(std::io::stderr().lock(), "==> {line}");
 }
 
 /// Everything a stage's task needs.
@@ -273,7 +269,7 @@ async fn execute(job: Job) -> Outcome {
     if *job.cancel.borrow() {
         return Outcome::NotRun { reason: "interrupted".into() };
     }
-    say(format!("{name}: start ({reason})"));
+    tracing::info!(stage = %name, %reason, "stage start");
     job.launch(fingerprint).await
 }
 
@@ -322,12 +318,12 @@ impl Job {
     /// Writes the record and, when given, the log; a store error is reported but does not fail the stage.
     async fn save(&self, record: &RunRecord, log: Vec<u8>) {
         if let Err(e) = record::write(&self.root, record).await {
-            say(format!("{}: warning: cannot write its run record: {e:#}", self.stage.name));
+            tracing::warn!(stage = %self.stage.name, error = %format!("{e:#}"), "cannot write the run record");
         }
         if !log.is_empty()
             && let Err(e) = record::write_log(&self.root, &self.stage.name, log).await
         {
-            say(format!("{}: warning: cannot write its log: {e:#}", self.stage.name));
+            tracing::warn!(stage = %self.stage.name, error = %format!("{e:#}"), "cannot write the stage log");
         }
     }
 
@@ -383,7 +379,7 @@ impl Job {
             Ok(_) = self.cancel.wait_for(|cancelled| *cancelled) => Err("interrupted".to_string()),
             limit = deadline => {
                 let why = format!("timed out after {}", humantime::format_duration(limit));
-                say(format!("{}: {why}: killing it", self.stage.name));
+                tracing::error!(stage = %self.stage.name, reason = %why, "killing the stage");
                 Err(why)
             }
         };
@@ -418,10 +414,11 @@ impl Job {
         if record.status == RunStatus::Succeeded {
             let published = plan::published(&self.stage).await.ok().flatten();
             if published.and_then(|p| p.fingerprint).as_deref() != Some(fingerprint.value.as_str()) {
-                say(format!(
-                    "{}: warning: it exited successfully but {} is not published with this run's fingerprint; it will run again next time",
-                    self.stage.name, self.stage.output.url
-                ));
+                tracing::warn!(
+                    stage = %self.stage.name,
+                    output = %self.stage.output.url,
+                    "the stage exited successfully but its output is not published with this run's fingerprint; it will run again next time"
+                );
             }
         }
         let mut log = std::mem::take(&mut *log.lock().expect("log buffer"));
@@ -444,9 +441,12 @@ fn describe(status: &ExitStatus) -> String {
     }
 }
 
-/// Copies a child's output line by line to the terminal, prefixed `[stage] `, and into its log
-/// (without terminal colour codes).
+/// Copies a child's output line by line to the terminal, prefixed `[stage] ` (unless the log format
+/// is JSON), and into its log (without terminal colour codes).
 async fn pump(stream: impl AsyncRead + Unpin, stage: String, to_stderr: bool, log: Arc<Mutex<Vec<u8>>>) {
+    // JSON lines stay JSON for the log collector (a stage's events carry their own target).
+    let json = std::env::var(stage_runtime::telemetry::LOG_FORMAT_VAR).is_ok_and(|f| f == "json");
+    let prefix = if json { String::new() } else { format!("[{stage}] ") };
     let mut reader = BufReader::new(stream);
     let mut buf = vec![];
     loop {
@@ -458,9 +458,9 @@ async fn pump(stream: impl AsyncRead + Unpin, stage: String, to_stderr: bool, lo
         let text = String::from_utf8_lossy(&buf);
         let line = text.trim_end_matches(['\n', '\r']);
         let _ = if to_stderr {
-            writeln!(std::io::stderr().lock(), "[{stage}] {line}")
+            writeln!(std::io::stderr().lock(), "{prefix}{line}")
         } else {
-            writeln!(std::io::stdout().lock(), "[{stage}] {line}")
+            writeln!(std::io::stdout().lock(), "{prefix}{line}")
         };
         let mut log = log.lock().expect("log buffer");
         log.extend(strip_ansi(line.as_bytes()));

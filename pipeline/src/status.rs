@@ -1,6 +1,7 @@
 //! `pipeline status`: each stage's last run record and its published output, read from the store.
 
 use anyhow::Result;
+use schemas::metrics::RunMetrics;
 use stage_runtime::PublishedManifest;
 use stage_runtime::telemetry::human_bytes;
 
@@ -89,7 +90,7 @@ pub fn render(pipeline: &Pipeline, statuses: &[StageStatus]) -> String {
 
 /// The stage's peak memory as its manifest records it.
 fn peak_memory(published: &PublishedManifest) -> Option<u64> {
-    published.metrics.get("peak_memory_bytes").and_then(|v| v.as_u64())
+    published.metrics_as::<RunMetrics>().ok()?.peak_memory_bytes
 }
 
 /// The status as one Markdown table (`pipeline status --table`): per stage, its last run's wall

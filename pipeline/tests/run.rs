@@ -325,10 +325,23 @@ fn the_command_streams_prefixed_output_keeps_logs_and_reports() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("[a] hello from a\n"), "{stdout}");
-    assert!(stderr.contains("==> a: start (no published output)"), "{stderr}");
-    assert!(stderr.contains("==> a: done in ") && stderr.contains("[1/1 stages done]"), "{stderr}");
+    assert!(stderr.contains("stage start stage=a reason=no published output"), "{stderr}");
+    assert!(stderr.contains("stage done stage=a secs=") && stderr.contains("done=1 total=1"), "{stderr}");
     let log = std::fs::read_to_string(f.path("data/_pipeline/logs/a.log")).unwrap();
     assert!(log.contains("\nhello from a\n"), "{log}");
+
+    // As JSON, the runner's events are objects with their fields, and the stage's lines pass unprefixed.
+    let out = pipeline_cmd(&["run", manifest, "--force", "a"]).env("PIPELINE_LOG_FORMAT", "json").output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.lines().any(|l| l == "hello from a"), "{stdout}");
+    let events: Vec<serde_json::Value> = stderr.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let event = |message: &str| events.iter().find(|e| e["message"] == message).cloned();
+    let start = event("stage start").unwrap_or_else(|| panic!("no start event in {stderr}"));
+    assert_eq!((start["stage"].as_str(), start["reason"].as_str()), (Some("a"), Some("forced")), "{start}");
+    let done = event("stage done").unwrap_or_else(|| panic!("no done event in {stderr}"));
+    assert_eq!((done["done"].as_u64(), done["total"].as_u64()), (Some(1), Some(1)), "{done}");
+    assert!(done["secs"].as_f64().is_some_and(|s| s >= 0.0), "{done}");
 
     let out = pipeline_cmd(&["plan", manifest]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -8,6 +8,7 @@
 //! schema-catalogue > schemas/README.md`) and a test keeps the checked-in copy in sync.
 
 pub mod catalogue;
+pub mod metrics;
 pub mod patentsview;
 pub mod table;
 

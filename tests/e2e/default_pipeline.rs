@@ -10,6 +10,9 @@ use parquet::arrow::parquet_to_arrow_schema;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use pipeline_tests::{at, published_tables, query, run_ok, workspace_root};
 use schemas::Table;
+use schemas::metrics::{
+    CooccurrenceMetrics, IngestMetrics, LabelsMetrics, SimilarityMetrics, TrainMetrics, ValidateMetrics,
+};
 use stage_runtime::{StoreLocation, read_published};
 
 #[tokio::test]
@@ -34,11 +37,11 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         .flat_map(|t| t.files.iter().map(|f| (f.path.clone(), f.rows)))
         .collect();
     assert!(raw.tables.contains_key("ground_truth"), "synth publishes its planted ground truth");
-    let files = ingest.metrics["files"].as_object().unwrap();
+    let ingest_metrics: IngestMetrics = ingest.metrics_as().unwrap();
+    let files = &ingest_metrics.files;
     assert_eq!(files.len(), generated.len());
     for (file, rows) in &generated {
-        let seen = &files[file];
-        assert_eq!(seen["rows"].as_u64().unwrap() + seen["rejects"].as_u64().unwrap(), *rows, "{file}");
+        assert_eq!(files[file].rows + files[file].rejects, *rows, "{file}");
     }
 
     // The tables hold what the dumps hold.
@@ -48,10 +51,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     )
     .await;
     let patents: u64 = query(&ctx, "SELECT count(*) FROM patents").await[0][0].parse().unwrap();
-    assert_eq!(
-        patents,
-        generated["g_patent.tsv.zip"] - ingest.metrics["files"]["g_patent.tsv.zip"]["rejects"].as_u64().unwrap()
-    );
+    assert_eq!(patents, generated["g_patent.tsv.zip"] - files["g_patent.tsv.zip"].rejects);
     let orphan_claims = query(
         &ctx,
         "SELECT count(*) FROM claims c LEFT JOIN patents p ON c.patent_id = p.patent_id WHERE p.patent_id IS NULL",
@@ -94,10 +94,10 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         .await;
         assert_eq!(rows[0], vec![with_codes.to_string(), with_codes.to_string()], "{level}");
     }
-    for plot in cooc.metrics["plots"].as_array().unwrap() {
-        let svg =
-            std::fs::read_to_string(root.join("cooccurrence").join(&cooc.run_prefix).join(plot.as_str().unwrap()))
-                .unwrap();
+    let cooc_metrics: CooccurrenceMetrics = cooc.metrics_as().unwrap();
+    assert!(!cooc_metrics.plots.is_empty());
+    for plot in &cooc_metrics.plots {
+        let svg = std::fs::read_to_string(root.join("cooccurrence").join(&cooc.run_prefix).join(plot)).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
@@ -152,9 +152,10 @@ async fn default_manifest_runs_end_to_end_then_skips() {
             .await;
     let (flagged, rated): (f64, f64) = (breakthroughs[0][0].parse().unwrap(), breakthroughs[0][1].parse().unwrap());
     assert!(rated > 100.0 && (flagged / rated - 0.1).abs() < 0.02, "about 10% breakthroughs: {flagged} of {rated}");
-    for plot in sim.metrics["plots"].as_array().unwrap() {
-        let svg = std::fs::read_to_string(root.join("similarity").join(&sim.run_prefix).join(plot.as_str().unwrap()))
-            .unwrap();
+    let sim_metrics: SimilarityMetrics = sim.metrics_as().unwrap();
+    assert!(!sim_metrics.plots.is_empty());
+    for plot in &sim_metrics.plots {
+        let svg = std::fs::read_to_string(root.join("similarity").join(&sim.run_prefix).join(plot)).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
     }
 
@@ -167,6 +168,12 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let rows = query(&label_ctx, "SELECT count(*), count(label), count(*) FILTER (WHERE label = 'L1'), sum(forward_citations) FROM impact_labels").await;
     assert_eq!(rows[0][0], patents.to_string());
     assert!(rows[0][1].parse::<u64>().unwrap() > 500 && rows[0][2].parse::<u64>().unwrap() > 20, "{rows:?}");
+    let label_metrics: LabelsMetrics = labels.metrics_as().unwrap();
+    assert_eq!(
+        [label_metrics.patents, label_metrics.labelled, label_metrics.l1].map(|n| n.to_string()),
+        [&rows[0][0], &rows[0][1], &rows[0][2]].map(String::clone),
+        "the manifest's counts are the table's"
+    );
     let pairs = query(
         &ctx,
         "SELECT count(*) FROM (SELECT DISTINCT c.patent_id, c.cited_patent_id FROM citations c          JOIN patents citing ON citing.patent_id = c.patent_id JOIN patents cited ON cited.patent_id = c.cited_patent_id          WHERE citing.grant_date > cited.grant_date            AND citing.grant_date <= make_date(date_part('year', cited.grant_date) + 5, date_part('month', cited.grant_date),                least(date_part('day', cited.grant_date), CASE WHEN date_part('month', cited.grant_date) = 2 THEN 28 ELSE 31 END)))",
@@ -198,12 +205,12 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let share = split[0][2].parse::<f64>().unwrap() / split[0][0].parse::<f64>().unwrap();
     assert!((0.72..0.88).contains(&share), "train share {share}");
     let epochs = query(&model_ctx, "SELECT count(*), max(epoch) FROM training_metrics").await;
-    assert_eq!(epochs[0][0], model.metrics["epochs_run"].to_string());
+    let model_metrics: TrainMetrics = model.metrics_as().unwrap();
+    assert_eq!(epochs[0][0], model_metrics.epochs_run.to_string());
     assert_eq!(epochs[0][1], epochs[0][0]);
-    for file in
-        model.metrics["model_files"].as_array().unwrap().iter().chain(model.metrics["plots"].as_array().unwrap())
-    {
-        let path = root.join("model").join(&model.run_prefix).join(file.as_str().unwrap());
+    assert!(!model_metrics.plots.is_empty());
+    for file in model_metrics.model_files.iter().chain(&model_metrics.plots) {
+        let path = root.join("model").join(&model.run_prefix).join(file);
         assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
     }
 
@@ -308,9 +315,10 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         (0.80..0.92).contains(&rule_auc) && auc >= rule_auc - 0.08,
         "model AUC {auc} vs the planted rule's {rule_auc}"
     );
-    let active = model.metrics["test"]["active_dimensions"].as_u64().unwrap();
+    let test_scores = model_metrics.test.as_ref().expect("the test split has examples");
+    let active = test_scores.active_dimensions;
     assert!(active >= 4, "{active} active latent dimensions");
-    assert_eq!(model.metrics["test"]["kl_per_dimension"].as_array().unwrap().len(), 16);
+    assert_eq!(test_scores.kl_per_dimension.len(), 16);
 
     validation_ctx.register_table("exploration", explore_ctx.table_provider("exploration").await.unwrap()).unwrap();
     let ingest_tables =
@@ -328,8 +336,10 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     .await;
     assert_eq!(pairs[0][0], pairs[0][1], "micro-validation pairs");
     assert!(pairs[0][0].parse::<u64>().unwrap() > 0);
-    for file in validation.metrics["report"].as_array().unwrap() {
-        let path = root.join("validation").join(&validation.run_prefix).join(file.as_str().unwrap());
+    let validation_metrics: ValidateMetrics = validation.metrics_as().unwrap();
+    assert!(!validation_metrics.report.is_empty());
+    for file in &validation_metrics.report {
+        let path = root.join("validation").join(&validation.run_prefix).join(file);
         assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
     }
 

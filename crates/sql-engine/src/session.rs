@@ -150,33 +150,27 @@ pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, ta
     register_parquet(ctx, name, &location, table.def()).await
 }
 
-/// Runs a query and returns its rows with every column cast to the primitive type `T`, NULL as `None`.
-async fn typed_rows<T: arrow::datatypes::ArrowPrimitiveType>(
-    ctx: &SessionContext,
-    query: &str,
-) -> Result<Vec<Vec<Option<T::Native>>>> {
-    use arrow::array::{Array, AsArray};
+/// Runs a query and returns its rows as `T`, each field read from the result column of the same
+/// name (an integer column reads into any integer type it fits, a float column into f32 or f64,
+/// not an integer into a float: CAST in the query; an `Option` field reads NULL as `None`). A
+/// column `T` names but the result lacks, or a type that does not convert, is an error naming the
+/// query.
+pub async fn rows<T: serde::de::DeserializeOwned>(ctx: &SessionContext, query: &str) -> Result<Vec<T>> {
     let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
-    let mut rows = vec![];
-    for batch in batches {
-        let columns =
-            batch.columns().iter().map(|c| arrow::compute::cast(c, &T::DATA_TYPE)).collect::<Result<Vec<_>, _>>()?;
-        for i in 0..batch.num_rows() {
-            rows.push(columns.iter().map(|c| (!c.is_null(i)).then(|| c.as_primitive::<T>().value(i))).collect());
-        }
+    let mut rows = Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+    for batch in &batches {
+        let batch_rows: Vec<T> =
+            serde_arrow::from_record_batch(batch).with_context(|| format!("reading the result of {query}"))?;
+        rows.extend(batch_rows);
     }
     Ok(rows)
 }
 
-/// Runs a query whose columns are all numbers (castable to Float64); returns its rows, NULL as
-/// `None`.
-pub async fn float_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<Option<f64>>>> {
-    typed_rows::<arrow::datatypes::Float64Type>(ctx, query).await
-}
-
-/// Runs a query whose columns are all integers (or castable to Int64; NULL reads as 0); returns
-/// its rows.
-pub async fn int_rows(ctx: &SessionContext, query: &str) -> Result<Vec<Vec<i64>>> {
-    let rows = typed_rows::<arrow::datatypes::Int64Type>(ctx, query).await?;
-    Ok(rows.into_iter().map(|r| r.into_iter().map(Option::unwrap_or_default).collect()).collect())
+/// Runs a query that returns exactly one row (an aggregate without GROUP BY) and returns it as `T`.
+pub async fn one_row<T: serde::de::DeserializeOwned>(ctx: &SessionContext, query: &str) -> Result<T> {
+    let mut rows = rows::<T>(ctx, query).await?;
+    match (rows.pop(), rows.is_empty()) {
+        (Some(row), true) => Ok(row),
+        _ => anyhow::bail!("expected one row from {query}"),
+    }
 }

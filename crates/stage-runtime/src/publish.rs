@@ -45,6 +45,24 @@ pub struct PublishedManifest {
     pub metrics: BTreeMap<String, serde_json::Value>,
 }
 
+impl PublishedManifest {
+    /// Records a stage's metrics struct (one of `schemas::metrics`), each field under its name.
+    pub fn set_metrics<M: Serialize>(&mut self, metrics: &M) -> Result<()> {
+        match serde_json::to_value(metrics)? {
+            serde_json::Value::Object(fields) => self.metrics.extend(fields),
+            other => bail!("stage metrics must be a struct, not {other}"),
+        }
+        Ok(())
+    }
+
+    /// Reads the metrics back as a stage's metrics struct (fields it does not name are ignored).
+    pub fn metrics_as<M: serde::de::DeserializeOwned>(&self) -> Result<M> {
+        let object = serde_json::Value::Object(self.metrics.clone().into_iter().collect());
+        serde_json::from_value(object)
+            .with_context(|| format!("the {} manifest's metrics do not match its metrics struct", self.stage))
+    }
+}
+
 /// An input a run read, and which version of it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct InputRef {

@@ -2,16 +2,13 @@
 //! level) and, across levels, the share of atypical (z < 0) pairs and of novel patents per year.
 
 use anyhow::Result;
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{Float64Type, Int32Type};
 use charts::{LineChart, Series, line_chart_svg};
 use datafusion::prelude::SessionContext;
+use sql_engine::rows;
 use stage_runtime::StoreLocation;
 
 use crate::options::Level;
-
-/// Quantiles drawn in the z-distribution chart.
-const QUANTILES: [(f64, &str); 5] = [(0.1, "p10"), (0.25, "p25"), (0.5, "median"), (0.75, "p75"), (0.9, "p90")];
+use crate::sql;
 
 /// Writes the plots under `folder`; returns their names.
 pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level]) -> Result<Vec<String>> {
@@ -20,26 +17,17 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
     let mut novel = vec![];
     for level in levels {
         let name = level.name();
-        let quantiles = QUANTILES
+        let quantiles: Vec<sql::ZByYear> = rows(ctx, &sql::z_by_year(*level)).await?;
+        let year = |r: &sql::ZByYear| f64::from(r.year);
+        atypical.push(Series {
+            name: name.to_string(),
+            points: quantiles.iter().map(|r| (year(r), r.atypical_share)).collect(),
+        });
+        let series = sql::Z_QUANTILES
             .iter()
-            .map(|(q, _)| format!("approx_percentile_cont({q}) WITHIN GROUP (ORDER BY z)"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let rows = query_series(
-            ctx,
-            &format!(
-                "SELECT year, AVG(CASE WHEN z < 0 THEN 1.0 ELSE 0.0 END), {quantiles} FROM cpc_pair_stats \
-                 WHERE level = '{name}' AND z IS NOT NULL GROUP BY year ORDER BY year"
-            ),
-        )
-        .await?;
-        atypical.push(Series { name: name.to_string(), points: rows.iter().map(|(y, v)| (*y, v[0])).collect() });
-        let series = QUANTILES
-            .iter()
-            .enumerate()
-            .map(|(i, (_, label))| Series {
+            .map(|(_, label)| Series {
                 name: label.to_string(),
-                points: rows.iter().map(|(y, v)| (*y, v[i + 1])).collect(),
+                points: quantiles.iter().map(|r| (year(r), r.quantile(label))).collect(),
             })
             .collect();
         let chart = LineChart {
@@ -51,15 +39,11 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
             integer_x: true,
         };
         written.push(put(folder, &format!("z_by_year_{name}.svg"), line_chart_svg(&chart)).await?);
-        let rows = query_series(
-            ctx,
-            &format!(
-                "SELECT year, AVG(CASE WHEN novel THEN 1.0 ELSE 0.0 END) FROM patent_novelty \
-                 WHERE level = '{name}' AND novel IS NOT NULL GROUP BY year ORDER BY year"
-            ),
-        )
-        .await?;
-        novel.push(Series { name: name.to_string(), points: rows.iter().map(|(y, v)| (*y, v[0])).collect() });
+        let shares: Vec<sql::NovelShare> = rows(ctx, &sql::novel_share_by_year(*level)).await?;
+        novel.push(Series {
+            name: name.to_string(),
+            points: shares.iter().map(|r| (f64::from(r.year), r.novel_share)).collect(),
+        });
     }
     let share = |title: &str, y_label: &str, series| LineChart {
         title: title.into(),
@@ -74,24 +58,6 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
     let chart = share("Novel patents: share with 10th-percentile z < 0", "share of patents", novel);
     written.push(put(folder, "novel_share.svg", line_chart_svg(&chart)).await?);
     Ok(written)
-}
-
-/// Runs a query whose first column is an Int32 year and the rest Float64; returns (year, values).
-async fn query_series(ctx: &SessionContext, sql: &str) -> Result<Vec<(f64, Vec<f64>)>> {
-    let mut out = vec![];
-    for batch in ctx.sql(sql).await?.collect().await? {
-        let years = batch.column(0).as_primitive::<Int32Type>();
-        for i in 0..batch.num_rows() {
-            let values = (1..batch.num_columns())
-                .map(|c| {
-                    let col = batch.column(c).as_primitive::<Float64Type>();
-                    if col.is_null(i) { f64::NAN } else { col.value(i) }
-                })
-                .collect();
-            out.push((years.value(i) as f64, values));
-        }
-    }
-    Ok(out)
 }
 
 async fn put(folder: &StoreLocation, name: &str, svg: String) -> Result<String> {

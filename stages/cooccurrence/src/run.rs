@@ -5,12 +5,11 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use arrow::array::AsArray;
-use arrow::datatypes::{Int32Type, Int64Type};
 use datafusion::prelude::SessionContext;
 use schemas::Table;
 use schemas::catalogue::cooccurrence::{WORK, WRITES};
-use sql_engine::{register_parquet, register_published, session, write_table};
+use schemas::metrics::CooccurrenceMetrics;
+use sql_engine::{register_parquet, register_published, rows, session, write_table};
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{CoarseGraining, CooccurrenceOptions, YearField};
@@ -120,39 +119,28 @@ async fn write_run(
     }
 
     let mut manifest = new_manifest("cooccurrence", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    if options.plots {
-        let written = plots::write(&ctx, &run.run.child("plots"), &levels).await?;
-        manifest.metrics.insert("plots".into(), written.into());
-    }
+    let plots = if options.plots { plots::write(&ctx, &run.run.child("plots"), &levels).await? } else { vec![] };
     work.delete_all().await?;
     for &t in WRITES {
         manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
-    let metrics = [
-        ("year_field", options.year_field.name().into()),
-        ("levels", levels.iter().map(|l| l.name()).collect::<Vec<_>>().into()),
-        ("coarse_graining", options.coarse_graining.name().into()),
-        ("marginals", options.marginals.name().into()),
-        ("first_year", first.into()),
-        ("last_year", last.into()),
-        ("patents", cumulative.into()),
-        ("pair_rows", pair_rows.into()),
-        ("novelty_rows", novelty_rows.into()),
-    ];
-    manifest.metrics.extend(metrics.into_iter().map(|(k, v): (&str, serde_json::Value)| (k.to_string(), v)));
+    manifest.set_metrics(&CooccurrenceMetrics {
+        year_field: options.year_field.name().into(),
+        levels: levels.iter().map(|l| l.name().to_string()).collect(),
+        coarse_graining: options.coarse_graining.name().into(),
+        marginals: options.marginals.name().into(),
+        first_year: first,
+        last_year: last,
+        patents: cumulative,
+        pair_rows,
+        novelty_rows,
+        plots,
+    })?;
     Ok(manifest)
 }
 
 /// Patents with codes per year, from the staged codes.
 async fn patents_per_year(ctx: &SessionContext) -> Result<BTreeMap<i32, i64>> {
-    let batches = ctx.sql(sql::PATENTS_PER_YEAR).await?.collect().await.context("counting patents per year")?;
-    let mut out = BTreeMap::new();
-    for batch in batches {
-        let years = batch.column(0).as_primitive::<Int32Type>();
-        let counts = batch.column(1).as_primitive::<Int64Type>();
-        for i in 0..batch.num_rows() {
-            out.insert(years.value(i), counts.value(i));
-        }
-    }
-    Ok(out)
+    let rows: Vec<sql::YearPatents> = rows(ctx, sql::PATENTS_PER_YEAR).await.context("counting patents per year")?;
+    Ok(rows.into_iter().map(|r| (r.year, r.patents)).collect())
 }

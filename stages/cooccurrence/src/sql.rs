@@ -20,23 +20,106 @@ use crate::options::{CoarseGraining, Level, Marginals, YearField};
 /// by year as `cooc_patent_codes`.
 pub fn patent_codes(year_field: YearField) -> String {
     match year_field {
-        YearField::Grant => {
-            "SELECT DISTINCT patent_id, cpc_group, cpc_subclass, cpc_class, grant_year AS year FROM cpc".to_string()
-        }
-        YearField::Filing => {
-            "SELECT DISTINCT c.patent_id, c.cpc_group, c.cpc_subclass, c.cpc_class, p.filing_year AS year \
-             FROM cpc c JOIN patents p ON c.patent_id = p.patent_id WHERE p.filing_year IS NOT NULL"
-                .to_string()
-        }
+        YearField::Grant => "-- Distinct codes of each patent, by grant year
+SELECT DISTINCT patent_id, cpc_group, cpc_subclass, cpc_class, grant_year AS year
+FROM cpc"
+            .to_string(),
+        YearField::Filing => "-- Distinct codes of each patent with a filing year, by filing year
+SELECT DISTINCT c.patent_id, c.cpc_group, c.cpc_subclass, c.cpc_class, p.filing_year AS year
+FROM cpc c
+JOIN patents p ON c.patent_id = p.patent_id
+WHERE p.filing_year IS NOT NULL"
+            .to_string(),
     }
 }
 
 /// Patents with CPC codes per year (the increments of |P(t)|).
-pub const PATENTS_PER_YEAR: &str =
-    "SELECT year, COUNT(DISTINCT patent_id) AS patents FROM cooc_patent_codes GROUP BY year ORDER BY year";
+pub const PATENTS_PER_YEAR: &str = "-- Patents with codes per year
+SELECT year, COUNT(DISTINCT patent_id) AS patents
+FROM cooc_patent_codes
+GROUP BY year
+ORDER BY year";
+
+/// A row of [`PATENTS_PER_YEAR`].
+#[derive(Debug, serde::Deserialize)]
+pub struct YearPatents {
+    pub year: i32,
+    pub patents: i64,
+}
 
 /// Each group's subclass and class, collected into memory as `cooc_code_map` (one row per group).
-pub const CODE_MAP: &str = "SELECT DISTINCT cpc_group, cpc_subclass, cpc_class FROM cooc_patent_codes";
+pub const CODE_MAP: &str = "-- Each group with its subclass and class
+SELECT DISTINCT cpc_group, cpc_subclass, cpc_class
+FROM cooc_patent_codes";
+
+/// Quantiles of the z-scores drawn in the z-distribution plot, with their column names.
+pub const Z_QUANTILES: [(f64, &str); 5] = [(0.1, "p10"), (0.25, "p25"), (0.5, "median"), (0.75, "p75"), (0.9, "p90")];
+
+/// Per year, the share of observed pairs of `level` with z < 0 and the [`Z_QUANTILES`] of z.
+pub fn z_by_year(level: Level) -> String {
+    let quantiles: Vec<String> = Z_QUANTILES
+        .iter()
+        .map(|(q, name)| format!("       approx_percentile_cont({q}) WITHIN GROUP (ORDER BY z) AS {name}"))
+        .collect();
+    format!(
+        "-- z-scores of the observed {level} pairs per cumulative year, for the plots
+SELECT year,
+       AVG(CASE WHEN z < 0 THEN 1.0 ELSE 0.0 END) AS atypical_share,
+{quantiles}
+FROM cpc_pair_stats
+WHERE level = '{level}' AND z IS NOT NULL
+GROUP BY year
+ORDER BY year",
+        level = level.name(),
+        quantiles = quantiles.join(",\n"),
+    )
+}
+
+/// A row of [`z_by_year`].
+#[derive(Debug, serde::Deserialize)]
+pub struct ZByYear {
+    pub year: i32,
+    pub atypical_share: f64,
+    pub p10: f64,
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+    pub p90: f64,
+}
+
+impl ZByYear {
+    /// The quantile named in [`Z_QUANTILES`].
+    pub fn quantile(&self, name: &str) -> f64 {
+        match name {
+            "p10" => self.p10,
+            "p25" => self.p25,
+            "median" => self.median,
+            "p75" => self.p75,
+            "p90" => self.p90,
+            _ => unreachable!("{name} is not one of Z_QUANTILES"),
+        }
+    }
+}
+
+/// Per year, the share of patents with novelty features at `level` that are novel.
+pub fn novel_share_by_year(level: Level) -> String {
+    format!(
+        "-- Share of novel patents per cumulative year at the {level} level, for the plots
+SELECT year, AVG(CASE WHEN novel THEN 1.0 ELSE 0.0 END) AS novel_share
+FROM patent_novelty
+WHERE level = '{level}' AND novel IS NOT NULL
+GROUP BY year
+ORDER BY year",
+        level = level.name(),
+    )
+}
+
+/// A row of [`novel_share_by_year`].
+#[derive(Debug, serde::Deserialize)]
+pub struct NovelShare {
+    pub year: i32,
+    pub novel_share: f64,
+}
 
 /// The queries of one year of the fold.
 pub struct YearQueries<'a> {

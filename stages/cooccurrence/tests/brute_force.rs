@@ -503,6 +503,14 @@ mod sql_snapshots {
         for field in [YearField::Grant, YearField::Filing] {
             insta::assert_snapshot!(format!("patent_codes-{}", field.name()), sql::patent_codes(field));
         }
+        insta::assert_snapshot!("patents_per_year", sql::PATENTS_PER_YEAR);
+        insta::assert_snapshot!("code_map", sql::CODE_MAP);
+    }
+
+    #[test]
+    fn plot_queries() {
+        insta::assert_snapshot!("z_by_year", sql::z_by_year(Level::Subclass));
+        insta::assert_snapshot!("novel_share_by_year", sql::novel_share_by_year(Level::Subclass));
     }
 
     #[test]

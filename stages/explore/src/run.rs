@@ -12,6 +12,7 @@ use arrow::array::{
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use schemas::Table;
+use schemas::metrics::ExploreMetrics;
 use sql_engine::{register_published, session, write_batches};
 use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 use train::data::{self, PatentRecord, Split};
@@ -148,20 +149,19 @@ async fn write_run<B: AutodiffBackend>(
         manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
     let mean = |f: fn(&Outcome) -> f64| explored.iter().map(f).sum::<f64>() / explored.len() as f64;
-    let metrics: [(&str, serde_json::Value); 11] = [
-        ("device", options.device_name.clone().into()),
-        ("code_level", serde_json::to_value(level)?),
-        ("explored", explored.len().into()),
-        ("reached_threshold", reached.into()),
-        ("step_size", options.ascent.step_size.into()),
-        ("iterations", options.ascent.iterations.into()),
-        ("threshold", options.ascent.threshold.into()),
-        ("decoding", format!("{:?}", options.decoding).to_lowercase().into()),
-        ("beam_width", options.beam_width.into()),
-        ("mean_start_probability", mean(|e| e.path.start_probability()).into()),
-        ("mean_end_probability", mean(|e| e.path.end_probability()).into()),
-    ];
-    manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
+    manifest.set_metrics(&ExploreMetrics {
+        device: options.device_name.clone(),
+        code_level: level.name().into(),
+        explored: explored.len(),
+        reached_threshold: reached,
+        step_size: options.ascent.step_size,
+        iterations: options.ascent.iterations,
+        threshold: options.ascent.threshold,
+        decoding: format!("{:?}", options.decoding).to_lowercase(),
+        beam_width: options.beam_width,
+        mean_start_probability: mean(|e| e.path.start_probability()),
+        mean_end_probability: mean(|e| e.path.end_probability()),
+    })?;
     tracing::info!(
         reached,
         explored = explored.len(),

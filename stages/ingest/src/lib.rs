@@ -4,4 +4,5 @@ pub mod layout;
 pub mod parse;
 pub mod run;
 pub mod sources;
+pub mod sql;
 pub mod tsv;

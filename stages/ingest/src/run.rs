@@ -1,10 +1,9 @@
 //! The ingest stage from input folder to published output: discover, parse (phase 1), lay out
 //! (phase 2), check the reject ratio, publish.
 
-use std::collections::BTreeMap;
-
 use anyhow::{Result, bail};
 use schemas::Table;
+use schemas::metrics::{FileCounts, IngestMetrics};
 use schemas::patentsview::DumpKind;
 use sql_engine::session;
 use stage_runtime::{
@@ -75,16 +74,19 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
         );
     }
 
-    let per_file: BTreeMap<String, serde_json::Value> = stats
+    let files = stats
         .iter()
-        .map(|s| (s.file.clone(), serde_json::json!({"rows": s.rows, "rejects": s.rejects, "tsv_bytes": s.bytes})))
+        .map(|s| (s.file.clone(), FileCounts { rows: s.rows, rejects: s.rejects, tsv_bytes: s.bytes }))
         .collect();
     manifest.inputs.push(InputRef { url: input.url(), fingerprint: input_fingerprint });
-    manifest.metrics.insert("rows_read".into(), rows_read.into());
-    manifest.metrics.insert("rows_rejected".into(), rejected.into());
-    manifest.metrics.insert("tsv_bytes".into(), tsv_bytes.into());
-    manifest.metrics.insert("seconds".into(), seconds.into());
-    manifest.metrics.insert("files".into(), serde_json::to_value(per_file)?);
+    manifest.set_metrics(&IngestMetrics {
+        rows_read,
+        rows_rejected: rejected,
+        tsv_bytes,
+        seconds,
+        parse_seconds: parsed_at,
+        files,
+    })?;
     run.publish(manifest).await
 }
 

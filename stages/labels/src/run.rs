@@ -4,7 +4,8 @@ use anyhow::{Context, Result};
 use datafusion::prelude::CsvReadOptions;
 use object_store::ObjectStoreExt;
 use schemas::Table;
-use sql_engine::{int_rows, register_parquet, register_published, session, set_option, write_table};
+use schemas::metrics::LabelsMetrics;
+use sql_engine::{one_row, register_parquet, register_published, session, set_option, write_table};
 use stage_runtime::{InputRef, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{LabelOptions, PatentList};
@@ -37,12 +38,13 @@ async fn write_run(
         register_published(&ctx, input, t).await?;
     }
     let mut manifest = new_manifest("labels", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
+    let mut listed_patents = None;
     if let (Some(list), Some(file)) = (&options.patent_list, &list) {
         ctx.register_csv("patent_list", &file.url, CsvReadOptions::new().has_header(true))
             .await
             .with_context(|| format!("reading the patent list {}", file.url))?;
-        let listed = int_rows(&ctx, &format!("SELECT COUNT(*) FROM ({})", sql::listed(list))).await?;
-        manifest.metrics.insert("listed_patents".into(), listed[0][0].into());
+        let listed: sql::PatentCount = one_row(&ctx, &sql::listed_count(list)).await?;
+        listed_patents = Some(listed.patents);
         manifest.inputs.push(InputRef { url: file.url.clone(), fingerprint: file.fingerprint().await? });
     }
 
@@ -52,34 +54,30 @@ async fn write_run(
     let rows = write_table(&ctx, &sql::impact_labels(options), def, &target).await?;
     tracing::info!(table = "impact_labels", rows, secs = started.elapsed().as_secs_f64(), "table written");
     register_parquet(&ctx, "impact_labels", &target, def).await?;
-    let [patents, labelled, l1, incomplete, without_field] = int_rows(&ctx, sql::COUNTS).await?[0][..] else {
-        unreachable!("COUNTS has five columns")
-    };
+    let counts: sql::LabelCounts = one_row(&ctx, sql::COUNTS).await?;
     tracing::info!(
-        patents,
-        labelled,
-        l1,
-        incomplete_window = incomplete,
-        without_main_code = without_field,
+        patents = counts.patents,
+        labelled = counts.labelled,
+        l1 = counts.l1,
+        incomplete_window = counts.incomplete_window,
+        without_main_code = counts.without_main_code,
         "labelled"
     );
-    if options.plots {
-        let written = plots::write(&ctx, &run.run.child("plots"), options).await?;
-        manifest.metrics.insert("plots".into(), written.into());
-    }
+    let plots = if options.plots { plots::write(&ctx, &run.run.child("plots"), options).await? } else { vec![] };
     manifest.tables.insert("impact_labels".into(), run.describe_parquet(def).await?);
-    let metrics: [(&str, serde_json::Value); 9] = [
-        ("window_years", options.window_years.into()),
-        ("field", options.field.name().into()),
-        ("top_share", options.top_share.into()),
-        ("patent_list", options.patent_list.as_ref().map(|l| l.url.clone()).into()),
-        ("patents", patents.into()),
-        ("labelled", labelled.into()),
-        ("l1", l1.into()),
-        ("incomplete_window", incomplete.into()),
-        ("without_field", without_field.into()),
-    ];
-    manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
+    manifest.set_metrics(&LabelsMetrics {
+        window_years: options.window_years,
+        field: options.field.name().into(),
+        top_share: options.top_share,
+        patent_list: options.patent_list.as_ref().map(|l| l.url.clone()),
+        listed_patents,
+        patents: counts.patents,
+        labelled: counts.labelled,
+        l1: counts.l1,
+        incomplete_window: counts.incomplete_window,
+        without_field: counts.without_main_code,
+        plots,
+    })?;
     Ok(manifest)
 }
 

@@ -71,7 +71,32 @@ ORDER BY b.patent_id"
     )
 }
 
-/// Counts for the manifest: patents, labelled, L1, incomplete windows, labelled-eligible without a field.
-pub const COUNTS: &str = "SELECT COUNT(*), COUNT(label), COUNT(*) FILTER (WHERE label = 'L1'),
-  COUNT(*) FILTER (WHERE NOT window_complete), COUNT(*) FILTER (WHERE field IS NULL)
+/// The row of [`COUNTS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct LabelCounts {
+    pub patents: i64,
+    pub labelled: i64,
+    pub l1: i64,
+    pub incomplete_window: i64,
+    pub without_main_code: i64,
+}
+
+/// Counts for the log: patents, labelled, L1, incomplete windows, patents without a field.
+pub const COUNTS: &str = "-- What the labels table holds, for the log
+SELECT COUNT(*) AS patents,
+       COUNT(label) AS labelled,
+       COUNT(*) FILTER (WHERE label = 'L1') AS l1,
+       COUNT(*) FILTER (WHERE NOT window_complete) AS incomplete_window,
+       COUNT(*) FILTER (WHERE field IS NULL) AS without_main_code
 FROM impact_labels";
+
+/// The row of [`listed_count`].
+#[derive(Debug, serde::Deserialize)]
+pub struct PatentCount {
+    pub patents: i64,
+}
+
+/// The number of distinct patents in the optional list.
+pub fn listed_count(list: &PatentList) -> String {
+    format!("-- Distinct patents in the patent list\nSELECT COUNT(*) AS patents FROM ({})", listed(list))
+}

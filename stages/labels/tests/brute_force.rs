@@ -370,6 +370,7 @@ mod sql_snapshots {
         let list = PatentList { url: "list.csv".into(), id_column: "patent".into(), flag_column: Some("ai".into()) };
         let options = LabelOptions { patent_list: Some(list), ..LabelOptions::default() };
         insta::assert_snapshot!("impact_labels-with-list", sql::impact_labels(&options));
+        insta::assert_snapshot!("listed_count", sql::listed_count(options.patent_list.as_ref().unwrap()));
         insta::assert_snapshot!("counts", sql::COUNTS);
     }
 }

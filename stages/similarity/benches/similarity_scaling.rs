@@ -15,12 +15,9 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use arrow::array::AsArray;
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
 use schemas::Table;
 use similarity::{BidfYear, PairQuery, SimilarityOptions};
-use sql_engine::{register_published, session};
+use sql_engine::{one_row, register_published, rows, session};
 use stage_runtime::{EngineOptions, StoreLocation};
 
 fn main() -> Result<()> {
@@ -105,25 +102,28 @@ async fn sample_focal(
 ) -> Result<(Vec<(String, i64)>, i64)> {
     let ctx = session(engine, &[output]).await?;
     register_published(&ctx, output, Table::PatentSimilarity).await?;
-    let total = ctx.sql("SELECT CAST(SUM(fs_count) AS BIGINT) FROM patent_similarity").await?.collect().await?;
-    let window_pairs = total[0].column(0).as_primitive::<Int64Type>().value(0);
-    let focal = ctx
-        .sql(&format!(
+    #[derive(serde::Deserialize)]
+    struct Total {
+        window_pairs: i64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Focal {
+        patent_id: String,
+        bs_count: i64,
+    }
+    let total: Total =
+        one_row(&ctx, "SELECT CAST(SUM(fs_count) AS BIGINT) AS window_pairs FROM patent_similarity").await?;
+    let focal: Vec<Focal> = rows(
+        &ctx,
+        &format!(
             "SELECT patent_id, bs_count FROM (
                SELECT patent_id, bs_count, ROW_NUMBER() OVER (ORDER BY patent_id) AS i, COUNT(*) OVER () AS n
                FROM patent_similarity WHERE bs_count > 0
              ) WHERE (i - 1) % GREATEST(n / {sample}, 1) = 0 ORDER BY patent_id LIMIT {sample}"
-        ))
-        .await?
-        .collect()
-        .await?;
-    let mut out = vec![];
-    for batch in focal {
-        let ids = cast(batch.column(0), &DataType::Utf8)?;
-        let (ids, counts) = (ids.as_string::<i32>(), batch.column(1).as_primitive::<Int64Type>());
-        for i in 0..batch.num_rows() {
-            out.push((ids.value(i).to_string(), counts.value(i)));
-        }
-    }
+        ),
+    )
+    .await?;
+    let out = focal.into_iter().map(|f| (f.patent_id, f.bs_count)).collect();
+    let window_pairs = total.window_pairs;
     Ok((out, window_pairs))
 }

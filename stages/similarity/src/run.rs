@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 use datafusion::prelude::SessionContext;
 use schemas::Table;
 use schemas::catalogue::similarity::{WORK, WRITES};
-use sql_engine::{int_rows, register_parquet, register_published, session, set_option, write_table};
+use schemas::metrics::SimilarityMetrics;
+use sql_engine::{one_row, register_parquet, register_published, rows, session, set_option, write_table};
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::SimilarityOptions;
@@ -59,24 +60,23 @@ async fn write_run(
     };
 
     // 1. Tokens, one grant year (one partition of the inputs) at a time.
-    let counts = int_rows(&ctx, sql::PATENT_COUNTS).await?;
-    let (patents, with_filing_year) = (counts[0][0], counts[0][1]);
-    for row in int_rows(&ctx, sql::GRANT_YEARS).await? {
-        let g = row[0] as i32;
+    let sql::PatentCounts { patents, with_filing_year } = one_row(&ctx, sql::PATENT_COUNTS).await?;
+    for sql::GrantYear { grant_year: g, patents } in rows(&ctx, sql::GRANT_YEARS).await? {
         let query = sql::raw_terms(options.text, g, options.min_token_len, &boilerplate);
-        step(format!("tokenize grant year {g} ({} patents)", row[1]), query, Table::SimRawTerms).await?;
+        step(format!("tokenize grant year {g} ({patents} patents)"), query, Table::SimRawTerms).await?;
     }
 
     // 2. Terms kept by corpus df; per filing year, term frequencies and the patents with a kept term.
     let kept = step("keep terms".into(), sql::kept_terms(options.min_df), Table::SimKeptTerms).await?;
-    let raw_years = int_rows(&ctx, sql::RAW_FILING_YEARS).await?;
-    for row in &raw_years {
-        let y = row[0] as i32;
+    for sql::FilingYear { filing_year: y } in rows(&ctx, sql::RAW_FILING_YEARS).await? {
         step(format!("patent_terms {y}"), sql::patent_terms(y), Table::PatentTerms).await?;
         step(format!("documents {y}"), sql::documents(y), Table::SimDocuments).await?;
     }
-    let year_counts: BTreeMap<i32, (i64, i64)> =
-        int_rows(&ctx, sql::YEAR_COUNTS).await?.into_iter().map(|r| (r[0] as i32, (r[1], r[2]))).collect();
+    let year_counts: BTreeMap<i32, (i64, i64)> = rows::<sql::YearCounts>(&ctx, sql::YEAR_COUNTS)
+        .await?
+        .into_iter()
+        .map(|r| (r.filing_year, (r.patents, r.tokens)))
+        .collect();
     let years: Vec<i32> = year_counts.keys().copied().collect();
     let (Some(&first_year), Some(&last_year)) = (years.first(), years.last()) else {
         bail!("no patent has a filing year and a kept term (text: {}, min df {})", options.text.name(), options.min_df);
@@ -142,37 +142,38 @@ async fn write_run(
     step("patent_similarity".into(), query, Table::PatentSimilarity).await?;
 
     let mut manifest = new_manifest("similarity", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    if options.plots {
-        let written = plots::write(&ctx, &run.run.child("plots"), options.forward_years, last_year).await?;
-        manifest.metrics.insert("plots".into(), written.into());
-    }
+    let plots = if options.plots {
+        plots::write(&ctx, &run.run.child("plots"), options.forward_years, last_year).await?
+    } else {
+        vec![]
+    };
     work.delete_all().await?;
     for &t in WRITES {
         manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
-    let metrics = [
-        ("text", options.text.name().into()),
-        ("min_token_len", options.min_token_len.into()),
-        ("min_df", options.min_df.into()),
-        ("stop_words", "nltk-english-179".into()),
-        ("boilerplate", boilerplate.into()),
-        ("bidf_year", options.bidf_year.name().into()),
-        ("backward_years", options.backward_years.into()),
-        ("forward_years", options.forward_years.into()),
-        ("burn_in_years", options.burn_in_years.into()),
-        ("breakthrough_quantile", options.breakthrough_quantile.into()),
-        ("first_year", first_year.into()),
-        ("last_year", last_year.into()),
-        ("patents", patents.into()),
-        ("patents_without_filing_year", (patents - with_filing_year).into()),
-        ("patents_without_terms", (with_filing_year - documents).into()),
-        ("documents", documents.into()),
-        ("kept_terms", kept.into()),
-        ("kept_tokens", year_counts.values().map(|c| c.1).sum::<i64>().into()),
-        ("weighting_years", plan.len().into()),
-        ("window_sum_rows", window_sum_rows.into()),
-    ];
-    manifest.metrics.extend(metrics.into_iter().map(|(k, v): (&str, serde_json::Value)| (k.to_string(), v)));
+    manifest.set_metrics(&SimilarityMetrics {
+        text: options.text.name().into(),
+        min_token_len: options.min_token_len,
+        min_df: options.min_df,
+        stop_words: "nltk-english-179".into(),
+        boilerplate,
+        bidf_year: options.bidf_year.name().into(),
+        backward_years: options.backward_years,
+        forward_years: options.forward_years,
+        burn_in_years: options.burn_in_years,
+        breakthrough_quantile: options.breakthrough_quantile,
+        first_year,
+        last_year,
+        patents,
+        patents_without_filing_year: patents - with_filing_year,
+        patents_without_terms: with_filing_year - documents,
+        documents,
+        kept_terms: kept,
+        kept_tokens: year_counts.values().map(|c| c.1).sum(),
+        weighting_years: plan.len(),
+        window_sum_rows,
+        plots,
+    })?;
     Ok(manifest)
 }
 

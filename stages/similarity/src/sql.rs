@@ -17,11 +17,30 @@ use crate::windows::{Direction, WeightingPlan};
 
 /// Grant years of the input with their patent counts: the tokenizing pass runs one grant year (one
 /// partition of `claims` and `patents`) at a time.
-pub const GRANT_YEARS: &str =
-    "SELECT grant_year, COUNT(*) AS patents FROM patents GROUP BY grant_year ORDER BY grant_year";
+pub const GRANT_YEARS: &str = "-- Grant years with their patents
+SELECT grant_year, COUNT(*) AS patents
+FROM patents
+GROUP BY grant_year
+ORDER BY grant_year";
+
+/// A row of [`GRANT_YEARS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct GrantYear {
+    pub grant_year: i32,
+    pub patents: i64,
+}
 
 /// Patents in the input, and those with a filing year.
-pub const PATENT_COUNTS: &str = "SELECT COUNT(*) AS patents, COUNT(filing_year) AS with_filing_year FROM patents";
+pub const PATENT_COUNTS: &str = "-- Patents, and those with a filing year
+SELECT COUNT(*) AS patents, COUNT(filing_year) AS with_filing_year
+FROM patents";
+
+/// The row of [`PATENT_COUNTS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct PatentCounts {
+    pub patents: i64,
+    pub with_filing_year: i64,
+}
 
 /// Token counts of the patents granted in `grant_year` (with a filing year), before the min-df
 /// rule; written as `sim_raw_terms`.
@@ -77,8 +96,17 @@ HAVING COUNT(*) >= {min_df}"
 }
 
 /// Filing years present in the token counts.
-pub const RAW_FILING_YEARS: &str = "SELECT filing_year, COUNT(DISTINCT patent_id) AS patents FROM sim_raw_terms
-  GROUP BY filing_year ORDER BY filing_year";
+pub const RAW_FILING_YEARS: &str = "-- Filing years of the tokenized patents
+SELECT filing_year, COUNT(DISTINCT patent_id) AS patents
+FROM sim_raw_terms
+GROUP BY filing_year
+ORDER BY filing_year";
+
+/// A row of [`RAW_FILING_YEARS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct FilingYear {
+    pub filing_year: i32,
+}
 
 /// `patent_terms` for the patents filed in `year`: kept terms with count and tf.
 pub fn patent_terms(year: i32) -> String {
@@ -106,8 +134,19 @@ GROUP BY patent_id, filing_year"
 }
 
 /// Patents with at least one kept term per filing year (the increments of N_<t).
-pub const YEAR_COUNTS: &str = "SELECT filing_year, COUNT(*) AS patents, SUM(tokens) AS tokens FROM sim_documents
-  GROUP BY filing_year ORDER BY filing_year";
+pub const YEAR_COUNTS: &str = "-- Documents (patents with a kept term) and their kept tokens per filing year
+SELECT filing_year, COUNT(*) AS patents, SUM(tokens) AS tokens
+FROM sim_documents
+GROUP BY filing_year
+ORDER BY filing_year";
+
+/// A row of [`YEAR_COUNTS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct YearCounts {
+    pub filing_year: i32,
+    pub patents: i64,
+    pub tokens: i64,
+}
 
 /// `vocabulary` for filing year `year`: every kept term with its df in `year`, its df before
 /// `year` (the previous corpus year's df_before + df) and BIDF. `previous` is the previous year
@@ -405,6 +444,7 @@ FROM weighted p LEFT JOIN dots d ON d.patent_a = p.patent_a AND d.patent_b = p.p
 
 /// The pairs of the in-memory table `sim_pair_input(patent_a, patent_b)` whose patents both have
 /// a kept term, for [`pair_similarities`].
+/// (Indented to sit in the `pairs` CTE of [`pair_similarities`].)
 pub const GIVEN_PAIRS: &str = "SELECT i.patent_a, i.patent_b, a.filing_year AS year_a, b.filing_year AS year_b
   FROM sim_pair_input i
   JOIN documents a ON a.patent_id = i.patent_a

@@ -847,5 +847,14 @@ mod sql_snapshots {
         insta::assert_snapshot!("patent_similarity", sql::patent_similarity(5, 10, 1995, 2020, 0.9));
         insta::assert_snapshot!("backward_candidates", sql::backward_candidates(5));
         insta::assert_snapshot!("top_k", sql::top_k("SELECT * FROM pairs", 10));
+        for (name, query) in [
+            ("grant_years", sql::GRANT_YEARS),
+            ("patent_counts", sql::PATENT_COUNTS),
+            ("raw_filing_years", sql::RAW_FILING_YEARS),
+            ("year_counts", sql::YEAR_COUNTS),
+            ("given_pairs", sql::GIVEN_PAIRS),
+        ] {
+            insta::assert_snapshot!(name, query);
+        }
     }
 }

@@ -26,6 +26,14 @@ pub enum CodeLevel {
 }
 
 impl CodeLevel {
+    /// The level's name in options and manifests (as serde writes it).
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeLevel::Subclass => "subclass",
+            CodeLevel::MainGroup => "main-group",
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             CodeLevel::Subclass => "cpc_subclass",
@@ -110,9 +118,11 @@ ORDER BY l.patent_id",
     let mut batches = ctx.sql(&query).await?.execute_stream().await?;
     while let Some(batch) = batches.next().await {
         let batch = batch.context("reading the training examples")?;
-        let ids = cast(batch.column(0), &DataType::Utf8)?;
-        let text = cast(batch.column(3), &DataType::Utf8)?;
-        let codes = batch.column(2).as_any().downcast_ref::<ListArray>().context("codes are a list")?;
+        let column = |name: &str| batch.column_by_name(name).with_context(|| format!("the examples have no {name}"));
+        let ids = cast(column("patent_id")?, &DataType::Utf8)?;
+        let text = cast(column("claim_text")?, &DataType::Utf8)?;
+        let codes = column("codes")?.as_any().downcast_ref::<ListArray>().context("codes are a list")?;
+        let l1 = column("l1")?.as_boolean();
         for i in 0..batch.num_rows() {
             let patent_id = ids.as_string::<i32>().value(i);
             if !keep(patent_id) {
@@ -130,7 +140,7 @@ ORDER BY l.patent_id",
                 patent_id: patent_id.to_string(),
                 codes: sequence,
                 tokens: if claim.is_null(i) { vec![] } else { tokenizer.tokens(claim.value(i)).collect() },
-                l1: batch.column(1).as_boolean().value(i),
+                l1: l1.value(i),
             });
         }
     }

@@ -11,6 +11,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use burn::tensor::backend::AutodiffBackend;
 use datafusion::prelude::SessionContext;
 use schemas::Table;
+use schemas::metrics::{TestScores, TrainMetrics};
 use serde::{Deserialize, Serialize};
 use sql_engine::{register_published, session, write_batches};
 use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
@@ -186,40 +187,52 @@ async fn write_run<B: AutodiffBackend>(
 
     let mut manifest = new_manifest("train", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     let best = history.iter().min_by(|a, b| a.validation_loss.total_cmp(&b.validation_loss)).context("no epoch ran")?;
-    if !test_set.is_empty() {
+    let test = if test_set.is_empty() {
+        None
+    } else {
         use burn::module::AutodiffModule;
         let e = evaluate(&model.valid(), &test_set, config, config.beta, positive_weight, &device);
         let c = e.confusion;
-        let test = serde_json::json!({
-            "examples": test_set.len(), "loss": e.losses.total, "accuracy": c.accuracy(),
-            "precision": c.precision(), "recall": c.recall(), "f1": c.f1(), "roc_auc": e.roc_auc,
-            "reconstruction_jaccard": e.reconstruction_jaccard, "kl": e.losses.kl,
-            "kl_per_dimension": e.kl_per_dimension, "active_dimensions": e.active_dimensions,
-        });
-        tracing::info!(scores = %test, "test split");
-        manifest.metrics.insert("test".into(), test);
-    }
-    if options.plots {
-        let written = plots::write(&history, &run.run.child("plots")).await?;
-        manifest.metrics.insert("plots".into(), written.into());
-    }
+        let test = TestScores {
+            examples: test_set.len(),
+            loss: e.losses.total,
+            accuracy: c.accuracy(),
+            precision: c.precision(),
+            recall: c.recall(),
+            f1: c.f1(),
+            roc_auc: e.roc_auc,
+            reconstruction_jaccard: e.reconstruction_jaccard,
+            kl: e.losses.kl,
+            kl_per_dimension: e.kl_per_dimension,
+            active_dimensions: e.active_dimensions,
+        };
+        tracing::info!(
+            examples = test.examples,
+            loss = test.loss,
+            f1 = test.f1,
+            roc_auc = test.roc_auc,
+            reconstruction_jaccard = test.reconstruction_jaccard,
+            active_dimensions = test.active_dimensions,
+            "test split"
+        );
+        Some(test)
+    };
+    let plots = if options.plots { plots::write(&history, &run.run.child("plots")).await? } else { vec![] };
     for &t in schemas::catalogue::train::WRITES {
         manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
-    let metrics: [(&str, serde_json::Value); 7] = [
-        ("device", options.device_name.clone().into()),
-        ("examples", records.len().into()),
-        ("cpc_vocabulary", codes.len().into()),
-        ("text_vocabulary", text.len().into()),
-        ("epochs_run", history.len().into()),
-        ("best_epoch", best.epoch.into()),
-        (
-            "samples_per_second",
-            (history.iter().map(|m| m.samples_per_second).sum::<f64>() / history.len() as f64).into(),
-        ),
-    ];
-    manifest.metrics.extend(metrics.into_iter().map(|(k, v)| (k.to_string(), v)));
-    manifest.metrics.insert("model_files".into(), model_paths.into());
+    manifest.set_metrics(&TrainMetrics {
+        device: options.device_name.clone(),
+        examples: records.len(),
+        cpc_vocabulary: codes.len(),
+        text_vocabulary: text.len(),
+        epochs_run: history.len(),
+        best_epoch: best.epoch,
+        samples_per_second: history.iter().map(|m| m.samples_per_second).sum::<f64>() / history.len() as f64,
+        model_files: model_paths,
+        test,
+        plots,
+    })?;
     Ok(manifest)
 }
 

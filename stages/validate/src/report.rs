@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use charts::{Histogram, HistogramSeries, LineChart, Series, histogram_svg, line_chart_svg};
 use datafusion::prelude::SessionContext;
-use sql_engine::float_rows;
+use sql_engine::rows;
 use stage_runtime::StoreLocation;
 
 use crate::run::Statistic;
+use crate::sql;
 
 /// Paths drawn in the path plots.
 const PATHS_SHOWN: usize = 12;
@@ -21,35 +22,14 @@ const BINS: usize = 30;
 
 /// Writes `index.html` and its plots under `folder`; returns the paths relative to the run.
 pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLocation) -> Result<Vec<String>> {
-    let micro = float_rows(ctx, "SELECT forward_citations, CASE WHEN \"group\" = 'shifted' THEN 1 ELSE 0 END FROM micro_citing WHERE forward_citations IS NOT NULL").await?;
-    let macro_rows = float_rows(ctx, "SELECT mean_forward_citations, CASE WHEN role = 'new' THEN 1 ELSE 0 END FROM macro_domains WHERE mean_forward_citations IS NOT NULL").await?;
-    let shown = format!(
-        "SELECT p.patent_id, p.step, p.probability, p.pc1, p.pc2 FROM exploration_paths p
-         JOIN (SELECT patent_id FROM exploration ORDER BY iterations DESC, patent_id LIMIT {PATHS_SHOWN}) s ON s.patent_id = p.patent_id
-         ORDER BY p.patent_id, p.step"
-    );
-    let batches = ctx.sql(&shown).await?.collect().await?;
-    let mut paths: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
-    for batch in &batches {
-        let ids = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)?;
-        let ids = arrow::array::AsArray::as_string::<i32>(&ids);
-        let numbers = (1..5)
-            .map(|k| arrow::compute::cast(batch.column(k), &arrow::datatypes::DataType::Float64))
-            .collect::<Result<Vec<_>, _>>()?;
-        let value = |k: usize, i: usize| {
-            arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(&numbers[k]).value(i)
-        };
-        for i in 0..batch.num_rows() {
-            paths.entry(ids.value(i).to_string()).or_default().push((
-                value(0, i),
-                value(1, i),
-                value(2, i),
-                value(3, i),
-            ));
-        }
+    let micro: Vec<sql::GroupedValue> = rows(ctx, sql::MICRO_FORWARD).await?;
+    let macro_rows: Vec<sql::GroupedValue> = rows(ctx, sql::MACRO_FORWARD).await?;
+    let mut paths: BTreeMap<String, Vec<sql::PathStep>> = BTreeMap::new();
+    for step in rows::<sql::PathStep>(ctx, &sql::paths_shown(PATHS_SHOWN)).await? {
+        paths.entry(step.patent_id.clone()).or_default().push(step);
     }
-    let split = |rows: &[Vec<Option<f64>>], flag: f64| -> Vec<f64> {
-        rows.iter().filter(|r| r[1] == Some(flag)).filter_map(|r| r[0]).collect()
+    let split = |rows: &[sql::GroupedValue], group: &str| -> Vec<f64> {
+        rows.iter().filter(|r| r.group_name == group).map(|r| r.value).collect()
     };
     let plots = [
         (
@@ -60,7 +40,7 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                 title: "Citing patents: forward citations by group (share of each group)".into(),
                 x_label: "forward citations".into(),
                 y_label: "share".into(),
-                series: shared_bins(&[("shifted", split(&micro, 1.0)), ("remained", split(&micro, 0.0))]),
+                series: shared_bins(&[("shifted", split(&micro, "shifted")), ("remained", split(&micro, "remained"))]),
             }),
         ),
         (
@@ -71,7 +51,10 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                 title: "Domains after the focal year: mean forward citations (share of domains)".into(),
                 x_label: "mean forward citations".into(),
                 y_label: "share".into(),
-                series: shared_bins(&[("new", split(&macro_rows, 1.0)), ("original", split(&macro_rows, 0.0))]),
+                series: shared_bins(&[
+                    ("new", split(&macro_rows, "new")),
+                    ("original", split(&macro_rows, "original")),
+                ]),
             }),
         ),
         (
@@ -84,7 +67,10 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                 y_label: "P(L1)".into(),
                 series: paths
                     .iter()
-                    .map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.0, q.1)).collect() })
+                    .map(|(id, p)| Series {
+                        name: id.clone(),
+                        points: p.iter().map(|q| (f64::from(q.step), q.probability)).collect(),
+                    })
                     .collect(),
                 reference_y: None,
                 integer_x: true,
@@ -100,7 +86,7 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                 y_label: "PC2".into(),
                 series: paths
                     .iter()
-                    .map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.2, q.3)).collect() })
+                    .map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.pc1, q.pc2)).collect() })
                     .collect(),
                 reference_y: None,
                 integer_x: false,

@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use datafusion::prelude::SessionContext;
 use schemas::Table;
-use sql_engine::{float_rows, register_parquet, register_published, session, write_batches, write_table};
+use schemas::metrics::{ExploreMetrics, ValidateMetrics};
+use sql_engine::{one_row, register_parquet, register_published, rows, session, write_batches, write_table};
 use stage_runtime::{
     EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, read_published, write_and_publish,
 };
@@ -61,10 +62,11 @@ pub async fn run(
 async fn code_column(explore: &StoreLocation) -> Result<&'static str> {
     let published =
         read_published(explore).await?.with_context(|| format!("nothing is published at {}", explore.url()))?;
-    match published.metrics.get("code_level").and_then(|v| v.as_str()) {
-        Some("subclass") => Ok("cpc_subclass"),
-        Some("main-group") => Ok("cpc_main_group"),
-        other => anyhow::bail!("{}: the explore manifest names no known code_level ({other:?})", explore.url()),
+    let metrics: ExploreMetrics = published.metrics_as()?;
+    match metrics.code_level.as_str() {
+        "subclass" => Ok("cpc_subclass"),
+        "main-group" => Ok("cpc_main_group"),
+        other => anyhow::bail!("{}: the explore manifest names no known code_level ({other})", explore.url()),
     }
 }
 
@@ -107,20 +109,22 @@ async fn write_run(
     let headline = |section: &str, group: &str, metric: &str| {
         summary.iter().find(|s| s.section == section && s.group == group && s.metric == metric).and_then(|s| s.value)
     };
-    let metrics = serde_json::json!({
-        "test_f1": headline("reliability", "test split", "f1"),
-        "test_roc_auc": headline("reliability", "test split", "roc_auc"),
-        "test_reconstruction_jaccard": headline("reliability", "test split", "reconstruction_jaccard"),
-        "micro_mann_whitney_p": micro_test.map(|t| t.p_value),
-        "macro_mann_whitney_p": macro_test.map(|t| t.p_value),
-        "macro_years": options.macro_years,
-    });
-    manifest.metrics.extend(metrics.as_object().expect("an object").clone());
-    if options.report {
+    let report = if options.report {
         let written = report::write(&ctx, &summary, &run.run.child("report")).await?;
         tracing::info!(report = %format!("{}index.html", run.run.child("report").url()), "report written");
-        manifest.metrics.insert("report".into(), written.into());
-    }
+        written
+    } else {
+        vec![]
+    };
+    manifest.set_metrics(&ValidateMetrics {
+        test_f1: headline("reliability", "test split", "f1"),
+        test_roc_auc: headline("reliability", "test split", "roc_auc"),
+        test_reconstruction_jaccard: headline("reliability", "test split", "reconstruction_jaccard"),
+        micro_mann_whitney_p: micro_test.map(|t| t.p_value),
+        macro_mann_whitney_p: macro_test.map(|t| t.p_value),
+        macro_years: options.macro_years,
+        report,
+    })?;
     Ok(manifest)
 }
 
@@ -128,13 +132,9 @@ fn stat(section: &'static str, group: &str, metric: &'static str, value: Option<
     Statistic { section, group: group.to_string(), metric, value }
 }
 
-/// Rows of `(value, count x, count y)` from a three-column query.
+/// Rows of `(value, count x, count y)` from a [`sql::TiedCounts`] query.
 async fn count_rows(ctx: &SessionContext, query: &str) -> Result<Vec<(f64, u64, u64)>> {
-    Ok(float_rows(ctx, query)
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r[0]?, r[1].unwrap_or(0.0) as u64, r[2].unwrap_or(0.0) as u64)))
-        .collect())
+    Ok(rows::<sql::TiedCounts>(ctx, query).await?.into_iter().map(|r| (r.value, r.x, r.y)).collect())
 }
 
 /// The rows of a Mann-Whitney test of `group`.
@@ -149,7 +149,8 @@ fn test_statistics(section: &'static str, group: &str, test: Option<RankTest>) -
     ]
 }
 
-/// Adds the rows of `query` (a group name, then one number per metric) to `summary`.
+/// Adds the rows of `query` to `summary`: per row, the group named in its `group_name` column and
+/// the value of each of `metrics` from the column of that name.
 async fn push_grouped(
     ctx: &SessionContext,
     query: &str,
@@ -160,10 +161,12 @@ async fn push_grouped(
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Float64Type};
     for batch in ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))? {
-        let names = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
-        let values = (1..=metrics.len())
-            .map(|k| arrow::compute::cast(batch.column(k), &DataType::Float64))
-            .collect::<Result<Vec<_>, _>>()?;
+        let column = |name: &str| batch.column_by_name(name).with_context(|| format!("{query} has no column {name}"));
+        let names = arrow::compute::cast(column("group_name")?, &DataType::Utf8)?;
+        let values = metrics
+            .iter()
+            .map(|&metric| Ok(arrow::compute::cast(column(metric)?, &DataType::Float64)?))
+            .collect::<Result<Vec<_>>>()?;
         for i in 0..batch.num_rows() {
             for (metric, value) in metrics.iter().zip(&values) {
                 let value = value.as_primitive::<Float64Type>();
@@ -180,21 +183,20 @@ async fn push_grouped(
 }
 
 async fn reliability(ctx: &SessionContext) -> Result<Vec<Statistic>> {
-    let row = float_rows(ctx, &sql::reliability()).await?.pop().context("the reliability query returns a row")?;
-    let count = |i: usize| row[i].unwrap_or(0.0) as u64;
+    let row: sql::Reliability = one_row(ctx, &sql::reliability()).await?;
     let confusion = Confusion {
-        true_positive: count(2),
-        false_positive: count(3),
-        true_negative: count(4),
-        false_negative: count(5),
+        true_positive: row.true_positive,
+        false_positive: row.false_positive,
+        true_negative: row.true_negative,
+        false_negative: row.false_negative,
     };
-    let examples = count(0);
+    let examples = row.examples;
     let defined = |v: f64| (examples > 0).then_some(v);
     let auc = roc_auc(&count_rows(ctx, sql::SCORES).await?);
     let group = "test split";
     Ok(vec![
         stat("reliability", group, "examples", Some(examples as f64)),
-        stat("reliability", group, "reconstruction_jaccard", row[1]),
+        stat("reliability", group, "reconstruction_jaccard", row.reconstruction_jaccard),
         stat("reliability", group, "accuracy", defined(confusion.accuracy())),
         stat("reliability", group, "precision", defined(confusion.precision())),
         stat("reliability", group, "recall", defined(confusion.recall())),
@@ -223,8 +225,11 @@ async fn micro(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Opt
 async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<RankTest>> {
     let metrics = ["domains", "patents_after", "mean_forward_citations", "mean_l1_share", "mean_growth"];
     push_grouped(ctx, sql::MACRO_ROLES, "macro", &metrics, summary).await?;
-    let paired: Vec<(f64, f64)> =
-        float_rows(ctx, sql::MACRO_PAIRED).await?.into_iter().filter_map(|r| Some((r[0]?, r[1]?))).collect();
+    let paired: Vec<(f64, f64)> = rows::<sql::PairedDomains>(ctx, sql::MACRO_PAIRED)
+        .await?
+        .into_iter()
+        .map(|r| (r.new_domains, r.original_domains))
+        .collect();
     let better = paired.iter().filter(|(new, original)| new > original).count();
     let group = "new vs original";
     summary.push(stat("macro", group, "explored_patents_compared", Some(paired.len() as f64)));

@@ -15,17 +15,47 @@ fn jaccard(a: &str, b: &str) -> String {
 /// and the confusion counts of P(L1) > 0.5 (TP, FP, TN, FN).
 pub fn reliability() -> String {
     format!(
-        "SELECT COUNT(*), AVG({}),
-       COUNT(*) FILTER (WHERE start_probability > 0.5 AND l1), COUNT(*) FILTER (WHERE start_probability > 0.5 AND NOT l1),
-       COUNT(*) FILTER (WHERE start_probability <= 0.5 AND NOT l1), COUNT(*) FILTER (WHERE start_probability <= 0.5 AND l1)
-FROM exploration WHERE split = 'test'",
-        jaccard("original_codes", "reconstructed_codes")
+        "-- Reliability of the model on the test split, P(L1) > 0.5 predicting L1
+SELECT COUNT(*) AS examples,
+       AVG({jaccard}) AS reconstruction_jaccard,
+       COUNT(*) FILTER (WHERE start_probability > 0.5 AND l1) AS true_positive,
+       COUNT(*) FILTER (WHERE start_probability > 0.5 AND NOT l1) AS false_positive,
+       COUNT(*) FILTER (WHERE start_probability <= 0.5 AND NOT l1) AS true_negative,
+       COUNT(*) FILTER (WHERE start_probability <= 0.5 AND l1) AS false_negative
+FROM exploration
+WHERE split = 'test'",
+        jaccard = jaccard("original_codes", "reconstructed_codes")
     )
 }
 
-/// Predicted P(L1) on the test split with the number of L1 and L2 patents at each value (for the AUC).
-pub const SCORES: &str = "SELECT start_probability, COUNT(*) FILTER (WHERE l1), COUNT(*) FILTER (WHERE NOT l1)
-FROM exploration WHERE split = 'test' GROUP BY start_probability";
+/// The row of [`reliability`].
+#[derive(Debug, serde::Deserialize)]
+pub struct Reliability {
+    pub examples: u64,
+    pub reconstruction_jaccard: Option<f64>,
+    pub true_positive: u64,
+    pub false_positive: u64,
+    pub true_negative: u64,
+    pub false_negative: u64,
+}
+
+/// A row of a query counting two groups' observations at each distinct value ([`SCORES`],
+/// [`MICRO_COUNTS`]): the input of the rank statistics.
+#[derive(Debug, serde::Deserialize)]
+pub struct TiedCounts {
+    pub value: f64,
+    /// Observations of the first group (L1; shifted) at `value`.
+    pub x: u64,
+    /// Observations of the second group (L2; remained) at `value`.
+    pub y: u64,
+}
+
+/// Predicted P(L1) on the test split with the number of L1 (x) and L2 (y) patents at each value (for the AUC).
+pub const SCORES: &str = "-- Test-split patents per predicted P(L1): L1 as x, L2 as y
+SELECT start_probability AS value, COUNT(*) FILTER (WHERE l1) AS x, COUNT(*) FILTER (WHERE NOT l1) AS y
+FROM exploration
+WHERE split = 'test'
+GROUP BY start_probability";
 
 /// The `micro_citing` rows: the citing patents (with codes at `code_column`) of each explored patent.
 pub fn micro_citing(code_column: &str) -> String {
@@ -56,17 +86,30 @@ FROM scored s LEFT JOIN impact_labels l ON l.patent_id = s.citing_patent_id",
     )
 }
 
-/// Descriptive statistics of the citing patents per group: pairs, mean, median, standard
-/// deviation, minimum and maximum of forward citations, labelled patents, L1 share.
-pub const MICRO_GROUPS: &str = "SELECT \"group\", COUNT(*), AVG(forward_citations), median(forward_citations),
-       stddev(forward_citations), MIN(forward_citations), MAX(forward_citations), COUNT(label),
-       CAST(COUNT(*) FILTER (WHERE label = 'L1') AS DOUBLE) / NULLIF(COUNT(label), 0)
-FROM micro_citing GROUP BY \"group\" ORDER BY \"group\"";
+/// Descriptive statistics of the citing patents per group (the column `group_name`): pairs, mean,
+/// median, standard deviation, minimum and maximum of forward citations, labelled patents, L1 share.
+pub const MICRO_GROUPS: &str = "-- The citing patents of each micro group, described
+SELECT \"group\" AS group_name,
+       COUNT(*) AS citing_pairs,
+       AVG(forward_citations) AS mean_forward_citations,
+       median(forward_citations) AS median_forward_citations,
+       stddev(forward_citations) AS sd_forward_citations,
+       MIN(forward_citations) AS min_forward_citations,
+       MAX(forward_citations) AS max_forward_citations,
+       COUNT(label) AS labelled,
+       CAST(COUNT(*) FILTER (WHERE label = 'L1') AS DOUBLE) / NULLIF(COUNT(label), 0) AS l1_share
+FROM micro_citing
+GROUP BY \"group\"
+ORDER BY \"group\"";
 
-/// Forward citations of the citing patents with the number in the shifted and remained groups at each value.
-pub const MICRO_COUNTS: &str = "SELECT forward_citations, COUNT(*) FILTER (WHERE \"group\" = 'shifted'),
-       COUNT(*) FILTER (WHERE \"group\" = 'remained')
-FROM micro_citing WHERE forward_citations IS NOT NULL GROUP BY forward_citations";
+/// Forward citations of the citing patents with the number in the shifted (x) and remained (y) groups at each value.
+pub const MICRO_COUNTS: &str = "-- Citing patents per forward-citation count: shifted as x, remained as y
+SELECT CAST(forward_citations AS DOUBLE) AS value,
+       COUNT(*) FILTER (WHERE \"group\" = 'shifted') AS x,
+       COUNT(*) FILTER (WHERE \"group\" = 'remained') AS y
+FROM micro_citing
+WHERE forward_citations IS NOT NULL
+GROUP BY forward_citations";
 
 /// The `macro_domains` rows: per explored patent and code (added: `new`; held: `original`), the
 /// patents granted with the code in the `window` years after and before the patent's grant year.
@@ -104,17 +147,75 @@ FROM windows"
     )
 }
 
-/// Descriptive statistics of the domains per role: rows, patents after, pooled mean forward
-/// citations, pooled-by-row mean L1 share and mean growth.
-pub const MACRO_ROLES: &str = "SELECT role, COUNT(*), SUM(patents_after),
-       SUM(mean_forward_citations * patents_after) / NULLIF(SUM(patents_after) FILTER (WHERE mean_forward_citations IS NOT NULL), 0),
-       AVG(l1_share), AVG(growth)
-FROM macro_domains GROUP BY role ORDER BY role";
+/// Descriptive statistics of the domains per role (the column `group_name`): rows, patents after,
+/// pooled mean forward citations, pooled-by-row mean L1 share and mean growth.
+pub const MACRO_ROLES: &str = "-- The domains of each role, described
+SELECT role AS group_name,
+       COUNT(*) AS domains,
+       SUM(patents_after) AS patents_after,
+       -- forward citations per patent over all the role's patents after (pooled)
+       SUM(mean_forward_citations * patents_after)
+         / NULLIF(SUM(patents_after) FILTER (WHERE mean_forward_citations IS NOT NULL), 0) AS mean_forward_citations,
+       AVG(l1_share) AS mean_l1_share,
+       AVG(growth) AS mean_growth
+FROM macro_domains
+GROUP BY role
+ORDER BY role";
 
 /// Per explored patent with a suggested new code: the mean over its new codes and over its
 /// original codes of the domains' mean forward citations.
-pub const MACRO_PAIRED: &str = "SELECT AVG(mean_forward_citations) FILTER (WHERE role = 'new'),
-       AVG(mean_forward_citations) FILTER (WHERE role = 'original')
-FROM macro_domains GROUP BY patent_id
+pub const MACRO_PAIRED: &str = "-- Per explored patent, its new and its original domains' mean forward citations
+SELECT AVG(mean_forward_citations) FILTER (WHERE role = 'new') AS new_domains,
+       AVG(mean_forward_citations) FILTER (WHERE role = 'original') AS original_domains
+FROM macro_domains
+GROUP BY patent_id
 HAVING COUNT(*) FILTER (WHERE role = 'new' AND mean_forward_citations IS NOT NULL) > 0
    AND COUNT(*) FILTER (WHERE role = 'original' AND mean_forward_citations IS NOT NULL) > 0";
+
+/// A row of [`MACRO_PAIRED`].
+#[derive(Debug, serde::Deserialize)]
+pub struct PairedDomains {
+    pub new_domains: f64,
+    pub original_domains: f64,
+}
+
+/// Forward citations of the citing patents with their micro group, for the report's histogram.
+pub const MICRO_FORWARD: &str = "-- Forward citations of each citing patent, by micro group
+SELECT \"group\" AS group_name, CAST(forward_citations AS DOUBLE) AS value
+FROM micro_citing
+WHERE forward_citations IS NOT NULL";
+
+/// Mean forward citations of the domains with their role, for the report's histogram.
+pub const MACRO_FORWARD: &str = "-- Mean forward citations of each domain, by role
+SELECT role AS group_name, mean_forward_citations AS value
+FROM macro_domains
+WHERE mean_forward_citations IS NOT NULL";
+
+/// A row of [`MICRO_FORWARD`] or [`MACRO_FORWARD`].
+#[derive(Debug, serde::Deserialize)]
+pub struct GroupedValue {
+    pub group_name: String,
+    pub value: f64,
+}
+
+/// The search paths of the `shown` explored patents with the most iterations, step by step.
+pub fn paths_shown(shown: usize) -> String {
+    format!(
+        "-- The search paths of the {shown} explored patents with the longest searches
+SELECT p.patent_id, p.step, p.probability, p.pc1, p.pc2
+FROM exploration_paths p
+JOIN (SELECT patent_id FROM exploration ORDER BY iterations DESC, patent_id LIMIT {shown}) s
+  ON s.patent_id = p.patent_id
+ORDER BY p.patent_id, p.step"
+    )
+}
+
+/// A row of [`paths_shown`].
+#[derive(Debug, serde::Deserialize)]
+pub struct PathStep {
+    pub patent_id: String,
+    pub step: i32,
+    pub probability: f64,
+    pub pc1: f64,
+    pub pc2: f64,
+}

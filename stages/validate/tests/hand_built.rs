@@ -123,8 +123,20 @@ async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation
         ("pc1", Arc::new(Float64Array::from(vec![0.0, 1.0]))),
         ("pc2", Arc::new(Float64Array::from(vec![0.0, 0.5]))),
     ]);
-    let mut metrics = serde_json::Map::new();
-    metrics.insert("code_level".into(), "subclass".into());
+    let explored = schemas::metrics::ExploreMetrics {
+        device: "cpu".into(),
+        code_level: "subclass".into(),
+        explored: 1,
+        reached_threshold: 1,
+        step_size: 0.1,
+        iterations: 1,
+        threshold: 0.9,
+        decoding: "greedy".into(),
+        beam_width: 1,
+        mean_start_probability: 0.7,
+        mean_end_probability: 0.9,
+    };
+    let serde_json::Value::Object(metrics) = serde_json::to_value(explored).unwrap() else { unreachable!() };
     publish_as(
         "explore",
         metrics,
@@ -281,12 +293,15 @@ mod sql_snapshots {
         insta::assert_snapshot!("reliability", sql::reliability());
         insta::assert_snapshot!("micro_citing", sql::micro_citing("explored_codes"));
         insta::assert_snapshot!("macro_domains", sql::macro_domains("explored_codes", 5));
+        insta::assert_snapshot!("paths_shown", sql::paths_shown(12));
         for (name, query) in [
             ("scores", sql::SCORES),
             ("micro_groups", sql::MICRO_GROUPS),
             ("micro_counts", sql::MICRO_COUNTS),
             ("macro_roles", sql::MACRO_ROLES),
             ("macro_paired", sql::MACRO_PAIRED),
+            ("micro_forward", sql::MICRO_FORWARD),
+            ("macro_forward", sql::MACRO_FORWARD),
         ] {
             insta::assert_snapshot!(name, query);
         }
