@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use pipeline::{LoadOptions, Pipeline, RunOptions, export, plan, status};
+use stage_runtime::lease::LeaseOptions;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +35,12 @@ enum Cmd {
         /// Run these stages even when up to date (give MANIFEST before this option).
         #[arg(long, num_args = 1.., value_name = "STAGE")]
         force: Vec<String>,
+        /// When another runner holds the root, wait up to this long for it (e.g. `30m`) instead of failing.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        wait_lease: Option<Duration>,
+        /// Take over the root's lease even if its holder looks alive (only when that runner is known gone).
+        #[arg(long)]
+        break_lease: bool,
     },
     /// Print each stage in order and whether a run would skip or run it, and why.
     Plan {
@@ -127,9 +134,10 @@ async fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Cmd::Run { target, jobs, force } => {
+        Cmd::Run { target, jobs, force, wait_lease, break_lease } => {
             let pipeline = target.load(true)?;
-            let options = RunOptions { jobs: jobs.get(), force, progress_every: Duration::from_secs(10) };
+            let lease = LeaseOptions { wait: wait_lease.unwrap_or_default(), break_live: break_lease };
+            let options = RunOptions { jobs: jobs.get(), force, progress_every: Duration::from_secs(10), lease };
             let summary = pipeline::run(&pipeline, &options).await?;
             eprint!("{}", summary.render());
             Ok(if summary.interrupted {

@@ -6,7 +6,8 @@
 //! copied as they are, not re-logged, so a stage's JSON log lines (`PIPELINE_LOG_FORMAT=json`) stay
 //! JSON. The runner's own events go through `tracing` (fields `stage`, `secs`, `done`, `total`, ...). A failed stage
 //! stops the stages downstream of it while the others go on; SIGINT/SIGTERM kill the running children and
-//! record them as failed. Records and logs are written through [`crate::record`], so a later run resumes:
+//! record them as failed. The runner holds a lease on `<root>/_pipeline/` for its whole run
+//! ([`stage_runtime::lease`]), so a second runner on the same root is refused (or waits) at once. Records and logs are written through [`crate::record`], so a later run resumes:
 //! finished stages are up to date and skip, failed ones run again.
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use chrono::Utc;
 use stage_runtime::StoreLocation;
+use stage_runtime::lease::{Lease, LeaseOptions};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::signal::unix::{SignalKind, signal};
@@ -41,6 +43,8 @@ pub struct RunOptions {
     pub force: Vec<String>,
     /// How often to print what is running.
     pub progress_every: Duration,
+    /// Waiting for, or taking over, the root's lease when another runner holds it.
+    pub lease: LeaseOptions,
 }
 
 impl Default for RunOptions {
@@ -49,6 +53,7 @@ impl Default for RunOptions {
             jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             force: vec![],
             progress_every: Duration::from_secs(10),
+            lease: LeaseOptions::default(),
         }
     }
 }
@@ -127,6 +132,9 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
             bail!("--force names unknown stage `{name}` (stages: {})", names.join(", "));
         }
     }
+    // One runner per root: a second is refused (or waits) before it touches anything.
+    let runner_id = format!("pipeline-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let lease = Lease::acquire(&pipeline.root.child(record::PIPELINE_DIR), &runner_id, &options.lease).await?;
     let began = Instant::now();
     let jobs = options.jobs.max(1);
     let total = pipeline.stages.len();
@@ -238,6 +246,7 @@ pub async fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary
             (stage.name.clone(), outcome)
         })
         .collect();
+    lease.release().await;
     Ok(RunSummary { outcomes, interrupted, seconds: began.elapsed().as_secs_f64() })
 }
 

@@ -99,6 +99,7 @@ impl Fixture {
             jobs,
             force: force.iter().map(|s| s.to_string()).collect(),
             progress_every: Duration::from_millis(300),
+            ..RunOptions::default()
         };
         pipeline::run(&self.load(), &options).await.unwrap()
     }
@@ -441,4 +442,31 @@ fn wait_for(path: &Path, limit: Duration) {
         assert!(began.elapsed() < limit, "{} never appeared", path.display());
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_second_runner_on_the_same_root_is_refused_while_the_first_completes() {
+    let f = Fixture::new();
+    let manifest = f.write_manifest(&[f.stage("a", &[], &["--sleep", "3"])]);
+    let manifest = manifest.to_str().unwrap();
+    let lease = f.path("data/_pipeline/_lease.json");
+
+    let mut first = pipeline_cmd(&["run", manifest]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    wait_for(&lease, Duration::from_secs(20));
+    let second = pipeline_cmd(&["run", manifest]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is being written by run pipeline-") && stderr.contains(&format!("process {}", first.id())),
+        "the refusal names the holder: {stderr}"
+    );
+    assert!(stderr.contains("PIPELINE_LEASE_WAIT") && stderr.contains("PIPELINE_LEASE_BREAK"), "{stderr}");
+
+    // A third, told to wait, starts once the first is done and finds everything up to date.
+    let third = pipeline_cmd(&["run", manifest, "--wait-lease", "60s"]).output().unwrap();
+    assert!(first.wait().unwrap().success());
+    let third_err = String::from_utf8_lossy(&third.stderr);
+    assert!(third.status.success() && third_err.contains("0 ran, 1 up to date"), "{third_err}");
+    assert_eq!(f.run_count("a"), 1, "the refused and the waiting runner ran nothing");
+    assert!(!lease.exists(), "the lease is released when the run ends");
 }

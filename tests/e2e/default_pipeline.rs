@@ -372,7 +372,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     // Second run: everything is up to date.
     let second = run_ok("pipeline", &["run", manifest, "--root", root_arg], &[]);
     for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels", "train", "explore", "validate"] {
-        assert!(second.contains(&format!("{stage}: skip (up to date")), "{second}");
+        assert!(second.contains(&format!("up to date, skipped stage={stage} ")), "{second}");
     }
     assert!(second.contains("0 ran, 8 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);

@@ -12,5 +12,6 @@ mod default_pipeline_s3;
 mod deploy_export;
 mod injected_rejects;
 mod json_logs;
+mod leases;
 mod s3_resilience;
 mod s3_round_trip;

@@ -38,7 +38,7 @@ pub async fn publish_as(
     for (name, batch) in batches {
         ctx.register_table(name, Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap())).unwrap();
     }
-    let run = RunWriter::begin(location);
+    let run = RunWriter::begin(location).await.unwrap();
     let mut manifest = new_manifest(stage, "test", None);
     manifest.metrics.extend(metrics);
     for &(table, sql) in tables {

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod lease;
 pub mod publish;
 pub mod store;
 pub mod telemetry;

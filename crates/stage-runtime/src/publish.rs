@@ -18,6 +18,7 @@ use rand::Rng;
 use schemas::TableDef;
 use serde::{Deserialize, Serialize};
 
+use crate::lease::{Lease, LeaseOptions};
 use crate::store::StoreLocation;
 
 /// Name of the pointer object at an output's root.
@@ -152,19 +153,23 @@ pub async fn fingerprint_input(input: &StoreLocation) -> Result<String> {
 }
 
 /// An unpublished run in progress: tables are written below [`RunWriter::run`], then [`RunWriter::publish`].
+/// It holds the output's [`Lease`] from begin to publish or abandon, so no other writer runs beside it.
 pub struct RunWriter {
     pub output: StoreLocation,
     pub run_id: String,
     pub run: StoreLocation,
+    lease: Lease,
 }
 
 impl RunWriter {
-    /// Starts a run under a fresh, unique prefix.
-    pub fn begin(output: &StoreLocation) -> RunWriter {
+    /// Takes the output's lease (waiting or taking over as `PIPELINE_LEASE_WAIT` and
+    /// `PIPELINE_LEASE_BREAK` say) and starts a run under a fresh, unique prefix.
+    pub async fn begin(output: &StoreLocation) -> Result<RunWriter> {
         let suffix: u32 = rand::rng().random();
         let run_id = format!("{}-{suffix:08x}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+        let lease = Lease::acquire(output, &run_id, &LeaseOptions::from_env()?).await?;
         let run = output.child(&format!("{RUNS}/{run_id}"));
-        RunWriter { output: output.clone(), run_id, run }
+        Ok(RunWriter { output: output.clone(), run_id, run, lease })
     }
 
     /// Folder of one table inside the run.
@@ -242,10 +247,13 @@ impl RunWriter {
         let previous = read_published(&self.output).await.ok().flatten();
         let json = serde_json::to_vec_pretty(&manifest)?;
         self.run.put_bytes(SUCCESS, json.clone()).await?;
+        // Only the lease's holder publishes (a writer whose lease was taken over stops here).
+        self.lease.check().await?;
         // The single atomic step: one object replaced in one put.
         self.output.put_bytes(PUBLISHED, json).await?;
         let keep: Vec<String> = [Some(self.run_id.clone()), previous.map(|p| p.run_id)].into_iter().flatten().collect();
         self.collect_garbage(&keep).await?;
+        self.lease.release().await;
         Ok(manifest)
     }
 
@@ -255,6 +263,7 @@ impl RunWriter {
         if let Err(e) = self.run.delete_all().await {
             tracing::warn!(run = %self.run.url(), error = %format!("{e:#}"), "could not delete the unfinished run");
         }
+        self.lease.release().await;
     }
 
     async fn collect_garbage(&self, keep: &[String]) -> Result<()> {
@@ -285,7 +294,7 @@ pub async fn write_and_publish(
     for input in inputs {
         fingerprints.push(InputRef { url: input.url(), fingerprint: fingerprint_input(input).await? });
     }
-    let run = RunWriter::begin(output);
+    let run = RunWriter::begin(output).await?;
     let mut manifest = match write(&run).await {
         Ok(manifest) => manifest,
         Err(e) => {

@@ -38,7 +38,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     let files = discover(input, &required).await?;
     tracing::info!(files = files.len(), input = %input.url(), "reading dump files");
 
-    let run = RunWriter::begin(output);
+    let run = RunWriter::begin(output).await?;
     let written = write_run(&run, files, &[input, output], options).await;
     let (mut manifest, stats, parsed_at) = match written {
         Ok(written) => written,

@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> Result<()> {
     let summary = tokio::task::spawn_blocking(move || generate(&config, &dir)).await??;
     let generate_seconds = started.elapsed().as_secs_f64();
 
-    let run = RunWriter::begin(&output);
+    let run = RunWriter::begin(&output).await?;
     let tables = match upload(&run.run, local.path(), &summary).await {
         Ok(tables) => tables,
         Err(e) => {
