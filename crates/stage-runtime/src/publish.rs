@@ -257,6 +257,12 @@ impl RunWriter {
         Ok(manifest)
     }
 
+    /// Ends a run that will not be published but whose files are kept for inspection (they are
+    /// collected at the next publish): releases the output's lease.
+    pub async fn keep_unpublished(self) {
+        self.lease.release().await;
+    }
+
     /// Deletes everything the run wrote, when a stage fails; a failure to clean up is only logged (the
     /// next publish collects what is left).
     pub async fn abandon(self) {

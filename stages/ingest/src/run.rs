@@ -65,12 +65,14 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
         "dumps read"
     );
     if ratio > options.max_reject_ratio {
+        let rejects = run.table(Table::Rejects).url();
+        run.keep_unpublished().await;
         bail!(
             "{rejected} of {rows_read} rows rejected ({:.3}%), above --max-reject-ratio {}; nothing published. \
              The rejects (file, line, reason) are kept in {}",
             100.0 * ratio,
             options.max_reject_ratio,
-            run.table(Table::Rejects).url()
+            rejects
         );
     }
 
