@@ -49,8 +49,22 @@ fn command(stage: &Stage) -> Vec<String> {
     command
 }
 
+/// How long a retried container waits for the lease its killed predecessor left (a lease of a
+/// process on another host stays live until it expires, 60 s after its last heartbeat).
+const RETRY_LEASE_WAIT: &str = "2m";
+
+/// The exported environment: `--env`, then the stage's own, then `PIPELINE_LEASE_WAIT` unless
+/// either sets it (so a retry outlasts the lease its killed predecessor left).
+fn env_pairs(stage_env: impl IntoIterator<Item = (String, String)>, options: &ExportOptions) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = options.env.iter().cloned().chain(stage_env).collect();
+    if !all.iter().any(|(name, _)| name == stage_runtime::lease::WAIT_VAR) {
+        all.push((stage_runtime::lease::WAIT_VAR.into(), RETRY_LEASE_WAIT.into()));
+    }
+    all
+}
+
 fn env_list(stage_env: impl IntoIterator<Item = (String, String)>, options: &ExportOptions) -> Value {
-    let all: Vec<(String, String)> = options.env.iter().cloned().chain(stage_env).collect();
+    let all = env_pairs(stage_env, options);
     Value::Array(all.into_iter().map(|(name, value)| json!({ "name": name, "value": value })).collect())
 }
 
@@ -238,11 +252,8 @@ pub fn aws_batch(pipeline: &Pipeline, options: &ExportOptions) -> Value {
         .stages
         .iter()
         .map(|stage| {
-            let env: Vec<Value> = options
-                .env
-                .iter()
-                .cloned()
-                .chain(stage.env.clone())
+            let env: Vec<Value> = env_pairs(stage.env.clone(), options)
+                .into_iter()
                 .map(|(name, value)| json!({ "name": name, "value": value }))
                 .collect();
             let mut definition = json!({

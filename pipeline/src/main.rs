@@ -36,7 +36,7 @@ enum Cmd {
         #[arg(long, num_args = 1.., value_name = "STAGE")]
         force: Vec<String>,
         /// When another runner holds the root, wait up to this long for it (e.g. `30m`) instead of failing.
-        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        #[arg(long, env = "PIPELINE_LEASE_WAIT", value_name = "DURATION", value_parser = humantime::parse_duration)]
         wait_lease: Option<Duration>,
         /// Take over the root's lease even if its holder looks alive (only when that runner is known gone).
         #[arg(long)]

@@ -129,6 +129,12 @@ fn argo_dag_follows_the_manifest() {
             args.windows(2).any(|w| w[0] == "--output" && w[1].trim_end_matches('/') == output),
             "{name}: {args:?}"
         );
+        // A retried pod waits out the lease its killed predecessor left (60 s without a heartbeat).
+        let env = container["env"].as_array().unwrap();
+        let wait = env.iter().find(|e| e["name"] == "PIPELINE_LEASE_WAIT").map(|e| e["value"].as_str().unwrap());
+        let wait =
+            humantime::parse_duration(wait.unwrap_or_else(|| panic!("{name}: no lease wait in {env:?}"))).unwrap();
+        assert!(wait > stage_runtime::lease::EXPIRY, "{name}: {wait:?}");
         for input in stage.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
             let url = format!("{ROOT}/{}", input.as_str().unwrap());
             assert!(
