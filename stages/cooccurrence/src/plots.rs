@@ -25,9 +25,9 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
         });
         let series = sql::Z_QUANTILES
             .iter()
-            .map(|(_, label)| Series {
+            .map(|&(_, label, value)| Series {
                 name: label.to_string(),
-                points: quantiles.iter().map(|r| (year(r), r.quantile(label))).collect(),
+                points: quantiles.iter().map(|r| (year(r), value(r))).collect(),
             })
             .collect();
         let chart = LineChart {

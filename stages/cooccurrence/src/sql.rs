@@ -52,14 +52,24 @@ pub const CODE_MAP: &str = "-- Each group with its subclass and class
 SELECT DISTINCT cpc_group, cpc_subclass, cpc_class
 FROM cooc_patent_codes";
 
-/// Quantiles of the z-scores drawn in the z-distribution plot, with their column names.
-pub const Z_QUANTILES: [(f64, &str); 5] = [(0.1, "p10"), (0.25, "p25"), (0.5, "median"), (0.75, "p75"), (0.9, "p90")];
+/// A quantile of the z-scores drawn in the z-distribution plot: its level, its column name and the
+/// [`ZByYear`] field that column is read into.
+pub type ZQuantile = (f64, &'static str, fn(&ZByYear) -> f64);
+
+/// The quantiles drawn in the z-distribution plot.
+pub const Z_QUANTILES: [ZQuantile; 5] = [
+    (0.1, "p10", |r| r.p10),
+    (0.25, "p25", |r| r.p25),
+    (0.5, "median", |r| r.median),
+    (0.75, "p75", |r| r.p75),
+    (0.9, "p90", |r| r.p90),
+];
 
 /// Per year, the share of observed pairs of `level` with z < 0 and the [`Z_QUANTILES`] of z.
 pub fn z_by_year(level: Level) -> String {
     let quantiles: Vec<String> = Z_QUANTILES
         .iter()
-        .map(|(q, name)| format!("       approx_percentile_cont({q}) WITHIN GROUP (ORDER BY z) AS {name}"))
+        .map(|(q, name, _)| format!("       approx_percentile_cont({q}) WITHIN GROUP (ORDER BY z) AS {name}"))
         .collect();
     format!(
         "-- z-scores of the observed {level} pairs per cumulative year, for the plots
@@ -85,20 +95,6 @@ pub struct ZByYear {
     pub median: f64,
     pub p75: f64,
     pub p90: f64,
-}
-
-impl ZByYear {
-    /// The quantile named in [`Z_QUANTILES`].
-    pub fn quantile(&self, name: &str) -> f64 {
-        match name {
-            "p10" => self.p10,
-            "p25" => self.p25,
-            "median" => self.median,
-            "p75" => self.p75,
-            "p90" => self.p90,
-            _ => unreachable!("{name} is not one of Z_QUANTILES"),
-        }
-    }
 }
 
 /// Per year, the share of patents with novelty features at `level` that are novel.
