@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use parquet::arrow::parquet_to_arrow_schema;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use pipeline_tests::{at, published_tables, query, run_ok, workspace_root};
+use pipeline_tests::{assert_plots, at, published_tables, query, run_ok, workspace_root};
 use schemas::Table;
 use schemas::metrics::{
     CooccurrenceMetrics, IngestMetrics, LabelsMetrics, SimilarityMetrics, TrainMetrics, ValidateMetrics,
@@ -95,11 +95,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
         assert_eq!(rows[0], vec![with_codes.to_string(), with_codes.to_string()], "{level}");
     }
     let cooc_metrics: CooccurrenceMetrics = cooc.metrics_as().unwrap();
-    assert!(!cooc_metrics.plots.is_empty());
-    for plot in &cooc_metrics.plots {
-        let svg = std::fs::read_to_string(root.join("cooccurrence").join(&cooc.run_prefix).join(plot)).unwrap();
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
-    }
+    assert_plots(&root.join("cooccurrence").join(&cooc.run_prefix), &cooc_metrics.plots);
 
     // Similarity: one row per patent with a filing year and a kept term; a window's partners are
     // at most the patents with a kept term filed in its years, and all of them once the BIDF rests on
@@ -153,11 +149,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let (flagged, rated): (f64, f64) = (breakthroughs[0][0].parse().unwrap(), breakthroughs[0][1].parse().unwrap());
     assert!(rated > 100.0 && (flagged / rated - 0.1).abs() < 0.02, "about 10% breakthroughs: {flagged} of {rated}");
     let sim_metrics: SimilarityMetrics = sim.metrics_as().unwrap();
-    assert!(!sim_metrics.plots.is_empty());
-    for plot in &sim_metrics.plots {
-        let svg = std::fs::read_to_string(root.join("similarity").join(&sim.run_prefix).join(plot)).unwrap();
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{plot}");
-    }
+    assert_plots(&root.join("similarity").join(&sim.run_prefix), &sim_metrics.plots);
 
     // Labels: one row per patent; the forward citations of the labelled patents add up to the
     // citations between distinct patents granted within five years after the cited one, and each
@@ -169,6 +161,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     assert_eq!(rows[0][0], patents.to_string());
     assert!(rows[0][1].parse::<u64>().unwrap() > 500 && rows[0][2].parse::<u64>().unwrap() > 20, "{rows:?}");
     let label_metrics: LabelsMetrics = labels.metrics_as().unwrap();
+    assert_plots(&root.join("labels").join(&labels.run_prefix), &label_metrics.plots);
     assert_eq!(
         [label_metrics.patents, label_metrics.labelled, label_metrics.l1].map(|n| n.to_string()),
         [&rows[0][0], &rows[0][1], &rows[0][2]].map(String::clone),
@@ -208,8 +201,8 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let model_metrics: TrainMetrics = model.metrics_as().unwrap();
     assert_eq!(epochs[0][0], model_metrics.epochs_run.to_string());
     assert_eq!(epochs[0][1], epochs[0][0]);
-    assert!(!model_metrics.plots.is_empty());
-    for file in model_metrics.model_files.iter().chain(&model_metrics.plots) {
+    assert_plots(&root.join("model").join(&model.run_prefix), &model_metrics.plots);
+    for file in &model_metrics.model_files {
         let path = root.join("model").join(&model.run_prefix).join(file);
         assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());
     }

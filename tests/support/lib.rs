@@ -86,6 +86,27 @@ pub async fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
     rows
 }
 
+/// Checks the plot files a stage lists (paths relative to `dir`): each is a complete SVG document
+/// or a PNG, and every plot comes as both.
+pub fn assert_plots(dir: &std::path::Path, files: &[String]) {
+    assert!(!files.is_empty(), "no plots listed");
+    let mut stems = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for file in files {
+        let bytes = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        if let Some(stem) = file.strip_suffix(".svg") {
+            let svg = String::from_utf8(bytes).unwrap_or_else(|_| panic!("{file} is not UTF-8"));
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file} is not an SVG document");
+            stems.0.insert(stem.to_string());
+        } else if let Some(stem) = file.strip_suffix(".png") {
+            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 1000, "{file} is not a PNG");
+            stems.1.insert(stem.to_string());
+        } else {
+            panic!("{file} is neither an SVG nor a PNG");
+        }
+    }
+    assert_eq!(stems.0, stems.1, "every plot as SVG and PNG");
+}
+
 /// A local path or URL as a location (S3 from this process's environment; see [`MotoServer::at`]).
 pub fn at(location: &str) -> StoreLocation {
     StoreLocation::parse(location).unwrap_or_else(|e| panic!("{location}: {e:#}"))

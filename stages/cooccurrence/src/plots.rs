@@ -1,16 +1,16 @@
-//! SVG plots of the published statistics: the z distribution of pairs per year (one chart per
+//! Plots of the published statistics (SVG and PNG): the z distribution of pairs per year (one chart per
 //! level) and, across levels, the share of atypical (z < 0) pairs and of novel patents per year.
 
 use anyhow::Result;
-use charts::{LineChart, Series, line_chart_svg};
 use datafusion::prelude::SessionContext;
+use plots::{LineChart, Series, render_line};
 use sql_engine::rows;
 use stage_runtime::StoreLocation;
 
 use crate::options::Level;
 use crate::sql;
 
-/// Writes the plots under `folder`; returns their names.
+/// Writes the plots under `folder`; returns their files' paths relative to the run.
 pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level]) -> Result<Vec<String>> {
     let mut written = vec![];
     let mut atypical = vec![];
@@ -38,7 +38,7 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
             reference_y: Some(0.0),
             integer_x: true,
         };
-        written.push(put(folder, &format!("z_by_year_{name}.svg"), line_chart_svg(&chart)).await?);
+        written.extend(put(folder, &format!("z_by_year_{name}"), &chart).await?);
         let shares: Vec<sql::NovelShare> = rows(ctx, &sql::novel_share_by_year(*level)).await?;
         novel.push(Series {
             name: name.to_string(),
@@ -54,13 +54,14 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, levels: &[Level
         integer_x: true,
     };
     let chart = share("Atypical pairs: share of observed pairs with z < 0", "share of pairs", atypical);
-    written.push(put(folder, "atypical_share.svg", line_chart_svg(&chart)).await?);
+    written.extend(put(folder, "atypical_share", &chart).await?);
     let chart = share("Novel patents: share with 10th-percentile z < 0", "share of patents", novel);
-    written.push(put(folder, "novel_share.svg", line_chart_svg(&chart)).await?);
+    written.extend(put(folder, "novel_share", &chart).await?);
     Ok(written)
 }
 
-async fn put(folder: &StoreLocation, name: &str, svg: String) -> Result<String> {
-    folder.put_bytes(name, svg.into_bytes()).await?;
-    Ok(format!("plots/{name}"))
+/// Renders `chart` and writes it as `<stem>.svg` and `<stem>.png`; returns their paths relative to the run.
+async fn put(folder: &StoreLocation, stem: &str, chart: &LineChart) -> Result<Vec<String>> {
+    let files = plots::put(folder, stem, &render_line(chart)?).await?;
+    Ok(files.iter().map(|name| format!("plots/{name}")).collect())
 }

@@ -1,17 +1,17 @@
-//! SVG plot of the labels: mean forward citations of L1 and L2 patents per grant year, so the gap
+//! Plot of the labels (SVG and PNG): mean forward citations of L1 and L2 patents per grant year, so the gap
 //! between the classes and the years without labels (incomplete windows) are visible at a glance.
 
 use anyhow::Result;
 use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
-use charts::{LineChart, Series, line_chart_svg};
 use datafusion::prelude::SessionContext;
+use plots::{LineChart, Series, render_line};
 use stage_runtime::StoreLocation;
 
 use crate::options::LabelOptions;
 
-/// Writes the plot under `folder` from the run's `impact_labels`; returns its path relative to the run.
+/// Writes the plot under `folder` from the run's `impact_labels`; returns its files' paths relative to the run.
 pub async fn write(ctx: &SessionContext, folder: &StoreLocation, options: &LabelOptions) -> Result<Vec<String>> {
     let query = "SELECT grant_year,
                         AVG(CASE WHEN label = 'L1' THEN forward_citations END),
@@ -43,7 +43,6 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, options: &Label
         reference_y: None,
         integer_x: true,
     };
-    let name = "forward_citations_by_label.svg";
-    folder.put_bytes(name, line_chart_svg(&chart).into_bytes()).await?;
-    Ok(vec![format!("plots/{name}")])
+    let files = plots::put(folder, "forward_citations_by_label", &render_line(&chart)?).await?;
+    Ok(files.iter().map(|name| format!("plots/{name}")).collect())
 }

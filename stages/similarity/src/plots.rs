@@ -1,12 +1,12 @@
-//! SVG plot of the published statistics: the distribution of log q (importance) per filing year,
+//! Plot of the published statistics (SVG and PNG): the distribution of log q (importance) per filing year,
 //! drawn as quantile lines.
 
 use anyhow::Result;
 use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
-use charts::{LineChart, Series, line_chart_svg};
 use datafusion::prelude::SessionContext;
+use plots::{LineChart, Series, render_line};
 use stage_runtime::StoreLocation;
 
 /// Quantiles drawn.
@@ -62,7 +62,6 @@ pub async fn write(
         reference_y: Some(0.0),
         integer_x: true,
     };
-    let name = "log_q_by_year.svg";
-    folder.put_bytes(name, line_chart_svg(&chart).into_bytes()).await?;
-    Ok(vec![format!("plots/{name}")])
+    let files = plots::put(folder, "log_q_by_year", &render_line(&chart)?).await?;
+    Ok(files.iter().map(|name| format!("plots/{name}")).collect())
 }

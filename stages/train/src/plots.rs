@@ -1,8 +1,8 @@
-//! SVG training curves: the joint loss of the training and validation splits per epoch, and the
+//! Training curves (SVG and PNG): the joint loss of the training and validation splits per epoch, and the
 //! validation F1 and reconstruction Jaccard.
 
 use anyhow::Result;
-use charts::{LineChart, Series, line_chart_svg};
+use plots::{LineChart, Series, render_line};
 use stage_runtime::StoreLocation;
 
 use crate::fit::EpochMetrics;
@@ -15,7 +15,7 @@ pub async fn write(history: &[EpochMetrics], folder: &StoreLocation) -> Result<V
     };
     let charts = [
         (
-            "training_loss.svg",
+            "training_loss",
             LineChart {
                 title: "Joint loss per epoch (reconstruction + beta KL + lambda prediction)".into(),
                 x_label: "epoch".into(),
@@ -30,7 +30,7 @@ pub async fn write(history: &[EpochMetrics], folder: &StoreLocation) -> Result<V
             },
         ),
         (
-            "validation_scores.svg",
+            "validation_scores",
             LineChart {
                 title: "Validation: F1 of the L1 prediction and Jaccard of reconstructed code sets".into(),
                 x_label: "epoch".into(),
@@ -46,9 +46,10 @@ pub async fn write(history: &[EpochMetrics], folder: &StoreLocation) -> Result<V
         ),
     ];
     let mut written = vec![];
-    for (name, chart) in charts {
-        folder.put_bytes(name, line_chart_svg(&chart).into_bytes()).await?;
-        written.push(format!("plots/{name}"));
+    for (stem, chart) in charts {
+        for name in plots::put(folder, stem, &render_line(&chart)?).await? {
+            written.push(format!("plots/{name}"));
+        }
     }
     Ok(written)
 }

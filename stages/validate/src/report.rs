@@ -1,14 +1,14 @@
 //! The HTML report of a validate run: the summary statistics as tables, and plots of the
 //! forward-citation distributions of the micro groups and the macro domains, the predicted P(L1)
-//! along the search paths and the paths in the latent space (two principal components). The
-//! plots are SVG files beside `index.html`.
+//! along the search paths and the paths in the latent space (two principal components). Each
+//! plot is an SVG and a PNG beside `index.html`, which shows the PNG and links the SVG.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use charts::{Histogram, HistogramSeries, LineChart, Series, histogram_svg, line_chart_svg};
 use datafusion::prelude::SessionContext;
+use plots::{Histogram, HistogramSeries, LineChart, Series, render_histogram, render_line};
 use sql_engine::rows;
 use stage_runtime::StoreLocation;
 
@@ -34,20 +34,20 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
     let plots = [
         (
             "micro",
-            "micro_forward_citations.svg",
+            "micro_forward_citations",
             "Micro-validation: forward citations of citing patents that shifted toward the suggested domain or remained",
-            histogram_svg(&Histogram {
+            render_histogram(&Histogram {
                 title: "Citing patents: forward citations by group (share of each group)".into(),
                 x_label: "forward citations".into(),
                 y_label: "share".into(),
                 series: shared_bins(&[("shifted", split(&micro, "shifted")), ("remained", split(&micro, "remained"))]),
-            }),
+            })?,
         ),
         (
             "macro",
-            "macro_forward_citations.svg",
+            "macro_forward_citations",
             "Macro-validation: mean forward citations of the patents entering each suggested (new) and original domain",
-            histogram_svg(&Histogram {
+            render_histogram(&Histogram {
                 title: "Domains after the focal year: mean forward citations (share of domains)".into(),
                 x_label: "mean forward citations".into(),
                 y_label: "share".into(),
@@ -55,13 +55,13 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                     ("new", split(&macro_rows, "new")),
                     ("original", split(&macro_rows, "original")),
                 ]),
-            }),
+            })?,
         ),
         (
             "exploration",
-            "search_probability.svg",
+            "search_probability",
             "Predicted P(L1) along the search paths (the patents with the longest searches)",
-            line_chart_svg(&LineChart {
+            render_line(&LineChart {
                 title: "Gradient ascent: predicted P(L1) per step".into(),
                 x_label: "step".into(),
                 y_label: "P(L1)".into(),
@@ -74,13 +74,13 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                     .collect(),
                 reference_y: None,
                 integer_x: true,
-            }),
+            })?,
         ),
         (
             "exploration",
-            "latent_paths.svg",
+            "latent_paths",
             "The same search paths in the latent space, on the first two principal components of the explored patents' latent means",
-            line_chart_svg(&LineChart {
+            render_line(&LineChart {
                 title: "Search paths in the latent space (PC1, PC2); each starts at the patent's latent mean".into(),
                 x_label: "PC1".into(),
                 y_label: "PC2".into(),
@@ -90,14 +90,14 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
                     .collect(),
                 reference_y: None,
                 integer_x: false,
-            }),
+            })?,
         ),
     ];
     let mut html = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Validation report</title>\n<style>\
          body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}\
          td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-         img{max-width:100%}</style></head><body>\n<h1>Validation report</h1>\n\
+         img{max-width:100%;height:auto}</style></head><body>\n<h1>Validation report</h1>\n\
          <p>Model reliability on the test split, micro-validation on the citation network (citing patents that moved toward \
          the suggested domain against those that remained) and macro-validation of the suggested domains. Every number is \
          also in the <code>validation_summary</code> table.</p>\n",
@@ -124,18 +124,22 @@ pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLo
             }
             html.push_str("</table>\n");
         }
-        for (_, name, caption, _) in plots.iter().filter(|p| p.0 == section) {
+        for (_, stem, caption, _) in plots.iter().filter(|p| p.0 == section) {
             let _ = writeln!(
                 html,
-                "<figure><img src=\"{name}\" alt=\"{caption}\"><figcaption>{caption}</figcaption></figure>"
+                "<figure><a href=\"{stem}.svg\"><img src=\"{stem}.png\" width=\"{}\" height=\"{}\" alt=\"{caption}\"></a>\
+                 <figcaption>{caption} (<a href=\"{stem}.svg\">SVG</a>)</figcaption></figure>",
+                plots::WIDTH,
+                plots::HEIGHT
             );
         }
     }
     html.push_str("</body></html>\n");
     let mut written = vec![];
-    for (_, name, _, svg) in plots {
-        folder.put_bytes(name, svg.into_bytes()).await?;
-        written.push(format!("report/{name}"));
+    for (_, stem, _, plot) in plots {
+        for name in plots::put(folder, stem, &plot).await? {
+            written.push(format!("report/{name}"));
+        }
     }
     folder.put_bytes("index.html", html.into_bytes()).await?;
     written.insert(0, "report/index.html".into());

@@ -240,12 +240,13 @@ async fn hand_built_citation_network() {
     // The report and its plots were written.
     let report = tmp.path().join("validation").join(&published.run_prefix).join("report");
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
-    for plot in
-        ["micro_forward_citations.svg", "macro_forward_citations.svg", "search_probability.svg", "latent_paths.svg"]
-    {
-        assert!(html.contains(plot), "{plot} is linked");
-        assert!(std::fs::read_to_string(report.join(plot)).unwrap().starts_with("<svg"), "{plot}");
+    let stems = ["micro_forward_citations", "macro_forward_citations", "search_probability", "latent_paths"];
+    let plots: Vec<String> = stems.iter().flat_map(|s| [format!("{s}.svg"), format!("{s}.png")]).collect();
+    for plot in &plots {
+        assert!(html.contains(&format!("\"{plot}\"")), "{plot} is shown or linked");
+        assert!(published.metrics["report"].to_string().contains(&format!("report/{plot}")), "{plot} is listed");
     }
+    pipeline_tests::assert_plots(&report, &plots);
 }
 
 /// The same corpus through the validate binary on Ballista started inside its process (`--engine
