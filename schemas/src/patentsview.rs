@@ -12,6 +12,7 @@ pub enum DumpKind {
     CpcCurrent,
     UsPatentCitation,
     Claims,
+    CpcTitle,
 }
 
 /// One column of a dump file, as written by current releases.
@@ -37,6 +38,8 @@ pub struct DumpTable {
     pub legacy_names: &'static [&'static str],
     /// One file per grant year (`g_claims_2005`).
     pub yearly: bool,
+    /// Ingest reads the table when the dump has it; without it, its output is empty (never an error).
+    pub optional: bool,
     /// Columns of current releases, in file order.
     pub columns: &'static [DumpColumn],
 }
@@ -50,6 +53,7 @@ pub const PATENT: DumpTable = DumpTable {
     name: "g_patent",
     legacy_names: &["patent"],
     yearly: false,
+    optional: false,
     columns: &[
         col("patent_id", &["id"], false, true),
         col("patent_type", &["type"], false, false),
@@ -67,6 +71,7 @@ pub const APPLICATION: DumpTable = DumpTable {
     name: "g_application",
     legacy_names: &["application"],
     yearly: false,
+    optional: false,
     columns: &[
         col("application_id", &["number"], false, false),
         col("patent_id", &[], false, true),
@@ -82,6 +87,7 @@ pub const CPC_CURRENT: DumpTable = DumpTable {
     name: "g_cpc_current",
     legacy_names: &["cpc_current"],
     yearly: false,
+    optional: false,
     columns: &[
         col("patent_id", &[], false, true),
         col("cpc_sequence", &["sequence"], true, true),
@@ -98,6 +104,7 @@ pub const US_PATENT_CITATION: DumpTable = DumpTable {
     name: "g_us_patent_citation",
     legacy_names: &["uspatentcitation"],
     yearly: false,
+    optional: false,
     columns: &[
         col("patent_id", &[], false, true),
         col("citation_sequence", &["sequence"], true, false),
@@ -114,6 +121,7 @@ pub const CLAIMS: DumpTable = DumpTable {
     name: "g_claims",
     legacy_names: &["claims", "claim"],
     yearly: true,
+    optional: false,
     columns: &[
         col("patent_id", &[], false, true),
         col("claim_sequence", &["sequence"], true, true),
@@ -124,8 +132,27 @@ pub const CLAIMS: DumpTable = DumpTable {
     ],
 };
 
+/// The CPC titles (optional): one row per group, its subclass's and class's titles repeated. The
+/// legacy releases split it into `cpc_subsection`, `cpc_group` and `cpc_subgroup` (`id, title`),
+/// which ingest does not read.
+pub const CPC_TITLE: DumpTable = DumpTable {
+    kind: DumpKind::CpcTitle,
+    name: "g_cpc_title",
+    legacy_names: &[],
+    yearly: false,
+    optional: true,
+    columns: &[
+        col("cpc_subclass", &[], false, false),
+        col("cpc_subclass_title", &[], false, false),
+        col("cpc_group", &[], false, true),
+        col("cpc_group_title", &[], false, true),
+        col("cpc_class", &[], false, false),
+        col("cpc_class_title", &[], false, false),
+    ],
+};
+
 /// Every dump table ingest reads.
-pub const DUMP_TABLES: [DumpTable; 5] = [PATENT, APPLICATION, CPC_CURRENT, US_PATENT_CITATION, CLAIMS];
+pub const DUMP_TABLES: [DumpTable; 6] = [PATENT, APPLICATION, CPC_CURRENT, US_PATENT_CITATION, CLAIMS, CPC_TITLE];
 
 impl DumpKind {
     pub fn table(self) -> &'static DumpTable {
@@ -193,6 +220,7 @@ mod tests {
         assert!(DumpFileName::parse("g_patent_abstract.tsv.zip").is_none());
         assert!(DumpFileName::parse("g_claims_20x5.tsv").is_none());
         assert!(DumpFileName::parse("g_patent.csv").is_none());
+        assert_eq!(DumpFileName::parse("g_cpc_title.tsv.zip").unwrap().kind, DumpKind::CpcTitle);
     }
 
     #[test]

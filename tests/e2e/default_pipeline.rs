@@ -331,6 +331,14 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     assert!(pairs[0][0].parse::<u64>().unwrap() > 0);
     let validation_metrics: ValidateMetrics = validation.metrics_as().unwrap();
     assert!(!validation_metrics.report.is_empty());
+    // synth wrote g_cpc_title for its codes, so the report's opportunities carry CPC titles.
+    let titles = published_tables(&ingest_location, &[Table::CpcTitle]).await;
+    let titled = query(&titles, "SELECT count(*) FILTER (WHERE level = 'subclass'), count(*) FROM cpc_title").await;
+    assert!(titled[0][0].parse::<u64>().unwrap() > 50, "{titled:?}");
+    let html = std::fs::read_to_string(root.join("validation").join(&validation.run_prefix).join("report/index.html"))
+        .unwrap();
+    let opportunities = html.split("id=\"opportunities\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(opportunities.contains("<span class=\"cpc-title\">Synthetic "), "titles next to codes: {opportunities}");
     for file in &validation_metrics.report {
         let path = root.join("validation").join(&validation.run_prefix).join(file);
         assert!(std::fs::metadata(&path).unwrap().len() > 0, "{}", path.display());

@@ -9,7 +9,8 @@ use crate::table::{Column, TableDef};
 /// Tables the stage reads, written by stages before it.
 pub const READS: &[Table] = &[];
 /// Tables the stage publishes.
-pub const WRITES: &[Table] = &[Table::Patents, Table::Cpc, Table::Citations, Table::Claims, Table::Rejects];
+pub const WRITES: &[Table] =
+    &[Table::Patents, Table::Cpc, Table::Citations, Table::Claims, Table::Rejects, Table::CpcTitle];
 /// The stage's internal work tables, deleted when it publishes.
 pub const WORK: &[Table] = &[
     Table::StagingPatents,
@@ -17,6 +18,7 @@ pub const WORK: &[Table] = &[
     Table::StagingCpc,
     Table::StagingCitations,
     Table::StagingClaims,
+    Table::StagingCpcTitle,
 ];
 
 /// Columns naming where a staged row came from, so later checks can reject it with file and line.
@@ -129,6 +131,27 @@ pub(super) fn tables() -> Vec<TableDef> {
             partition_by: vec![],
             sort_by: vec!["source_file", "line"],
         },
+        TableDef {
+            name: Table::CpcTitle.name(),
+            version: 1,
+            doc: "CPC titles from the optional g_cpc_title, one row per code of the class, subclass and group levels \
+                  (the first title of a code in file order); empty when the dump has no g_cpc_title",
+            columns: vec![
+                Column::required(
+                    "code",
+                    Utf8,
+                    "CPC symbol as in `cpc`: class `G06`, subclass `G06N` or group `G06N3/08`",
+                ),
+                Column::required(
+                    "level",
+                    Utf8,
+                    "`class`, `subclass` or `group` (main groups such as `G06N3/00` included)",
+                ),
+                Column::required("title", Utf8, "The code's title"),
+            ],
+            partition_by: vec![],
+            sort_by: vec!["code"],
+        },
     ];
     let staging = staging_tables(&tables);
     tables.extend(staging);
@@ -182,5 +205,29 @@ fn staging_tables(published: &[TableDef]) -> Vec<TableDef> {
             "claims",
             &all_but_grant_year("claims"),
         ),
+        staging_cpc_title(),
     ]
+}
+
+/// Typed rows of g_cpc_title: one row per group with its subclass's and class's titles repeated,
+/// as PatentsView writes it. Internal to ingest, which normalises it into `cpc_title`.
+fn staging_cpc_title() -> TableDef {
+    let text = |name, doc| Column::optional(name, Utf8, doc);
+    let mut columns = vec![
+        text("cpc_class", "Class, e.g. `G06`"),
+        text("cpc_class_title", "The class's title"),
+        text("cpc_subclass", "Subclass, e.g. `G06N`"),
+        text("cpc_subclass_title", "The subclass's title"),
+        text("cpc_group", "Group, e.g. `G06N3/08`"),
+        text("cpc_group_title", "The group's title"),
+    ];
+    columns.extend(source_columns());
+    TableDef {
+        name: Table::StagingCpcTitle.name(),
+        version: 1,
+        doc: "Typed rows of the optional g_cpc_title",
+        columns,
+        partition_by: vec![],
+        sort_by: vec![],
+    }
 }

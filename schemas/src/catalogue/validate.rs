@@ -6,8 +6,15 @@ use super::Table;
 use crate::table::{Column, TableDef};
 
 /// Tables the stage reads, written by stages before it.
-pub const READS: &[Table] =
-    &[Table::Cpc, Table::Citations, Table::ImpactLabels, Table::Exploration, Table::ExplorationPaths];
+pub const READS: &[Table] = &[
+    Table::Patents,
+    Table::Cpc,
+    Table::Citations,
+    Table::CpcTitle,
+    Table::ImpactLabels,
+    Table::Exploration,
+    Table::ExplorationPaths,
+];
 /// Tables the stage publishes.
 pub const WRITES: &[Table] = &[Table::MicroCiting, Table::MacroDomains, Table::ValidationSummary];
 /// The stage's internal work tables, deleted when it publishes.

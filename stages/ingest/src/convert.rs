@@ -85,6 +85,17 @@ fn layout(kind: DumpKind) -> (Table, Vec<Source>) {
                 Dump("exemplary"),
             ],
         ),
+        DumpKind::CpcTitle => (
+            Table::StagingCpcTitle,
+            vec![
+                Dump("cpc_class"),
+                Dump("cpc_class_title"),
+                Dump("cpc_subclass"),
+                Dump("cpc_subclass_title"),
+                Dump("cpc_group"),
+                Dump("cpc_group_title"),
+            ],
+        ),
     };
     sources.extend([FileName, LineNumber]);
     (table, sources)

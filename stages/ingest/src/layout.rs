@@ -23,13 +23,14 @@ pub async fn register_staging(ctx: &SessionContext, staging: &StoreLocation) -> 
     register_parquet(ctx, "staging_rejects", &staging.child("rejects"), Table::Rejects.def()).await
 }
 
-/// Writes `patents`, `cpc`, `citations`, `claims` and `rejects` into the run.
+/// Writes `patents`, `cpc`, `citations`, `claims`, `cpc_title` and `rejects` into the run.
 pub async fn write_tables(ctx: &SessionContext, run: &RunWriter) -> Result<()> {
     write(ctx, &sql::patents(), run, Table::Patents).await?;
     register_parquet(ctx, "patents", &run.table(Table::Patents), Table::Patents.def()).await?;
     for (table, kind, _) in sql::CHILD_TABLES {
         write(ctx, &sql::child_table(table, kind), run, table).await?;
     }
+    write(ctx, &sql::cpc_title(), run, Table::CpcTitle).await?;
     write(ctx, &sql::rejects(), run, Table::Rejects).await
 }
 

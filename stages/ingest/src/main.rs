@@ -1,5 +1,6 @@
 //! `ingest`: PatentsView bulk dumps (zipped or plain TSV, current or legacy names) into the published
-//! Parquet tables `patents`, `cpc`, `citations`, `claims` and `rejects`.
+//! Parquet tables `patents`, `cpc`, `citations`, `claims`, `cpc_title` (from the optional
+//! `g_cpc_title`; empty without it) and `rejects`.
 
 use std::process::ExitCode;
 

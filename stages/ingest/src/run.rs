@@ -31,6 +31,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     let started = std::time::Instant::now();
     let required: Vec<DumpKind> = schemas::patentsview::DUMP_TABLES
         .iter()
+        .filter(|t| !t.optional)
         .map(|t| t.kind)
         .filter(|k| !options.allow_missing.contains(k))
         .collect();

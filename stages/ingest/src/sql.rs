@@ -67,6 +67,38 @@ ORDER BY p.grant_year, {sort}",
     )
 }
 
+/// `cpc_title`: the titles of g_cpc_title's rows normalised to one row per code of each level (a
+/// row names a group, its subclass and its class), the first title of a code in file order kept;
+/// codes and titles that are empty are left out. Whitespace inside codes is dropped, as in `cpc`.
+pub fn cpc_title() -> String {
+    let staging = staging_table(DumpKind::CpcTitle).name;
+    let level = |level: &str| {
+        format!(
+            "SELECT replace(cpc_{level}, ' ', '') AS code, '{level}' AS level, trim(cpc_{level}_title) AS title, source_file, source_line
+  FROM {staging}"
+        )
+    };
+    format!(
+        "-- cpc_title: one title per code of each level, the first in file order
+WITH titles AS (
+  {}
+  UNION ALL
+  {}
+  UNION ALL
+  {}
+), ranked AS (
+  SELECT code, level, title, row_number() OVER (PARTITION BY code ORDER BY source_file, source_line) AS rn
+  FROM titles
+  WHERE code <> '' AND title <> ''
+)
+SELECT code, level, title FROM ranked WHERE rn = 1
+ORDER BY code",
+        level("class"),
+        level("subclass"),
+        level("group"),
+    )
+}
+
 /// `rejects`: the rows the parser rejected (`staging_rejects`), the duplicate patents and
 /// applications, and the orphans of every child table, in file and line order.
 pub fn rejects() -> String {
@@ -117,5 +149,6 @@ mod tests {
             insta::assert_snapshot!(table.name(), child_table(table, kind));
         }
         insta::assert_snapshot!("rejects", rejects());
+        insta::assert_snapshot!("cpc_title", cpc_title());
     }
 }

@@ -1,6 +1,7 @@
 //! The generation loop: patents in grant order, each written at once to every table — its `g_patent`
 //! and `g_application` rows, its CPC codes, its citations of earlier-granted patents and its claims
-//! (into the `g_claims_YYYY` of its grant year) — plus any requested malformed rows.
+//! (into the `g_claims_YYYY` of its grant year) — plus any requested malformed rows, and at the end
+//! the `g_cpc_title` of the codes used.
 //!
 //! Three random streams from the seed keep the parts independent: the model (scheme, topics,
 //! vocabularies, planted impact), the structure (kinds, numbers, codes, citations) and the text.
@@ -28,6 +29,7 @@ use crate::impact::OpportunitySettings;
 use crate::model::{Model, PatentTopics};
 use crate::schedule::{self, GrantCalendar, PatentKind, PatentNumbers};
 use crate::text::{self, Lexicon, Vocabulary};
+use crate::titles;
 use crate::tsv_writer::{Field, TsvZipWriter};
 use crate::{SynthConfig, SynthSummary};
 
@@ -84,6 +86,8 @@ pub struct Generator<'c> {
     finished_claims: Vec<(String, u64)>,
     finished_bytes: u64,
     malformed: u64,
+    /// Whether each CPC group of the scheme is carried by a patent (for `g_cpc_title`).
+    used_groups: Vec<bool>,
     /// Scratch: CPC groups and cited patents of the current patent.
     codes: Vec<u32>,
     cited: Vec<u32>,
@@ -129,6 +133,7 @@ impl<'c> Generator<'c> {
             finished_claims: vec![],
             finished_bytes: 0,
             malformed: 0,
+            used_groups: vec![false; groups],
             codes: vec![],
             cited: vec![],
         })
@@ -153,6 +158,9 @@ impl<'c> Generator<'c> {
         if let Some((_, claims)) = self.claims {
             files.push(claims.finish()?);
         }
+        let scheme = &self.model.scheme;
+        let used = self.used_groups.iter().enumerate().filter(|(_, used)| **used);
+        files.push(titles::write(&self.dir, used.map(|(g, _)| scheme.groups[g].as_str()))?);
         let patents = &self.patents;
         let ground_truth = self
             .truth
@@ -261,6 +269,7 @@ impl<'c> Generator<'c> {
 
     fn write_cpc(&mut self, grant: &Grant) -> Result<()> {
         for (sequence, &code) in self.codes.iter().enumerate() {
+            self.used_groups[code as usize] = true;
             let cpc_type = if sequence == 0 || self.rng.random_bool(0.6) { "inventional" } else { "additional" };
             let row = cpc_row(grant.id, sequence, &self.model.scheme.groups[code as usize], cpc_type);
             self.cpc.row(&row)?;

@@ -1,5 +1,6 @@
 //! Deterministic synthetic PatentsView bulk dumps: `g_patent`, `g_application`, `g_cpc_current`,
-//! `g_us_patent_citation` and one `g_claims_YYYY` per grant year, as zipped quoted TSV in exactly the
+//! `g_us_patent_citation`, one `g_claims_YYYY` per grant year and `g_cpc_title` (made-up titles of
+//! the codes used), as zipped quoted TSV in exactly the
 //! real dumps' format, from a tiny test set to millions of patents. The same [`SynthConfig`] always
 //! gives byte-identical files.
 //!
@@ -21,6 +22,7 @@ mod model;
 mod schedule;
 mod scheme;
 mod text;
+mod titles;
 mod tsv_writer;
 
 use std::path::Path;

@@ -15,7 +15,7 @@ use synth_patentsview::{SynthConfig, SynthSummary, generate, ground_truth};
 use tokio::io::AsyncWriteExt;
 
 /// Writes a synthetic PatentsView bulk dump (g_patent, g_application, g_cpc_current,
-/// g_us_patent_citation, g_claims_YYYY as zipped quoted TSV) to --output. Takes no --input.
+/// g_us_patent_citation, g_claims_YYYY, g_cpc_title as zipped quoted TSV) to --output. Takes no --input.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Cli {

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
-use schemas::patentsview::{APPLICATION, CPC_CURRENT, DumpTable, PATENT, US_PATENT_CITATION};
+use schemas::patentsview::{APPLICATION, CPC_CURRENT, CPC_TITLE, DumpTable, PATENT, US_PATENT_CITATION};
 use synth_patentsview::impact::{ATYPICAL_EFFECT, HOT_CODE_EFFECT, HOT_TERM_EFFECT, HOT_TERMS};
 use synth_patentsview::{SynthConfig, SynthSummary, generate};
 
@@ -144,7 +144,8 @@ fn files_tables_and_quoting_follow_the_real_format() {
         ["g_patent.tsv.zip", "g_application.tsv.zip", "g_cpc_current.tsv.zip", "g_us_patent_citation.tsv.zip"]
     );
     let years: Vec<String> = (1976..2026).map(|y| format!("g_claims_{y}.tsv.zip")).collect();
-    assert_eq!(names[4..], years.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(names[4..names.len() - 1], years.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(names.last(), Some(&"g_cpc_title.tsv.zip"));
 
     let patents = dump.table("g_patent.tsv.zip", &PATENT);
     assert_eq!(patents.len(), 2000);
@@ -154,6 +155,7 @@ fn files_tables_and_quoting_follow_the_real_format() {
     check_quoting(&dump.table("g_us_patent_citation.tsv.zip", &US_PATENT_CITATION), &US_PATENT_CITATION);
     let claims = dump.claims();
     check_quoting(&claims, &schemas::patentsview::CLAIMS);
+    check_quoting(&dump.table("g_cpc_title.tsv.zip", &CPC_TITLE), &CPC_TITLE);
     for (name, rows) in &dump.summary.files {
         let kind = schemas::patentsview::DumpFileName::parse(name).unwrap().kind;
         assert_eq!(dump.table(name, kind.table()).len() as u64, *rows, "{name}");
@@ -529,4 +531,31 @@ fn injected_malformed_rows_are_where_asked() {
     assert_eq!((bad_patents, bad_cpc), (4, 4));
     let clean = Dump::new(&small(3));
     assert_eq!(clean.summary.malformed, 0);
+}
+
+/// g_cpc_title has a row for every group the patents carry and for its main group, each naming the
+/// group's subclass and class (prefixes of the symbol) with a title for each level, once.
+#[test]
+fn cpc_titles_cover_every_code_used() {
+    let dump = Dump::new(&small(3));
+    let titles = dump.table("g_cpc_title.tsv.zip", &CPC_TITLE);
+    let groups: Vec<&str> = titles.iter().map(|r| r[2].text()).collect();
+    assert!(groups.windows(2).all(|w| w[0] < w[1]), "one row per group, sorted");
+    for row in &titles {
+        let group = row[2].text();
+        assert_eq!((row[0].text(), row[4].text()), (&group[..4], &group[..3]), "{row:?}");
+        assert!([1, 3, 5].iter().all(|&i| !row[i].text().is_empty()), "every level titled: {row:?}");
+    }
+    let used: BTreeSet<String> =
+        dump.table("g_cpc_current.tsv.zip", &CPC_CURRENT).iter().map(|r| r[5].text().to_string()).collect();
+    for group in &used {
+        let main = format!("{}/00", group.split_once('/').unwrap().0);
+        assert!(
+            groups.binary_search(&group.as_str()).is_ok() && groups.binary_search(&main.as_str()).is_ok(),
+            "{group}"
+        );
+    }
+    let mains = used.iter().map(|g| format!("{}/00", g.split_once('/').unwrap().0));
+    let expected: BTreeSet<String> = used.iter().cloned().chain(mains).collect();
+    assert_eq!(groups.len(), expected.len(), "no group that no patent carries");
 }

@@ -3,8 +3,14 @@
 //! micro-validation of each explored patent on the citation network (its citing patents that
 //! moved toward the suggested domain against those that remained) and macro-validation of the
 //! suggested domains against the original ones ([`run`], [`sql`]), with rank tests (crate `stats`) and
-//! an HTML report ([`report`]).
+//! an HTML report that explains itself ([`report`]: overview, [`findings`], [`opportunities`],
+//! [`figures`], numbers by kind through [`format`]).
 
+pub mod figures;
+pub mod findings;
+pub mod format;
+pub mod opportunities;
+pub mod overview;
 pub mod report;
 pub mod run;
 pub mod sql;

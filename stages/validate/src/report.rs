@@ -1,206 +1,236 @@
-//! The HTML report of a validate run: the summary statistics as tables, and plots of the
-//! forward-citation distributions of the micro groups and the macro domains, the predicted P(L1)
-//! along the search paths and the paths in the latent space (two principal components). Each
-//! plot is an SVG and a PNG beside `index.html`, which shows the PNG and links the SVG.
+//! The HTML report of a validate run (`report/index.html`), written to explain itself: an overview
+//! on top (the main findings in one sentence each, the model's scores, the input tables and their
+//! sizes, the settings of this run and of the stages behind it), the top suggested opportunities
+//! with CPC titles next to their codes, then one section per part of the validation with its
+//! statistics and figures. Numbers are formatted by kind ([`crate::format`]); each figure is a PNG
+//! in the page, linked to its SVG, both beside `index.html`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use datafusion::prelude::SessionContext;
-use plots::{Histogram, HistogramSeries, LineChart, Series, render_histogram, render_line};
-use sql_engine::rows;
-use stage_runtime::StoreLocation;
+use schemas::Table;
+use sql_engine::register_published;
+use stage_runtime::{PublishedManifest, StoreLocation};
 
-use crate::run::Statistic;
-use crate::sql;
+use crate::figures::{self, Figure};
+use crate::findings;
+use crate::format::{Kind, escape, metric, number};
+use crate::opportunities::{self, Opportunities, SHOWN};
+use crate::overview::{Overview, Setting};
+use crate::run::{Statistic, ValidateInputs, ValidateOptions};
 
-/// Paths drawn in the path plots.
-const PATHS_SHOWN: usize = 12;
-/// Bins of the distribution plots.
-const BINS: usize = 30;
+/// The report's sections after the overview and the opportunities: id, heading, what it shows.
+const SECTIONS: [(&str, &str, &str); 4] = [
+    (
+        "reliability",
+        "Model reliability",
+        "Predictions of the model on the test split: P(L1) > 0.5 predicting L1, and the codes reconstructed from \
+         each patent's latent mean against its own.",
+    ),
+    (
+        "micro",
+        "Micro-validation",
+        "The patents citing each explored patent, split by whether their codes are closer to the suggested code set \
+         than to the original one (shifted) or not (remained), compared on their forward citations.",
+    ),
+    (
+        "macro",
+        "Macro-validation",
+        "The domains (codes) the search added to each explored patent against the ones it held, compared on the \
+         forward citations of the patents granted in them after the patent's grant year.",
+    ),
+    ("exploration", "Exploration", "The gradient ascent of predicted P(L1) in the model's latent space."),
+];
 
-/// Writes `index.html` and its plots under `folder`; returns the paths relative to the run.
-pub async fn write(ctx: &SessionContext, summary: &[Statistic], folder: &StoreLocation) -> Result<Vec<String>> {
-    let micro: Vec<sql::GroupedValue> = rows(ctx, sql::MICRO_FORWARD).await?;
-    let macro_rows: Vec<sql::GroupedValue> = rows(ctx, sql::MACRO_FORWARD).await?;
-    let mut paths: BTreeMap<String, Vec<sql::PathStep>> = BTreeMap::new();
-    for step in rows::<sql::PathStep>(ctx, &sql::paths_shown(PATHS_SHOWN)).await? {
-        paths.entry(step.patent_id.clone()).or_default().push(step);
+/// What the report is made of.
+pub struct Report<'a> {
+    pub summary: &'a [Statistic],
+    pub overview: &'a Overview,
+    pub opportunities: &'a Opportunities,
+    pub figures: &'a [Figure],
+    pub macro_years: i32,
+}
+
+/// Writes `index.html` and its figures under `folder` from the run's tables (registered in `ctx`)
+/// and the inputs' manifests; returns the paths relative to the run.
+pub async fn write(
+    ctx: &SessionContext,
+    inputs: &ValidateInputs<'_>,
+    options: &ValidateOptions,
+    explored: &PublishedManifest,
+    summary: &[Statistic],
+    folder: &StoreLocation,
+) -> Result<Vec<String>> {
+    let overview = Overview::read(inputs, options, explored).await;
+    // The optional ingest tables: registered when published, left out of the queries otherwise.
+    let (patents, cpc_title) = (overview.has("ingest", Table::Patents), overview.has("ingest", Table::CpcTitle));
+    for (table, published) in [(Table::Patents, patents), (Table::CpcTitle, cpc_title)] {
+        if published {
+            register_published(ctx, inputs.ingest, table).await?;
+        }
     }
-    let split = |rows: &[sql::GroupedValue], group: &str| -> Vec<f64> {
-        rows.iter().filter(|r| r.group_name == group).map(|r| r.value).collect()
+    let opportunities = opportunities::read(ctx, patents, cpc_title).await?;
+    let figures = figures::render(ctx).await?;
+    let report = Report {
+        summary,
+        overview: &overview,
+        opportunities: &opportunities,
+        figures: &figures,
+        macro_years: options.macro_years,
     };
-    let plots = [
-        (
-            "micro",
-            "micro_forward_citations",
-            "Micro-validation: forward citations of citing patents that shifted toward the suggested domain or remained",
-            render_histogram(&Histogram {
-                title: "Citing patents: forward citations by group (share of each group)".into(),
-                x_label: "forward citations".into(),
-                y_label: "share".into(),
-                series: shared_bins(&[("shifted", split(&micro, "shifted")), ("remained", split(&micro, "remained"))]),
-            })?,
-        ),
-        (
-            "macro",
-            "macro_forward_citations",
-            "Macro-validation: mean forward citations of the patents entering each suggested (new) and original domain",
-            render_histogram(&Histogram {
-                title: "Domains after the focal year: mean forward citations (share of domains)".into(),
-                x_label: "mean forward citations".into(),
-                y_label: "share".into(),
-                series: shared_bins(&[
-                    ("new", split(&macro_rows, "new")),
-                    ("original", split(&macro_rows, "original")),
-                ]),
-            })?,
-        ),
-        (
-            "exploration",
-            "search_probability",
-            "Predicted P(L1) along the search paths (the patents with the longest searches)",
-            render_line(&LineChart {
-                title: "Gradient ascent: predicted P(L1) per step".into(),
-                x_label: "step".into(),
-                y_label: "P(L1)".into(),
-                series: paths
-                    .iter()
-                    .map(|(id, p)| Series {
-                        name: id.clone(),
-                        points: p.iter().map(|q| (f64::from(q.step), q.probability)).collect(),
-                    })
-                    .collect(),
-                reference_y: None,
-                integer_x: true,
-            })?,
-        ),
-        (
-            "exploration",
-            "latent_paths",
-            "The same search paths in the latent space, on the first two principal components of the explored patents' latent means",
-            render_line(&LineChart {
-                title: "Search paths in the latent space (PC1, PC2); each starts at the patent's latent mean".into(),
-                x_label: "PC1".into(),
-                y_label: "PC2".into(),
-                series: paths
-                    .iter()
-                    .map(|(id, p)| Series { name: id.clone(), points: p.iter().map(|q| (q.pc1, q.pc2)).collect() })
-                    .collect(),
-                reference_y: None,
-                integer_x: false,
-            })?,
-        ),
-    ];
-    let mut html = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Validation report</title>\n<style>\
-         body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}\
-         td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-         img{max-width:100%;height:auto}</style></head><body>\n<h1>Validation report</h1>\n\
-         <p>Model reliability on the test split, micro-validation on the citation network (citing patents that moved toward \
-         the suggested domain against those that remained) and macro-validation of the suggested domains. Every number is \
-         also in the <code>validation_summary</code> table.</p>\n",
-    );
-    let sections = [
-        ("reliability", "Model reliability"),
-        ("micro", "Micro-validation"),
-        ("macro", "Macro-validation"),
-        ("exploration", "Exploration"),
-    ];
-    for (section, heading) in sections {
-        let _ = writeln!(html, "<h2>{heading}</h2>");
-        let rows: Vec<&Statistic> = summary.iter().filter(|s| s.section == section).collect();
-        if !rows.is_empty() {
-            html.push_str("<table><tr><th>group</th><th>metric</th><th>value</th></tr>\n");
-            for s in rows {
-                let value = s.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "—".into());
-                let _ = writeln!(
-                    html,
-                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td></tr>",
-                    escape(&s.group),
-                    s.metric
-                );
-            }
-            html.push_str("</table>\n");
-        }
-        for (_, stem, caption, _) in plots.iter().filter(|p| p.0 == section) {
-            let _ = writeln!(
-                html,
-                "<figure><a href=\"{stem}.svg\"><img src=\"{stem}.png\" width=\"{}\" height=\"{}\" alt=\"{caption}\"></a>\
-                 <figcaption>{caption} (<a href=\"{stem}.svg\">SVG</a>)</figcaption></figure>",
-                plots::WIDTH,
-                plots::HEIGHT
-            );
-        }
-    }
-    html.push_str("</body></html>\n");
-    let mut written = vec![];
-    for (_, stem, _, plot) in plots {
-        for name in plots::put(folder, stem, &plot).await? {
+    let mut written = vec!["report/index.html".to_string()];
+    for figure in &figures {
+        for name in plots::put(folder, figure.stem, &figure.plot).await? {
             written.push(format!("report/{name}"));
         }
     }
-    folder.put_bytes("index.html", html.into_bytes()).await?;
-    written.insert(0, "report/index.html".into());
+    folder.put_bytes("index.html", report.html().into_bytes()).await?;
     Ok(written)
 }
 
-/// Equal-width bins over the range of all series together, each series as shares of its own size.
-/// Whole-number data (counts) get bins of whole-number width centred on the integers.
-fn shared_bins(series: &[(&str, Vec<f64>)]) -> Vec<HistogramSeries> {
-    let all: Vec<f64> = series.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).collect();
-    let (min, max) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let (lo, width, bins) = if all.is_empty() {
-        (0.0, 1.0, 1)
-    } else if all.iter().all(|v| v.fract() == 0.0) {
-        let width = ((max - min + 1.0) / BINS as f64).ceil().max(1.0);
-        (min - 0.5, width, ((max - min + 1.0) / width).ceil() as usize)
-    } else if min < max {
-        (min, (max - min) / BINS as f64, BINS)
-    } else {
-        (min - 0.5, 1.0 / BINS as f64, BINS)
-    };
-    series
-        .iter()
-        .map(|(name, values)| {
-            let mut counts = vec![0.0; bins];
-            for v in values.iter().filter(|v| v.is_finite()) {
-                counts[(((v - lo) / width) as usize).min(bins - 1)] += 1.0;
+impl Report<'_> {
+    /// The whole page.
+    pub fn html(&self) -> String {
+        let mut html = String::from(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Validation report</title>\n<style>\
+             body{font-family:sans-serif;max-width:64em;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}\
+             table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;\
+             vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+             ul.codes{list-style:none;margin:0;padding:0}.cpc-title{color:#555;font-size:.9em}\
+             img{max-width:100%;height:auto}nav a{margin-right:1em}</style></head><body>\n<h1>Validation report</h1>\n\
+             <p>Does the model's search in its latent space suggest technology opportunities that pay off? This \
+             report checks the model's predictions on the test split, then follows the citation network: the patents \
+             citing each explored patent (micro-validation) and the domains the search suggested (macro-validation). \
+             Every number is also in the <code>validation_summary</code> table.</p>\n<nav>",
+        );
+        let mut nav = vec![("overview", "Overview"), ("opportunities", "Top suggested opportunities")];
+        nav.extend(SECTIONS.iter().map(|(id, heading, _)| (*id, *heading)));
+        for (id, heading) in nav {
+            let _ = write!(html, "<a href=\"#{id}\">{heading}</a>");
+        }
+        html.push_str("</nav>\n");
+        self.overview_section(&mut html);
+        let _ = write!(
+            html,
+            "<section id=\"opportunities\">\n<h2>Top suggested opportunities</h2>\n<p>The explored patents whose \
+             search added codes, by the gain in predicted P(L1) from the patent's latent mean to where the search \
+             ended (the top {SHOWN}). CPC titles are shown where the dump held <code>g_cpc_title</code>.</p>\n{}\
+             </section>\n",
+            self.opportunities.html()
+        );
+        for (id, heading, about) in SECTIONS {
+            let _ = writeln!(html, "<section id=\"{id}\">\n<h2>{heading}</h2>\n<p>{about}</p>");
+            html.push_str(&statistics_table(self.summary.iter().filter(|s| s.section == id)));
+            for f in self.figures.iter().filter(|f| f.section == id) {
+                let (stem, caption) = (f.stem, escape(f.caption));
+                let _ = writeln!(
+                    html,
+                    "<figure><a href=\"{stem}.svg\"><img src=\"{stem}.png\" width=\"{}\" height=\"{}\" \
+                     alt=\"{caption}\"></a><figcaption>{caption} (<a href=\"{stem}.svg\">SVG</a>)</figcaption></figure>",
+                    plots::WIDTH,
+                    plots::HEIGHT
+                );
             }
-            let n = values.len().max(1) as f64;
-            HistogramSeries {
-                name: name.to_string(),
-                bins: counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (lo + i as f64 * width, lo + (i + 1) as f64 * width, c / n))
-                    .collect(),
+            html.push_str("</section>\n");
+        }
+        html.push_str("</body></html>\n");
+        html
+    }
+
+    fn overview_section(&self, html: &mut String) {
+        html.push_str("<section id=\"overview\">\n<h2>Overview</h2>\n<h3 id=\"findings\">Main findings</h3>\n<ul>\n");
+        let explore = self.overview.explore.as_ref();
+        for sentence in findings::sentences(self.summary, explore, self.macro_years) {
+            let _ = writeln!(html, "<li>{}</li>", escape(&sentence));
+        }
+        html.push_str(
+            "</ul>\n<h3 id=\"scores\">Model scores</h3>\n<p>On the test split: as recomputed here from \
+             the exploration table, and as the train stage recorded them for the kept model.</p>\n\
+             <table><tr><th>score</th><th>this validation</th><th>train stage</th></tr>\n",
+        );
+        let test = |name: &str| {
+            self.summary.iter().find(|s| s.section == "reliability" && s.metric == name).map(|s| metric(name, s.value))
+        };
+        let train = |name: &str| self.overview.train_scores.iter().find(|s| s.name == name).map(value);
+        let names = [
+            "examples",
+            "accuracy",
+            "precision",
+            "recall",
+            "f1",
+            "roc_auc",
+            "reconstruction_jaccard",
+            "loss",
+            "kl",
+            "active_dimensions",
+        ];
+        for name in names {
+            let (here, there) = (test(name), train(name));
+            if here.is_some() || there.is_some() {
+                let dash = || "—".to_string();
+                let _ = writeln!(
+                    html,
+                    "<tr><td>{name}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    here.unwrap_or_else(dash),
+                    there.unwrap_or_else(dash)
+                );
             }
-        })
-        .collect()
+        }
+        html.push_str(
+            "</table>\n<h3 id=\"inputs\">Inputs</h3>\n<table><tr><th>input</th><th>table</th><th>rows</th>\
+             <th>location</th></tr>\n",
+        );
+        for t in &self.overview.inputs {
+            let rows = t.rows.map_or("not published".into(), |r| number(Kind::Count, r as f64));
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{rows}</td><td><code>{}</code></td></tr>",
+                t.input,
+                t.table,
+                escape(&t.url)
+            );
+        }
+        html.push_str(
+            "</table>\n<h3 id=\"settings\">Settings</h3>\n<table><tr><th>stage</th><th>setting</th>\
+             <th>value</th></tr>\n",
+        );
+        for s in &self.overview.settings {
+            let _ = writeln!(html, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", s.source, escape(&s.name), value(s));
+        }
+        html.push_str("</table>\n</section>\n");
+    }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// The rows of one section of the summary, as a table (nothing when there are none).
+fn statistics_table<'a>(rows: impl Iterator<Item = &'a Statistic>) -> String {
+    let mut html = String::new();
+    for s in rows {
+        if html.is_empty() {
+            html.push_str("<table><tr><th>group</th><th>metric</th><th>value</th></tr>\n");
+        }
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            escape(&s.group),
+            s.metric,
+            metric(s.metric, s.value)
+        );
+    }
+    if !html.is_empty() {
+        html.push_str("</table>\n");
+    }
+    html
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_get_whole_number_bins_and_shares_sum_to_one() {
-        let series = shared_bins(&[("a", vec![0.0, 1.0, 1.0, 3.0]), ("b", vec![2.0])]);
-        // Values 0..=3: four bins of width 1 centred on 0, 1, 2, 3.
-        assert_eq!(series[0].bins, vec![(-0.5, 0.5, 0.25), (0.5, 1.5, 0.5), (1.5, 2.5, 0.0), (2.5, 3.5, 0.25)]);
-        assert_eq!(series[1].bins.iter().map(|b| b.2).collect::<Vec<_>>(), vec![0.0, 0.0, 1.0, 0.0]);
-        // Values 0..=99: bins of width 4 (100 / 30 rounded up), 25 of them.
-        let wide = shared_bins(&[("c", (0..100).map(f64::from).collect())]);
-        assert_eq!(wide[0].bins.len(), 25);
-        assert!(wide[0].bins.iter().all(|b| (b.2 - 0.04).abs() < 1e-12));
-        let real = shared_bins(&[("d", vec![0.25, 0.5, 1.75])]);
-        assert_eq!(real[0].bins.len(), BINS);
-        assert!((real[0].bins.iter().map(|b| b.2).sum::<f64>() - 1.0).abs() < 1e-12);
+/// A setting's value as text: numbers by the kind of its name, text escaped.
+fn value(s: &Setting) -> String {
+    match &s.value {
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => number(Kind::Count, n.as_f64().unwrap_or_default()),
+        serde_json::Value::Number(n) => metric(&s.name, n.as_f64()),
+        serde_json::Value::String(text) => escape(text),
+        serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        serde_json::Value::Null => "—".into(),
+        other => escape(&other.to_string()),
     }
 }

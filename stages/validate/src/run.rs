@@ -2,7 +2,7 @@
 //! the explore stage's `exploration` and `exploration_paths`: model reliability on the test
 //! split, micro-validation on the citation network (`micro_citing`), macro-validation of the
 //! suggested domains (`macro_domains`), every summary statistic (`validation_summary`) and the
-//! HTML report.
+//! HTML report (which also reads ingest's `patents` and, when published, `cpc_title`).
 
 use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
@@ -59,9 +59,7 @@ pub async fn run(
 }
 
 /// The cpc column of the model's code level, from the explore stage's manifest.
-async fn code_column(explore: &StoreLocation) -> Result<&'static str> {
-    let published =
-        read_published(explore).await?.with_context(|| format!("nothing is published at {}", explore.url()))?;
+fn code_column(published: &PublishedManifest, explore: &StoreLocation) -> Result<&'static str> {
     let metrics: ExploreMetrics = published.metrics_as()?;
     match metrics.code_level.as_str() {
         "subclass" => Ok("cpc_subclass"),
@@ -83,7 +81,10 @@ async fn write_run(
     for t in [Table::Exploration, Table::ExplorationPaths] {
         register_published(&ctx, inputs.explore, t).await?;
     }
-    let column = code_column(inputs.explore).await?;
+    let explored = read_published(inputs.explore)
+        .await?
+        .with_context(|| format!("nothing is published at {}", inputs.explore.url()))?;
+    let column = code_column(&explored, inputs.explore)?;
     for (t, query) in [
         (Table::MicroCiting, sql::micro_citing(column)),
         (Table::MacroDomains, sql::macro_domains(column, options.macro_years)),
@@ -110,7 +111,7 @@ async fn write_run(
         summary.iter().find(|s| s.section == section && s.group == group && s.metric == metric).and_then(|s| s.value)
     };
     let report = if options.report {
-        let written = report::write(&ctx, &summary, &run.run.child("report")).await?;
+        let written = report::write(&ctx, inputs, options, &explored, &summary, &run.run.child("report")).await?;
         tracing::info!(report = %format!("{}index.html", run.run.child("report").url()), "report written");
         written
     } else {

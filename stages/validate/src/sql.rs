@@ -210,6 +210,70 @@ ORDER BY p.patent_id, p.step"
     )
 }
 
+/// The `limit` explored patents whose search added codes, by the gain in predicted P(L1) (then
+/// patent id), with their title from ingest's `patents` when `with_patents`; code sets as
+/// space-separated text (CPC symbols hold no spaces).
+pub fn top_opportunities(limit: usize, with_patents: bool) -> String {
+    let (title, join) = if with_patents {
+        ("p.title", "\nLEFT JOIN patents p ON p.patent_id = e.patent_id")
+    } else {
+        ("CAST(NULL AS VARCHAR)", "")
+    };
+    format!(
+        "-- The {limit} explored patents with codes added and the largest gains in predicted P(L1)
+SELECT e.patent_id, {title} AS title,
+       array_to_string(e.original_codes, ' ') AS original_codes,
+       array_to_string(e.added_codes, ' ') AS added_codes,
+       e.start_probability, e.end_probability, e.end_probability - e.start_probability AS gain
+FROM exploration e{join}
+WHERE cardinality(e.added_codes) > 0
+ORDER BY gain DESC, e.patent_id
+LIMIT {limit}"
+    )
+}
+
+/// A row of [`top_opportunities`].
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Opportunity {
+    pub patent_id: String,
+    pub title: Option<String>,
+    pub original_codes: String,
+    pub added_codes: String,
+    pub start_probability: f64,
+    pub end_probability: f64,
+    pub gain: f64,
+}
+
+impl Opportunity {
+    /// The patent's codes before the search.
+    pub fn original(&self) -> impl Iterator<Item = &str> {
+        self.original_codes.split_whitespace()
+    }
+
+    /// The codes the search added.
+    pub fn added(&self) -> impl Iterator<Item = &str> {
+        self.added_codes.split_whitespace()
+    }
+}
+
+/// The titles in ingest's `cpc_title` of `codes`.
+pub fn titles_of(codes: &[&str]) -> String {
+    let codes: std::collections::BTreeSet<String> =
+        codes.iter().map(|c| format!("'{}'", c.replace('\'', "''"))).collect();
+    format!(
+        "-- The CPC titles of the codes shown
+SELECT code, title FROM cpc_title WHERE code IN ({})",
+        codes.into_iter().collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// A row of [`titles_of`].
+#[derive(Debug, serde::Deserialize)]
+pub struct CodeTitle {
+    pub code: String,
+    pub title: String,
+}
+
 /// A row of [`paths_shown`].
 #[derive(Debug, serde::Deserialize)]
 pub struct PathStep {

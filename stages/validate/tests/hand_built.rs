@@ -1,6 +1,7 @@
 //! The validate stage on a hand-built corpus: four explored patents, five citing patents and four
 //! more patents in the suggested domains. Every expected number below is counted by hand in the
-//! comments from the rows listed here.
+//! comments from the rows listed here. The report is checked as text and, in headless Chromium, as
+//! a browser shows it.
 
 use std::sync::Arc;
 
@@ -56,7 +57,16 @@ const PATENTS: [PatentRow; 13] = [
 const CITATIONS: [(&str, &str); 7] =
     [("C1", "E1"), ("C1", "E1"), ("C2", "E1"), ("C3", "E1"), ("C2", "E2"), ("C4", "E2"), ("C5", "E3")];
 
-async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation, StoreLocation) {
+/// CPC titles of some of the codes (B65D, H04L, C07D and A61K have none), for `cpc_title`.
+const TITLES: [(&str, &str, &str); 3] = [
+    ("A01B", "subclass", "Soil working in agriculture or forestry"),
+    ("G06N", "subclass", "Computing arrangements based on specific computational models"),
+    ("G06", "class", "Computing or calculating; counting"),
+];
+
+/// Publishes the inputs under `root`; with `titles`, ingest's output also has `patents` (titled)
+/// and `cpc_title`, which the report reads when they are there.
+async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation, StoreLocation, StoreLocation) {
     let at = |name: &str| StoreLocation::parse(root.join(name).to_str().unwrap()).unwrap();
     let (ingest, labels, explore) = (at("ingest"), at("labels"), at("explore"));
     let cpc: Vec<(&str, i32, &str, i32)> = PATENTS
@@ -75,13 +85,44 @@ async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation
         ("cited_patent_id", strings(&CITATIONS.iter().map(|c| c.1).collect::<Vec<_>>())),
         ("grant_year", Arc::new(Int32Array::from(CITATIONS.iter().map(|c| year_of(c.0)).collect::<Vec<_>>()))),
     ]);
+    let patent_batch = batch(vec![
+        ("patent_id", strings(&PATENTS.iter().map(|p| p.0).collect::<Vec<_>>())),
+        (
+            "title",
+            strings(
+                &PATENTS.iter().map(|p| if p.0 == "E1" { "Harvester with a sensor" } else { p.0 }).collect::<Vec<_>>(),
+            ),
+        ),
+        ("grant_year", Arc::new(Int32Array::from(PATENTS.iter().map(|p| p.1).collect::<Vec<_>>()))),
+    ]);
+    let title_batch = batch(vec![
+        ("code", strings(&TITLES.map(|t| t.0))),
+        ("level", strings(&TITLES.map(|t| t.1))),
+        ("title", strings(&TITLES.map(|t| t.2))),
+    ]);
+    let mut tables = vec![
+        (
+            Table::Cpc,
+            "SELECT patent_id, cpc_sequence, substr(subclass, 1, 1) AS cpc_section, substr(subclass, 1, 3) AS cpc_class, subclass AS cpc_subclass, subclass || '1/02' AS cpc_group, subclass || '1/00' AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc",
+        ),
+        (
+            Table::Citations,
+            "SELECT patent_id, 0 AS citation_sequence, cited_patent_id, CAST(NULL AS DATE) AS citation_date, 'cited by examiner' AS citation_category, grant_year FROM mem_citations",
+        ),
+    ];
+    if titles {
+        tables.push((Table::Patents, "SELECT patent_id, 'utility' AS patent_type, make_date(grant_year, 1, 1) AS grant_date, CAST(NULL AS DATE) AS filing_date, CAST(NULL AS INT) AS filing_year, CAST(NULL AS VARCHAR) AS application_id, title, 'B2' AS wipo_kind, CAST(NULL AS INT) AS num_claims, false AS withdrawn, grant_year FROM mem_patents"));
+        tables.push((Table::CpcTitle, "SELECT code, level, title FROM mem_titles"));
+    }
     publish_as_ingest(
         &ingest,
-        vec![("mem_cpc", cpc_batch), ("mem_citations", citation_batch)],
-        &[
-            (Table::Cpc, "SELECT patent_id, cpc_sequence, substr(subclass, 1, 1) AS cpc_section, substr(subclass, 1, 3) AS cpc_class, subclass AS cpc_subclass, subclass || '1/02' AS cpc_group, subclass || '1/00' AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc"),
-            (Table::Citations, "SELECT patent_id, 0 AS citation_sequence, cited_patent_id, CAST(NULL AS DATE) AS citation_date, 'cited by examiner' AS citation_category, grant_year FROM mem_citations"),
+        vec![
+            ("mem_cpc", cpc_batch),
+            ("mem_citations", citation_batch),
+            ("mem_patents", patent_batch),
+            ("mem_titles", title_batch),
         ],
+        &tables,
     )
     .await;
     let label_batch = batch(vec![
@@ -151,7 +192,7 @@ async fn publish_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation
 #[tokio::test]
 async fn hand_built_citation_network() {
     let tmp = tempfile::tempdir().unwrap();
-    let (ingest, labels, explore) = publish_inputs(tmp.path()).await;
+    let (ingest, labels, explore) = publish_inputs(tmp.path(), false).await;
     let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
     let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
     let published =
@@ -247,6 +288,138 @@ async fn hand_built_citation_network() {
         assert!(published.metrics["report"].to_string().contains(&format!("report/{plot}")), "{plot} is listed");
     }
     pipeline_tests::assert_plots(&report, &plots);
+    // Without `patents` and `cpc_title` the report still lists the opportunities, untitled: E1
+    // (gain 0.9 - 0.7 = 0.2) after E3 (0.5 - 0.2 = 0.3); E2 and E4 added no code.
+    assert!(
+        html.contains("<td>ingest</td><td><code>cpc_title</code></td><td class=\"n\">not published</td>"),
+        "{html}"
+    );
+    let opportunities = html.split("id=\"opportunities\"").nth(1).unwrap().split("</section>").next().unwrap();
+    let listed: Vec<&str> =
+        opportunities.split("<tr><td class=\"n\">").skip(1).map(|r| r.split("<td>").nth(1).unwrap()).collect();
+    assert_eq!(listed, ["E3</td>", "E1</td>"]);
+    assert!(!opportunities.contains("cpc-title"));
+    // Numbers by kind: the micro p-value 0.138641 in scientific notation, counts whole, scores to
+    // four significant digits.
+    assert!(html.contains("<td>mann_whitney_p</td><td class=\"n\">1.4e-01</td>"), "{html}");
+    assert!(html.contains("<td>examples</td><td class=\"n\">3</td>"));
+    assert!(html.contains("<td>f1</td><td class=\"n\">0.6667</td>"));
+}
+
+/// The report as a browser shows it: headless Chromium loads `index.html` without a console
+/// message (a JavaScript error, a failed resource the page asks the console about) and its DOM
+/// holds every section, the titles next to the codes and the figures, whose PNGs exist. The same
+/// check run first on a page with a script error must fail, so a silent browser cannot pass it.
+#[tokio::test]
+async fn report_renders_in_headless_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+
+    let broken = tmp.path().join("broken.html");
+    std::fs::write(
+        &broken,
+        "<!DOCTYPE html><html><body><h1>x</h1><script>undefined_function();</script></body></html>",
+    )
+    .unwrap();
+    let (_, console) = load(&chromium, &broken, tmp.path());
+    assert!(!console.is_empty(), "the console check sees a script error");
+
+    let (ingest, labels, explore) = publish_inputs(tmp.path(), true).await;
+    let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
+    let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
+    let published =
+        run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
+    let report = tmp.path().join("validation").join(&published.run_prefix).join("report");
+    let (dom, console) = load(&chromium, &report.join("index.html"), tmp.path());
+    assert!(console.is_empty(), "console messages while loading the report: {console:#?}");
+    for heading in [
+        "Validation report",
+        "Overview",
+        "Main findings",
+        "Model scores",
+        "Inputs",
+        "Settings",
+        "Top suggested opportunities",
+        "Model reliability",
+        "Micro-validation",
+        "Macro-validation",
+        "Exploration",
+    ] {
+        assert!(dom.contains(&format!(">{heading}</h")), "heading {heading} missing from the DOM");
+    }
+    // E1's search added G06N (titled) to A01B (titled) and B65D (no title in the file); E3's added A61K.
+    let e1 = dom.split("<td>E1</td>").nth(1).expect("E1 is an opportunity").split("</tr>").next().unwrap();
+    assert!(e1.contains("<code>G06N</code> <span class=\"cpc-title\">Computing arrangements based on specific computational models</span>"), "{e1}");
+    assert!(
+        e1.contains("<code>A01B</code> <span class=\"cpc-title\">Soil working in agriculture or forestry</span>"),
+        "{e1}"
+    );
+    assert!(e1.contains("<code>B65D</code></li>"), "no title, no span: {e1}");
+    assert!(e1.contains("Harvester with a sensor"), "the patent's title: {e1}");
+    // The findings state the micro comparison counted by hand in hand_built_citation_network.
+    assert!(dom.contains(
+        "received 8.000 forward citations on average against 0.6667 for those that remained (Mann-Whitney p = 1.4e-01)"
+    ));
+    // Every image the page shows is a PNG beside it.
+    let images: Vec<&str> = dom.split("<img src=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    assert_eq!(images.len(), 4, "{images:?}");
+    for image in images {
+        assert!(std::fs::read(report.join(image)).unwrap().starts_with(b"\x89PNG"), "{image}");
+    }
+}
+
+/// The Chromium binary: `$CHROMIUM`, or `chromium` / `chromium-browser` on the PATH. Without one
+/// the test fails, unless `tests/run.sh` could not install it and said why in
+/// `REPORT_BROWSER_UNAVAILABLE`: then it is skipped with that reason.
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let candidates = std::env::var_os("CHROMIUM").into_iter().map(std::path::PathBuf::from).chain(
+        std::env::split_paths(&path).flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name))),
+    );
+    if let Some(found) = candidates.into_iter().find(|p| p.is_file()) {
+        return Some(found);
+    }
+    match std::env::var("REPORT_BROWSER_UNAVAILABLE") {
+        Ok(reason) => {
+            eprintln!("SKIPPED report_renders_in_headless_chromium: {reason}");
+            None
+        }
+        Err(_) => panic!(
+            "no chromium found ($CHROMIUM, or chromium on the PATH): install it (`apt-get install chromium`; \
+             tests/run.sh does)"
+        ),
+    }
+}
+
+/// Loads `page` in headless Chromium; returns the DOM after load and the console messages it logged.
+fn load(chromium: &std::path::Path, page: &std::path::Path, scratch: &std::path::Path) -> (String, Vec<String>) {
+    let (profile, files) = (tempfile::tempdir_in(scratch).unwrap(), tempfile::tempdir_in(scratch).unwrap());
+    let (dom, log) = (files.path().join("dom.html"), files.path().join("stderr.log"));
+    let mut child = std::process::Command::new(chromium)
+        .args(["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--enable-logging=stderr", "--v=0"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(["--dump-dom", &format!("file://{}", page.display())])
+        .stdout(std::fs::File::create(&dom).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("starting chromium");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("chromium did not finish loading {} within 120 s", page.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "chromium failed: {stderr}");
+    // Chromium logs each console message as `[...:INFO:CONSOLE(line)] "message", source: ...`.
+    let console =
+        stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).map(String::from).collect();
+    (std::fs::read_to_string(&dom).unwrap(), console)
 }
 
 /// The same corpus through the validate binary on Ballista started inside its process (`--engine
@@ -255,7 +428,7 @@ async fn hand_built_citation_network() {
 #[tokio::test]
 async fn standalone_ballista_equals_the_local_engine() {
     let tmp = tempfile::tempdir().unwrap();
-    publish_inputs(tmp.path()).await;
+    publish_inputs(tmp.path(), false).await;
     let path = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
     let inputs = ["ingest", "labels", "explore"].map(|name| ["--input".to_string(), path(name)]).concat();
     for (output, engine) in [("local", "local"), ("ballista", "standalone")] {
@@ -295,6 +468,8 @@ mod sql_snapshots {
         insta::assert_snapshot!("micro_citing", sql::micro_citing("explored_codes"));
         insta::assert_snapshot!("macro_domains", sql::macro_domains("explored_codes", 5));
         insta::assert_snapshot!("paths_shown", sql::paths_shown(12));
+        insta::assert_snapshot!("top_opportunities", sql::top_opportunities(20, true));
+        insta::assert_snapshot!("titles_of", sql::titles_of(&["G06N", "A01B", "G06N", "O'X"]));
         for (name, query) in [
             ("scores", sql::SCORES),
             ("micro_groups", sql::MICRO_GROUPS),
