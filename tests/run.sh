@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs what the tests need first: moto's S3 server,
-# kubernetes-validate and hera (Argo's schema as models) from PyPI into .venv, and every
+# kubernetes-validate and hera (Argo's schema as models), DuckDB and pyarrow (the readers of the
+# published tables) from PyPI into .venv, and every
 # workspace binary (the end-to-end tests run the stage binaries as processes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +9,9 @@ if [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
-if ! .venv/bin/python -c 'import kubernetes_validate, hera' 2>/dev/null; then
-  .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate>=1.31,<2' 'hera==7.1.0'
+if ! .venv/bin/python -c 'import kubernetes_validate, hera, duckdb, pyarrow' 2>/dev/null; then
+  .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate>=1.31,<2' 'hera==7.1.0' \
+    'duckdb>=1.1,<3' 'pyarrow>=17'
 fi
 # Incremental caches only help repeated local edits; a one-off run (CI) would carry gigabytes of them.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"

@@ -10,6 +10,7 @@ pub mod plan;
 pub mod record;
 pub mod runner;
 pub mod status;
+pub mod tables;
 
 pub use manifest::{LoadOptions, Pipeline, Stage, ValidationError};
 pub use runner::{Outcome, RunOptions, RunSummary, run};

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use pipeline::{LoadOptions, Pipeline, RunOptions, export, plan, status};
+use pipeline::{LoadOptions, Pipeline, RunOptions, export, plan, status, tables};
+use stage_runtime::StoreLocation;
 use stage_runtime::lease::LeaseOptions;
 
 #[derive(Parser)]
@@ -46,6 +47,25 @@ enum Cmd {
     Plan {
         #[command(flatten)]
         target: Target,
+    },
+    /// List every published table below the root (`<output>.<table>`, rows, bytes, files, location),
+    /// or print DuckDB statements creating a view per table (`--duckdb`).
+    Tables {
+        #[command(flatten)]
+        target: RootTarget,
+        /// DuckDB `CREATE VIEW` statements instead of the list (pipe them into `duckdb`).
+        #[arg(long)]
+        duckdb: bool,
+    },
+    /// Run SQL over every published table below the root, each as `<output>.<table>` (runs
+    /// `pipeline-sql`; `pipeline sql -- --help` lists its options: --format table|csv|json|parquet,
+    /// --output FILE). Without a query, reads statements ending in `;` from standard input.
+    Sql {
+        #[command(flatten)]
+        target: RootTarget,
+        /// The query, then pipeline-sql's options.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "QUERY")]
+        args: Vec<String>,
     },
     /// Print each stage's last run and its published output.
     Status {
@@ -116,6 +136,43 @@ impl Target {
     }
 }
 
+/// The root of `tables` and `sql`: `--root`, else the manifest's.
+#[derive(Args)]
+struct RootTarget {
+    /// Store root of the datasets, a path or URL (s3://bucket/prefix); default: the manifest's `root`.
+    #[arg(long, env = "PIPELINE_ROOT", value_name = "URL")]
+    root: Option<String>,
+    /// The DAG manifest whose `root` is used when --root is not given (`data` when it does not exist).
+    #[arg(long, default_value = "pipeline/default.toml")]
+    manifest: PathBuf,
+}
+
+impl RootTarget {
+    fn root(&self) -> Result<StoreLocation> {
+        match &self.root {
+            Some(root) => StoreLocation::parse(root),
+            None if !self.manifest.exists() => StoreLocation::parse(pipeline::manifest::DEFAULT_ROOT),
+            None => Ok(Pipeline::load(&self.manifest, &LoadOptions { root: None, require_binaries: false })?.root),
+        }
+    }
+}
+
+/// Runs `pipeline-sql` (beside this binary, else on PATH) on `root` with `args`; its exit code.
+fn run_pipeline_sql(root: &StoreLocation, args: &[String]) -> Result<ExitCode> {
+    let beside = std::env::current_exe()?.with_file_name("pipeline-sql");
+    let program = if beside.exists() { beside } else { PathBuf::from("pipeline-sql") };
+    let status = std::process::Command::new(&program)
+        .arg("--root")
+        .arg(root.url())
+        .args(args)
+        .status()
+        .with_context(|| format!("running {} (is it built and installed beside pipeline?)", program.display()))?;
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
+
 fn default_jobs() -> NonZeroUsize {
     std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
 }
@@ -176,6 +233,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Tables { target, duckdb } => {
+            let root = target.root()?;
+            let tables = stage_runtime::catalog::published_tables(&root).await?;
+            let text = if duckdb { tables::render_duckdb(&root, &tables) } else { tables::render_list(&root, &tables) };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Sql { target, args } => run_pipeline_sql(&target.root()?, &args),
         Cmd::Status { target, table } => {
             let pipeline = target.load(false)?;
             let statuses = status::collect(&pipeline).await?;

@@ -13,5 +13,6 @@ mod deploy_export;
 mod injected_rejects;
 mod json_logs;
 mod leases;
+mod published_tables;
 mod s3_resilience;
 mod s3_round_trip;

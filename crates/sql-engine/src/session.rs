@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::TableReference;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
@@ -83,11 +85,30 @@ pub async fn register_parquet(
     location: &StoreLocation,
     def: &TableDef,
 ) -> Result<()> {
+    let partitions = def.partition_columns().into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    register_listing(ctx, name, location, partitions, Some(def.file_schema())).await
+}
+
+/// Registers the Parquet files below `location` as table `name` (which may be qualified,
+/// `schema.table`), hive partition columns `partitions` read from the folder names; the files'
+/// schema is `file_schema`, or inferred from the files when `None`.
+pub async fn register_listing(
+    ctx: &SessionContext,
+    name: impl Into<TableReference>,
+    location: &StoreLocation,
+    partitions: Vec<(String, DataType)>,
+    file_schema: Option<SchemaRef>,
+) -> Result<()> {
+    let name = name.into();
     let url = ListingTableUrl::parse(location.url()).with_context(|| format!("table url {}", location.url()))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
-        .with_table_partition_cols(def.partition_columns().into_iter().map(|(n, t)| (n.to_string(), t)).collect());
-    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(def.file_schema());
+        .with_table_partition_cols(partitions);
+    let config = ListingTableConfig::new(url).with_listing_options(options);
+    let config = match file_schema {
+        Some(schema) => config.with_schema(schema),
+        None => config.infer_schema(&ctx.state()).await.with_context(|| format!("reading the schema of {name}"))?,
+    };
     let table = ListingTable::try_new(config).with_context(|| format!("registering table {name}"))?;
     ctx.register_table(name, Arc::new(table))?;
     Ok(())

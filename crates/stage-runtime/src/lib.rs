@@ -3,6 +3,7 @@
 //! protocol by which a stage's output becomes visible only once it is complete. It links no SQL
 //! engine; the SQL stages build their sessions with `sql-engine`.
 
+pub mod catalog;
 pub mod cli;
 pub mod engine;
 pub mod lease;

@@ -179,16 +179,21 @@ impl RunWriter {
 
     /// Lists a finished Parquet table, reads each file's footer for its row count, and checks the
     /// files against the table's definition: column names and types, no NULLs in required columns,
-    /// and partition folders that parse as the partition columns' values.
+    /// and partition folders that parse as the partition columns' values. A table with no file (an
+    /// empty result; partitioned writes create no folder for it) first gets its
+    /// [`empty_table_file`], so that every reader's recipe finds a file with the full schema.
     pub async fn describe_parquet(&self, def: &TableDef) -> Result<TableEntry> {
         let location = self.run.child(def.name);
         let expected = def.file_schema();
+        let mut listing = parquet_files(&location).await?;
+        if listing.is_empty() {
+            let (path, bytes) = empty_table_file(def)?;
+            location.put_bytes(&path, bytes).await?;
+            listing = parquet_files(&location).await?;
+        }
         let mut files = vec![];
-        for meta in location.list_all().await? {
+        for meta in listing {
             let rel = location.relative(&meta.location);
-            if !rel.ends_with(".parquet") {
-                continue;
-            }
             check_partition_path(def, &rel)?;
             let metadata = read_footer(&location, &meta.location, meta.size)
                 .await
@@ -274,10 +279,8 @@ impl RunWriter {
 
     async fn collect_garbage(&self, keep: &[String]) -> Result<()> {
         let runs = self.output.child(RUNS);
-        let listing = runs.store.list_with_delimiter(Some(&runs.prefix)).await;
-        let Ok(listing) = listing else { return Ok(()) };
-        for dir in listing.common_prefixes {
-            let id = runs.relative(&dir);
+        let Ok(ids) = runs.child_folders().await else { return Ok(()) };
+        for id in ids {
             if !keep.contains(&id) {
                 tracing::debug!(run = %id, "deleting superseded run");
                 runs.child(&id).delete_all().await?;
@@ -329,6 +332,33 @@ pub fn new_manifest(stage: &str, stage_version: &str, fingerprint: Option<String
     }
 }
 
+/// The Parquet files below `location`.
+async fn parquet_files(location: &StoreLocation) -> Result<Vec<object_store::ObjectMeta>> {
+    let mut files = location.list_all().await?;
+    files.retain(|meta| meta.location.as_ref().ends_with(".parquet"));
+    Ok(files)
+}
+
+/// Partition value of the folder holding an empty partitioned table's one file: a value of the
+/// column's type (so DataFusion, DuckDB and pyarrow parse the folder as they parse real ones) that no
+/// row carries, since the table has none. Hive's `__HIVE_DEFAULT_PARTITION__` (NULL) would be the
+/// natural name, but DataFusion's listing tables cannot parse it as an integer.
+pub fn empty_partition_value(data_type: &arrow::datatypes::DataType) -> &'static str {
+    if data_type.is_integer() { "0" } else { "empty" }
+}
+
+/// The file that stands for an empty table: its path below the table's folder
+/// (`<column>=<empty value>/.../part-0.parquet` for a partitioned table, see
+/// [`empty_partition_value`]) and a 0-row Parquet file with the table's file schema.
+pub fn empty_table_file(def: &TableDef) -> Result<(String, Vec<u8>)> {
+    let mut path: String =
+        def.partition_columns().iter().map(|(name, t)| format!("{name}={}/", empty_partition_value(t))).collect();
+    path.push_str("part-0.parquet");
+    let mut bytes = vec![];
+    parquet::arrow::ArrowWriter::try_new(&mut bytes, def.file_schema(), None)?.close()?;
+    Ok((path, bytes))
+}
+
 /// Reads a Parquet file's footer with two ranged reads.
 async fn read_footer(location: &StoreLocation, path: &object_store::path::Path, size: u64) -> Result<ParquetMetaData> {
     if size < 12 {
@@ -361,4 +391,50 @@ fn check_partition_path(def: &TableDef, rel: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::DataType;
+    use schemas::Column;
+
+    use super::*;
+
+    /// A table over (code, level text, grant_year integer), partitioned by `partition_by`.
+    fn def(partition_by: Vec<&'static str>) -> TableDef {
+        TableDef {
+            name: "pairs",
+            version: 1,
+            doc: "test table",
+            columns: vec![
+                Column::required("code", DataType::Utf8, "a code"),
+                Column::required("level", DataType::Utf8, "a level"),
+                Column::required("grant_year", DataType::Int32, "a year"),
+            ],
+            partition_by,
+            sort_by: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_table_is_published_as_one_zero_row_file_with_its_file_schema() {
+        let output = StoreLocation::parse("memory://empty-tables/out/").unwrap();
+        let run = RunWriter::begin(&output).await.unwrap();
+        for (partition_by, expected_path) in [
+            (vec!["level", "grant_year"], "pairs/level=empty/grant_year=0/part-0.parquet"),
+            (vec![], "pairs/part-0.parquet"),
+        ] {
+            let def = def(partition_by);
+            let entry = run.describe_parquet(&def).await.unwrap();
+            let paths: Vec<&str> = entry.files.iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(paths, [expected_path]);
+            assert_eq!((entry.rows, entry.files[0].rows), (0, 0));
+            // The file reads back as a Parquet file whose columns are the non-partition ones.
+            let bytes = run.run.get_bytes(expected_path).await.unwrap().expect("written");
+            let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap();
+            assert_eq!(reader.schema().as_ref(), def.file_schema().as_ref());
+            run.run.child("pairs").delete_all().await.unwrap();
+        }
+        run.abandon().await;
+    }
 }

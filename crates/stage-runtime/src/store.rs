@@ -127,6 +127,19 @@ impl StoreLocation {
         Ok(objects)
     }
 
+    /// Names of the folders directly below this location (one delimited listing); empty when the
+    /// location does not exist.
+    pub async fn child_folders(&self) -> Result<Vec<String>> {
+        let listing = match self.store.list_with_delimiter(Some(&self.prefix)).await {
+            Ok(listing) => listing,
+            Err(object_store::Error::NotFound { .. }) => return Ok(vec![]),
+            Err(e) => return Err(e).with_context(|| format!("listing {}", self.url())),
+        };
+        let mut names: Vec<String> = listing.common_prefixes.iter().map(|dir| self.relative(dir)).collect();
+        names.sort();
+        Ok(names)
+    }
+
     pub async fn get_bytes(&self, name: &str) -> Result<Option<bytes::Bytes>> {
         match self.store.get(&self.path(name)).await {
             Ok(r) => Ok(Some(r.bytes().await?)),

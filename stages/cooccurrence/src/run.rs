@@ -10,6 +10,7 @@ use schemas::Table;
 use schemas::catalogue::cooccurrence::{WORK, WRITES};
 use schemas::metrics::CooccurrenceMetrics;
 use sql_engine::{register_parquet, register_published, rows, session, write_table};
+use stage_runtime::telemetry::Progress;
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::{CoarseGraining, CooccurrenceOptions, YearField};
@@ -70,6 +71,7 @@ async fn write_run(
     let mut cumulative = 0i64;
     let mut pair_rows = 0u64;
     let mut novelty_rows = 0u64;
+    let progress = Progress::over_items("cooccurrence", "years", Some(u64::try_from(last - first + 1)?));
     for year in first..=last {
         cumulative += per_year.get(&year).copied().unwrap_or(0);
         let queries = YearQueries {
@@ -81,6 +83,7 @@ async fn write_run(
             marginals: options.marginals,
         };
         let year_started = std::time::Instant::now();
+        progress.set_step(format!("{year}: patent pairs"));
         write_table(
             &ctx,
             &queries.patent_pairs(),
@@ -88,6 +91,7 @@ async fn write_run(
             &work.child(Table::CoocPatentPairs.name()),
         )
         .await?;
+        progress.set_step(format!("{year}: unit counts"));
         write_table(
             &ctx,
             &queries.unit_counts(),
@@ -95,9 +99,11 @@ async fn write_run(
             &work.child(Table::CoocUnitCounts.name()),
         )
         .await?;
+        progress.set_step(format!("{year}: pair statistics"));
         let pairs =
             write_table(&ctx, &queries.pair_stats(), Table::CpcPairStats.def(), &run.table(Table::CpcPairStats))
                 .await?;
+        progress.set_step(format!("{year}: patent novelty"));
         let patents =
             write_table(&ctx, &queries.patent_novelty(), Table::PatentNovelty.def(), &run.table(Table::PatentNovelty))
                 .await?;
@@ -116,7 +122,9 @@ async fn write_run(
         // Only the year just written is read by the next one.
         work.child(&format!("cooc_patent_pairs/year={year}")).delete_all().await?;
         work.child(&format!("cooc_unit_counts/year={}", year - 1)).delete_all().await?;
+        progress.inc(1);
     }
+    progress.finish();
 
     let mut manifest = new_manifest("cooccurrence", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     let plots = if options.plots { plots::write(&ctx, &run.run.child("plots"), &levels).await? } else { vec![] };

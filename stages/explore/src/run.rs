@@ -224,7 +224,7 @@ fn explore_all<B: AutodiffBackend>(
     }
     let projection = Projection::fit(&z0);
 
-    let progress = stage_runtime::telemetry::Progress::new("explore", None);
+    let progress = stage_runtime::telemetry::Progress::over_items("explore", "patents", Some(records.len() as u64));
     let (mut ids, mut steps, mut probabilities, mut pc1, mut pc2) = (vec![], vec![], vec![], vec![], vec![]);
     let mut explored = Vec::with_capacity(records.len());
     for (chunk, starts) in records.chunks(batch_size).zip(z0.chunks(batch_size)) {
@@ -254,7 +254,7 @@ fn explore_all<B: AutodiffBackend>(
                 path,
             });
         }
-        progress.add(chunk.len() as u64, 0);
+        progress.inc(chunk.len() as u64);
     }
     progress.finish();
     let columns: Vec<ArrayRef> = vec![

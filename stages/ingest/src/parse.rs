@@ -49,22 +49,15 @@ pub async fn stage_files(
     staging: &StoreLocation,
     options: &ParseOptions,
 ) -> Result<Vec<FileStats>> {
-    let progress = Arc::new(Progress::new("ingest parse", None));
     let results: Vec<Result<FileStats>> = futures::stream::iter(files)
-        .map(|file| stage_file(file, staging.clone(), options.clone(), progress.clone()))
+        .map(|file| stage_file(file, staging.clone(), options.clone()))
         .buffer_unordered(options.parallel_files.max(1))
         .collect()
         .await;
-    progress.finish();
     results.into_iter().collect()
 }
 
-async fn stage_file(
-    file: DumpFile,
-    staging: StoreLocation,
-    options: ParseOptions,
-    progress: Arc<Progress>,
-) -> Result<FileStats> {
+async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOptions) -> Result<FileStats> {
     let stem = file.display.replace('/', "_");
     let table = staging_table(file.name.kind);
     let data_path = staging.child(table.name).path(&format!("{stem}.parquet"));
@@ -76,8 +69,12 @@ async fn stage_file(
         tokio::spawn(write_parquet(staging.clone(), rejects_path, Table::Rejects.def().arrow_schema(), rejects_rx));
     let handle = tokio::runtime::Handle::current();
     let parse = tokio::task::spawn_blocking(move || {
-        file.with_reader(&handle, |reader, _size| {
-            parse_stream(&file, reader, &options, &data_tx, &rejects_tx, &progress)
+        file.with_reader(&handle, |reader, size| {
+            // One bar (or line series) per file, over its uncompressed bytes.
+            let progress = Progress::over_bytes(file.display.clone(), size);
+            let stats = parse_stream(&file, reader, &options, &data_tx, &rejects_tx, &progress);
+            progress.finish();
+            stats
         })
     });
     let stats = parse.await.context("parser thread")?;

@@ -11,6 +11,7 @@ use schemas::Table;
 use schemas::catalogue::similarity::{WORK, WRITES};
 use schemas::metrics::SimilarityMetrics;
 use sql_engine::{one_row, register_parquet, register_published, rows, session, set_option, write_table};
+use stage_runtime::telemetry::Progress;
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
 use crate::options::SimilarityOptions;
@@ -46,10 +47,12 @@ async fn write_run(
     for &t in WRITES {
         register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
     }
-    // Writes one table (work tables under `_work/`), logging the query at debug level and the timing.
-    let step = |label: String, query: String, t: Table| {
+    // Writes one table (work tables under `_work/`), logging the query at debug level and the timing;
+    // `progress` shows the step.
+    let step = |progress: &Progress, label: String, query: String, t: Table| {
         let target = if WORK.contains(&t) { work.child(t.name()) } else { run.table(t) };
         let ctx = &ctx;
+        progress.set_step(label.clone());
         async move {
             let started = Instant::now();
             tracing::debug!("{label}:\n{query};");
@@ -61,17 +64,25 @@ async fn write_run(
 
     // 1. Tokens, one grant year (one partition of the inputs) at a time.
     let sql::PatentCounts { patents, with_filing_year } = one_row(&ctx, sql::PATENT_COUNTS).await?;
-    for sql::GrantYear { grant_year: g, patents } in rows(&ctx, sql::GRANT_YEARS).await? {
+    let grant_years: Vec<sql::GrantYear> = rows(&ctx, sql::GRANT_YEARS).await?;
+    let progress = phase("similarity: tokenize", "grant years", grant_years.len());
+    for sql::GrantYear { grant_year: g, patents } in grant_years {
         let query = sql::raw_terms(options.text, g, options.min_token_len, &boilerplate);
-        step(format!("tokenize grant year {g} ({patents} patents)"), query, Table::SimRawTerms).await?;
+        step(&progress, format!("tokenize grant year {g} ({patents} patents)"), query, Table::SimRawTerms).await?;
+        progress.inc(1);
     }
+    progress.finish();
 
     // 2. Terms kept by corpus df; per filing year, term frequencies and the patents with a kept term.
-    let kept = step("keep terms".into(), sql::kept_terms(options.min_df), Table::SimKeptTerms).await?;
-    for sql::FilingYear { filing_year: y } in rows(&ctx, sql::RAW_FILING_YEARS).await? {
-        step(format!("patent_terms {y}"), sql::patent_terms(y), Table::PatentTerms).await?;
-        step(format!("documents {y}"), sql::documents(y), Table::SimDocuments).await?;
+    let filing_years: Vec<sql::FilingYear> = rows(&ctx, sql::RAW_FILING_YEARS).await?;
+    let progress = phase("similarity: term frequencies", "filing years", filing_years.len());
+    let kept = step(&progress, "keep terms".into(), sql::kept_terms(options.min_df), Table::SimKeptTerms).await?;
+    for sql::FilingYear { filing_year: y } in filing_years {
+        step(&progress, format!("patent_terms {y}"), sql::patent_terms(y), Table::PatentTerms).await?;
+        step(&progress, format!("documents {y}"), sql::documents(y), Table::SimDocuments).await?;
+        progress.inc(1);
     }
+    progress.finish();
     let year_counts: BTreeMap<i32, (i64, i64)> = rows::<sql::YearCounts>(&ctx, sql::YEAR_COUNTS)
         .await?
         .into_iter()
@@ -87,12 +98,16 @@ async fn write_run(
     let mut patents_before = BTreeMap::new();
     let mut cumulative = 0i64;
     let mut previous = None;
+    let progress = phase("similarity: vocabulary", "years", year_counts.len());
     for (&year, &(n, _)) in &year_counts {
         patents_before.insert(year, cumulative);
-        step(format!("vocabulary {year}"), sql::vocabulary(year, previous, cumulative), Table::Vocabulary).await?;
+        let query = sql::vocabulary(year, previous, cumulative);
+        step(&progress, format!("vocabulary {year}"), query, Table::Vocabulary).await?;
         cumulative += n;
         previous = Some(year);
+        progress.inc(1);
     }
+    progress.finish();
 
     // 4. One pass per weighting year t: norms and centroids under BIDF_t, then the window sums.
     let windows = Windows {
@@ -105,16 +120,19 @@ async fn write_run(
     // The weighting queries put the small table on the left of every join, the hash table's side,
     // so that patent_terms streams; keep that order instead of letting statistics swap it.
     set_join_reordering(&ctx, false).await?;
+    let progress = phase("similarity: weighting years", "years", plan.len());
     for (i, (&t, year_plan)) in plan.iter().enumerate() {
         if patents_before[&t] == 0 {
             tracing::info!(year = t, "no earlier patents: BIDF undefined, vectors empty, no window partners");
+            progress.inc(1);
             continue;
         }
         let started = Instant::now();
         let queries = WeightingQueries { bidf_year: t, plan: year_plan };
-        step(format!("norms under {t}"), queries.norms(), Table::SimNorms).await?;
-        step(format!("centroids under {t}"), queries.centroids(), Table::SimCentroids).await?;
-        window_sum_rows += step(format!("window sums under {t}"), queries.window_sums(), Table::SimWindowSums).await?;
+        step(&progress, format!("norms under {t}"), queries.norms(), Table::SimNorms).await?;
+        step(&progress, format!("centroids under {t}"), queries.centroids(), Table::SimCentroids).await?;
+        let label = format!("window sums under {t}");
+        window_sum_rows += step(&progress, label, queries.window_sums(), Table::SimWindowSums).await?;
         tracing::info!(
             year = t,
             done = i + 1,
@@ -126,8 +144,10 @@ async fn write_run(
         );
         work.child(&format!("sim_norms/bidf_year={t}")).delete_all().await?;
         work.child(&format!("sim_centroids/bidf_year={t}")).delete_all().await?;
+        progress.inc(1);
     }
 
+    progress.finish();
     set_join_reordering(&ctx, true).await?;
 
     // 5. Per-patent statistics.
@@ -139,7 +159,10 @@ async fn write_run(
         last_year,
         options.breakthrough_quantile,
     );
-    step("patent_similarity".into(), query, Table::PatentSimilarity).await?;
+    let progress = phase("similarity: per-patent statistics", "tables", 1);
+    step(&progress, "patent_similarity".into(), query, Table::PatentSimilarity).await?;
+    progress.inc(1);
+    progress.finish();
 
     let mut manifest = new_manifest("similarity", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     let plots = if options.plots {
@@ -180,4 +203,9 @@ async fn write_run(
 /// Lets DataFusion swap join inputs by statistics (`true`, its default) or keeps the written order.
 pub(crate) async fn set_join_reordering(ctx: &SessionContext, on: bool) -> Result<()> {
     set_option(ctx, "datafusion.optimizer.join_reordering", on).await
+}
+
+/// Progress over one phase of the stage: `n` of `unit`.
+fn phase(label: &str, unit: &'static str, n: usize) -> Progress {
+    Progress::over_items(label, unit, Some(n as u64))
 }

@@ -141,7 +141,7 @@ impl<'c> Generator<'c> {
 
     pub fn run(mut self) -> Result<SynthSummary> {
         let calendar = GrantCalendar::new(self.config.patents, self.config.first_year, self.config.years);
-        let progress = Progress::new("synth", None);
+        let progress = Progress::over_items("synth", "patents", Some(self.config.patents));
         let mut reported_bytes = 0;
         for (index, granted) in calendar.dates().enumerate() {
             self.write_patent(index, granted)?;

@@ -2,8 +2,8 @@
 //! KL annealing, per-epoch validation (losses, accuracy, precision, recall, F1 and ROC-AUC of the L1
 //! prediction, the Jaccard similarity of greedy reconstructions, and the KL of each latent
 //! dimension with the number of active dimensions), early stopping on the validation loss, keeping
-//! the best epoch's weights. Long epochs log a progress line (examples so
-//! far, examples/s) every few seconds.
+//! the best epoch's weights. Each epoch shows its progress (batches, samples/s, ETA): a bar on a
+//! terminal, a line every few seconds in logs.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -258,11 +258,16 @@ pub fn fit<B: AutodiffBackend>(
     let mut step = 0usize;
     for epoch in 1..=config.epochs {
         let started = Instant::now();
-        let progress = stage_runtime::telemetry::Progress::new(format!("epoch {epoch}/{}", config.epochs), None);
+        let progress = stage_runtime::telemetry::Progress::over_items(
+            format!("epoch {epoch}/{}", config.epochs),
+            "samples",
+            Some(train.len() as u64),
+        );
+        let batches = train.len().div_ceil(config.batch_size.max(1));
         order.shuffle(&mut rng);
         let mut sums = LossSums::default();
         let mut beta = 0.0;
-        for chunk in order.chunks(config.batch_size.max(1)) {
+        for (index, chunk) in order.chunks(config.batch_size.max(1)).enumerate() {
             beta = config.beta * (step as f64 / config.kl_anneal_steps.max(1) as f64).min(1.0);
             let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
             let b = batch::<B>(&refs, device).with_word_dropout(config.word_dropout);
@@ -273,8 +278,10 @@ pub fn fit<B: AutodiffBackend>(
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.learning_rate, model, grads);
             step += 1;
-            progress.add(chunk.len() as u64, 0);
+            progress.set_step(format!("batch {}/{batches}", index + 1));
+            progress.inc(chunk.len() as u64);
         }
+        progress.finish();
         let train_seconds = started.elapsed().as_secs_f64();
         let valid = model.valid();
         let evaluation = evaluate(&valid, validation, config, beta, positive_weight, device);
