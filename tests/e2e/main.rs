@@ -16,3 +16,4 @@ mod leases;
 mod published_tables;
 mod s3_resilience;
 mod s3_round_trip;
+mod storage_faults;

@@ -53,10 +53,14 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-/// Path of a workspace binary built next to the running test (`target/<profile>/<name>`).
+/// Path of a workspace binary: in the folder `PIPELINE_TEST_BINARIES` names (to run the tests
+/// against another build, e.g. release binaries, or a copy kept apart from a rebuild), otherwise
+/// the one built next to the running test (`target/<profile>/<name>`).
 pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let dir = std::env::var_os("PIPELINE_TEST_BINARIES").map(PathBuf::from).unwrap_or_else(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps").to_path_buf()
+    });
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -123,23 +127,31 @@ pub async fn published_tables(output: &StoreLocation, tables: &[Table]) -> Sessi
 
 /// Asserts that the outputs published at `a` and `b` hold the same tables with the same rows, in
 /// any order: every non-float column equal, floats equal to 1e-9 relative (engines may add in
-/// another order). Returns the rows compared per table.
+/// another order). Streams both sides sorted the same way (non-float columns first), through a
+/// spilling engine, so tables of tens of millions of rows compare in bounded memory. Returns the
+/// rows compared per table.
 pub async fn assert_same_outputs(a: &StoreLocation, b: &StoreLocation) -> Vec<(String, usize)> {
     let names: Vec<String> = published_table_names(a).await;
     assert_eq!(names, published_table_names(b).await, "{a:?} and {b:?} publish different tables");
     let mut compared = vec![];
     for name in names {
-        let rows_a = comparable_rows(a, &name).await;
-        let rows_b = comparable_rows(b, &name).await;
-        assert_eq!(rows_a.len(), rows_b.len(), "table {name}: row counts differ between {a:?} and {b:?}");
-        for (ra, rb) in rows_a.iter().zip(&rows_b) {
-            assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a:?} and {b:?}");
-            for (x, y) in ra.1.iter().zip(&rb.1) {
-                let close = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
-                assert!(close, "table {name}: {x} != {y} in row {:?}", ra.0);
+        let (mut rows_a, mut rows_b) = (SortedRows::open(a, &name).await, SortedRows::open(b, &name).await);
+        let mut count = 0;
+        loop {
+            match (rows_a.next().await, rows_b.next().await) {
+                (None, None) => break,
+                (Some(ra), Some(rb)) => {
+                    assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a:?} and {b:?}");
+                    for (x, y) in ra.1.iter().zip(&rb.1) {
+                        let close = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+                        assert!(close, "table {name}: {x} != {y} in row {:?}", ra.0);
+                    }
+                    count += 1;
+                }
+                _ => panic!("table {name}: row counts differ between {a:?} and {b:?} (equal for the first {count})"),
             }
         }
-        compared.push((name, rows_a.len()));
+        compared.push((name, count));
     }
     compared
 }
@@ -149,40 +161,81 @@ async fn published_table_names(output: &StoreLocation) -> Vec<String> {
     published.tables.into_keys().collect()
 }
 
-/// The rows of published table `name`: the non-float columns as text, the float columns as numbers,
-/// sorted.
-async fn comparable_rows(output: &StoreLocation, name: &str) -> Vec<(Vec<String>, Vec<f64>)> {
-    use arrow::array::AsArray;
-    use arrow::datatypes::{DataType, Float64Type};
-    let table = Table::from_name(name).unwrap_or_else(|| panic!("table {name} is not in the catalogue"));
-    let ctx = published_tables(output, &[table]).await;
-    let mut rows = vec![];
-    for batch in ctx.sql(&format!("SELECT * FROM {name}")).await.unwrap().collect().await.unwrap() {
-        let floats: Vec<Option<arrow::array::ArrayRef>> = batch
-            .columns()
+/// The rows of one published table, sorted by its non-float columns and then its float columns,
+/// one at a time: the non-float values as text, the float values as numbers.
+struct SortedRows {
+    stream: datafusion::physical_plan::SendableRecordBatchStream,
+    /// The current batch's columns (floats cast to f64) and the next row in it.
+    batch: Option<(Vec<Column>, usize, usize)>,
+}
+
+/// One column of a batch: text to compare exactly, or a float to compare within tolerance.
+enum Column {
+    Text(arrow::array::ArrayRef),
+    Float(arrow::array::Float64Array),
+}
+
+impl SortedRows {
+    async fn open(output: &StoreLocation, name: &str) -> SortedRows {
+        use arrow::datatypes::DataType;
+        let table = Table::from_name(name).unwrap_or_else(|| panic!("table {name} is not in the catalogue"));
+        // A small spilling pool: the sort of a large table goes to disk, not to memory.
+        let options = EngineOptions { memory_limit: 512 << 20, target_partitions: Some(2), ..EngineOptions::default() };
+        let ctx = session(&options, &[]).await.unwrap();
+        register_published(&ctx, output, table).await.unwrap();
+        let schema = ctx.table(name).await.unwrap().schema().as_arrow().clone();
+        let is_float = |t: &DataType| matches!(t, DataType::Float32 | DataType::Float64);
+        let quoted = |f: &arrow::datatypes::Field| format!("\"{}\"", f.name());
+        let order: Vec<String> = schema
+            .fields()
             .iter()
-            .map(|c| {
-                matches!(c.data_type(), DataType::Float32 | DataType::Float64)
-                    .then(|| arrow::compute::cast(c, &DataType::Float64).unwrap())
-            })
+            .filter(|f| !is_float(f.data_type()))
+            .chain(schema.fields().iter().filter(|f| is_float(f.data_type())))
+            .map(|f| quoted(f))
             .collect();
-        for r in 0..batch.num_rows() {
-            let (mut text, mut numbers) = (vec![], vec![]);
-            for (c, float) in floats.iter().enumerate() {
-                match float {
-                    Some(f) if f.is_null(r) => text.push("NULL".into()),
-                    Some(f) => {
-                        text.push("float".into());
-                        numbers.push(f.as_primitive::<Float64Type>().value(r));
+        let sql = format!("SELECT * FROM {name} ORDER BY {}", order.join(", "));
+        let stream = ctx.sql(&sql).await.unwrap().execute_stream().await.unwrap();
+        SortedRows { stream, batch: None }
+    }
+
+    /// The next row, or `None` at the end.
+    async fn next(&mut self) -> Option<(Vec<String>, Vec<f64>)> {
+        use arrow::array::AsArray;
+        use arrow::datatypes::{DataType, Float64Type};
+        use futures::StreamExt;
+        loop {
+            if let Some((columns, row, rows)) = &mut self.batch
+                && *row < *rows
+            {
+                let r = *row;
+                *row += 1;
+                let (mut text, mut numbers) = (vec![], vec![]);
+                for column in columns.iter() {
+                    match column {
+                        Column::Float(f) if f.is_null(r) => text.push("NULL".into()),
+                        Column::Float(f) => {
+                            text.push("float".into());
+                            numbers.push(f.value(r));
+                        }
+                        Column::Text(c) => text.push(array_value_to_string(c, r).unwrap()),
                     }
-                    None => text.push(array_value_to_string(batch.column(c), r).unwrap()),
                 }
+                return Some((text, numbers));
             }
-            rows.push((text, numbers));
+            let batch = self.stream.next().await?.unwrap();
+            let columns = batch
+                .columns()
+                .iter()
+                .map(|c| match c.data_type() {
+                    DataType::Float32 | DataType::Float64 => Column::Float(
+                        arrow::compute::cast(c, &DataType::Float64).unwrap().as_primitive::<Float64Type>().clone(),
+                    ),
+                    _ => Column::Text(c.clone()),
+                })
+                .collect();
+            self.batch = Some((columns, 0, batch.num_rows()));
         }
     }
-    rows.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.partial_cmp(&y.1).unwrap_or(std::cmp::Ordering::Equal)));
-    rows
 }
 
 /// Waits up to `timeout` for `ready`, polling; panics naming `what` if it never is.

@@ -160,13 +160,15 @@ pub async fn write_batches(
     write_table(&local, &format!("SELECT * FROM {name}{order}"), def, target).await
 }
 
-/// Registers `table` of the output published at `output` (its current run) under its name.
+/// Registers `table` of the output published at `output` (its current run) under its name, once its
+/// files are checked against the manifest ([`stage_runtime::integrity::check_table_files`]).
 pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, table: Table) -> Result<()> {
     let name = table.name();
     let published = stage_runtime::read_published(output)
         .await?
         .with_context(|| format!("nothing is published at {} (has its stage run?)", output.url()))?;
     let location = published.table_location(output, name)?;
+    stage_runtime::integrity::check_table_files(output, &published, name).await?;
     ctx.register_object_store(&output.base_url, output.store.clone());
     register_parquet(ctx, name, &location, table.def()).await
 }

@@ -115,6 +115,7 @@ where
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
+            let e = explain_full_disk(e);
             tracing::error!(stage, error = %format!("{e:#}"), "failed");
             eprintln!("error: {stage}: {e:#}");
             std::process::ExitCode::FAILURE
@@ -122,9 +123,31 @@ where
     }
 }
 
+/// Says which disks may be full, and what to do, on an error that reports a full one: the error
+/// itself (from a spill file or an output file, through DataFusion) does not say which.
+fn explain_full_disk(e: anyhow::Error) -> anyhow::Error {
+    if !format!("{e:#}").contains("No space left on device") {
+        return e;
+    }
+    e.context(format!(
+        "a disk is full: the spill folder's (--spill-dir, default the system temp folder {}) or the output's; \
+         nothing was published. Free space, point --spill-dir at a larger disk or raise --memory-limit, and rerun",
+        std::env::temp_dir().display()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_bytes;
+    use super::{explain_full_disk, parse_bytes};
+
+    #[test]
+    fn full_disks_are_explained() {
+        let full = anyhow::anyhow!("IO error: No space left on device (os error 28)").context("writing table claims");
+        let text = format!("{:#}", explain_full_disk(full));
+        assert!(text.starts_with("a disk is full: the spill folder's (--spill-dir"), "{text}");
+        assert!(text.ends_with("writing table claims: IO error: No space left on device (os error 28)"), "{text}");
+        assert_eq!(explain_full_disk(anyhow::anyhow!("other")).to_string(), "other");
+    }
 
     #[test]
     fn sizes() {

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod engine;
+pub mod integrity;
 pub mod lease;
 pub mod publish;
 pub mod store;

@@ -292,7 +292,9 @@ impl RunWriter {
 
 /// Writes one run of a stage that reads `inputs` and publishes it: `write` fills the run and returns
 /// its manifest. On error the run is deleted and nothing is published; otherwise each input's
-/// fingerprint and the seconds taken are added to the manifest before publishing.
+/// fingerprint and the seconds taken are added to the manifest before publishing. A failure on a
+/// Parquet error names the input file that does not decode, if one does not
+/// ([`crate::integrity::name_corrupt_input`]).
 pub async fn write_and_publish(
     inputs: &[&StoreLocation],
     output: &StoreLocation,
@@ -308,7 +310,7 @@ pub async fn write_and_publish(
         Ok(manifest) => manifest,
         Err(e) => {
             run.abandon().await;
-            return Err(e);
+            return Err(crate::integrity::name_corrupt_input(e, inputs).await);
         }
     };
     manifest.inputs.extend(fingerprints);

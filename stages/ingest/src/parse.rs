@@ -103,9 +103,9 @@ fn parse_stream(
     progress: &Progress,
 ) -> Result<FileStats> {
     let mut tsv = TsvReader::new(reader, options.max_record_bytes);
-    let header: Vec<String> = match tsv.next_record()? {
+    let header: Vec<String> = match tsv.next_record().with_context(|| format!("reading {}", file.display))? {
         Next::Record => (0..tsv.len())
-            .map(|i| tsv.field(i).map(|f| f.trim_start_matches('\u{feff}').to_string()))
+            .map(|i| tsv.field(i).map(|f| f.to_string()))
             .collect::<Result<_, _>>()
             .with_context(|| format!("{}: header is not UTF-8", file.display))?,
         Next::Malformed { reason, .. } => bail!("{}: unreadable header line: {reason}", file.display),
@@ -121,10 +121,13 @@ fn parse_stream(
         tx.blocking_send(b).map_err(|_| anyhow::anyhow!("Parquet writer stopped"))
     };
     loop {
-        match tsv.next_record()? {
+        // A read error (a corrupt zip's bad checksum, a lost connection) names the file and line.
+        let next = tsv.next_record().with_context(|| format!("reading {} at line {}", file.display, tsv.line()))?;
+        match next {
             Next::Record => match batch.push(&tsv) {
                 Ok(()) => rows += 1,
                 Err(reason) => {
+                    let reason = if repeats_header(&tsv, &header) { REPEATED_HEADER.into() } else { reason };
                     let line = tsv.line();
                     let raw = tsv.reject_current();
                     bad.push(line, &reason, &raw);
@@ -156,6 +159,14 @@ fn parse_stream(
         send(rejects, bad.finish())?;
     }
     Ok(FileStats { file: file.display.clone(), kind, rows, rejects: rejected, bytes: tsv.bytes_read() })
+}
+
+/// Reject reason of a row that repeats the header line, as when dumps are concatenated.
+const REPEATED_HEADER: &str = "repeated header row (were two dumps concatenated?)";
+
+/// Whether the reader's current record is the header line again.
+fn repeats_header<R>(tsv: &TsvReader<R>, header: &[String]) -> bool {
+    tsv.len() == header.len() && (0..tsv.len()).all(|i| tsv.field(i).is_ok_and(|f| *f == *header[i]))
 }
 
 /// Builds batches of the `rejects` table for one file.

@@ -8,9 +8,13 @@
 //! after a closing quote) or its caller rejects it, only its first physical line is reported, and the
 //! lines after it are parsed again. Every physical line ends up either in an accepted record or in a
 //! reject, with its 1-based line number.
+//!
+//! Memory stays bounded on hostile input: a physical line longer than the record limit is never
+//! held; it is skipped in the input and rejected as one line. A UTF-8 byte-order mark before the
+//! first line is dropped.
 
 use std::borrow::Cow;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 /// Where one field lies in the record buffer.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +37,17 @@ pub enum Next {
     End,
 }
 
+/// What reading one physical line found.
+enum Line {
+    Read,
+    /// A line longer than the record limit, skipped in the input.
+    TooLong,
+    End,
+}
+
+/// A UTF-8 byte-order mark, which some tools write before the first line.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     FieldStart,
@@ -52,6 +67,9 @@ pub struct TsvReader<R> {
     record_line: u64,
     max_record_bytes: usize,
     bytes_read: u64,
+    /// Line `next_line` of the input ran past `max_record_bytes` and was skipped; it is reported
+    /// once the lines before it (those left to replay) are read.
+    too_long: bool,
 }
 
 impl<R: BufRead> TsvReader<R> {
@@ -67,6 +85,7 @@ impl<R: BufRead> TsvReader<R> {
             record_line: 0,
             max_record_bytes,
             bytes_read: 0,
+            too_long: false,
         }
     }
 }
@@ -139,6 +158,21 @@ impl<R> TsvReader<R> {
         self.reject_current();
         Next::Malformed { line, reason: reason.to_string() }
     }
+
+    /// Reports the skipped overlong line, where the current record starts.
+    fn line_too_long(&mut self) -> Next {
+        self.too_long = false;
+        self.next_line = self.record_line + 1;
+        let limit = self.max_record_bytes;
+        Next::Malformed { line: self.record_line, reason: format!("line runs past {limit} bytes (--max-record-bytes)") }
+    }
+
+    /// Rejects a record whose quoted field outgrew the record limit (its first line; the rest is
+    /// replayed).
+    fn field_too_long(&mut self) -> Next {
+        let limit = self.max_record_bytes;
+        self.malformed(&format!("quoted field runs past {limit} bytes (unterminated quote?)"))
+    }
 }
 
 impl<R: BufRead> TsvReader<R> {
@@ -147,8 +181,10 @@ impl<R: BufRead> TsvReader<R> {
         self.raw.clear();
         self.fields.clear();
         self.record_line = self.next_line;
-        if !self.read_line()? {
-            return Ok(Next::End);
+        match self.read_line()? {
+            Line::Read => {}
+            Line::TooLong => return Ok(self.line_too_long()),
+            Line::End => return Ok(Next::End),
         }
         let mut state = State::FieldStart;
         let mut start = 0;
@@ -214,15 +250,14 @@ impl<R: BufRead> TsvReader<R> {
             let at_eof = !self.raw.ends_with(b"\n");
             match state {
                 State::Quoted if at_eof => return Ok(self.malformed("unterminated quoted field at end of file")),
-                State::Quoted if self.raw.len() > self.max_record_bytes => {
-                    let limit = self.max_record_bytes;
-                    return Ok(self.malformed(&format!("quoted field runs past {limit} bytes (unterminated quote?)")));
-                }
-                State::Quoted => {
-                    if !self.read_line()? {
-                        return Ok(self.malformed("unterminated quoted field at end of file"));
-                    }
-                }
+                State::Quoted if self.raw.len() > self.max_record_bytes => return Ok(self.field_too_long()),
+                State::Quoted => match self.read_line()? {
+                    Line::Read => {}
+                    // The record's first line is rejected and the lines after it replayed; the
+                    // skipped line comes after them.
+                    Line::TooLong => return Ok(self.field_too_long()),
+                    Line::End => return Ok(self.malformed("unterminated quoted field at end of file")),
+                },
                 State::QuoteSeen => {
                     self.push(start, pos - 1, true, escaped);
                     return Ok(Next::Record);
@@ -236,23 +271,55 @@ impl<R: BufRead> TsvReader<R> {
         }
     }
 
-    /// Appends one physical line (with its `\n`, if any) to the record buffer.
-    fn read_line(&mut self) -> io::Result<bool> {
-        let n = if self.replay_pos < self.replay.len() {
+    /// Appends one physical line (with its `\n`, if any) to the record buffer, unless it is longer
+    /// than the record limit: then it is skipped in the input, never held whole.
+    fn read_line(&mut self) -> io::Result<Line> {
+        if self.replay_pos < self.replay.len() {
             let rest = &self.replay[self.replay_pos..];
             let n = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
             self.raw.extend_from_slice(&rest[..n]);
             self.replay_pos += n;
-            n
-        } else {
-            let n = self.input.read_until(b'\n', &mut self.raw)?;
-            self.bytes_read += n as u64;
-            n
-        };
-        if n > 0 {
             self.next_line += 1;
+            return Ok(Line::Read);
         }
-        Ok(n > 0)
+        if self.too_long {
+            return Ok(Line::TooLong);
+        }
+        let start = self.raw.len();
+        // One byte over the limit tells a line at the limit from a longer one.
+        let cap = self.max_record_bytes as u64 + 1;
+        let n = self.input.by_ref().take(cap).read_until(b'\n', &mut self.raw)? as u64;
+        self.bytes_read += n;
+        if n == 0 {
+            return Ok(Line::End);
+        }
+        if n == cap && !self.raw.ends_with(b"\n") {
+            self.raw.truncate(start);
+            self.skip_line()?;
+            self.too_long = true;
+            return Ok(Line::TooLong);
+        }
+        if self.next_line == 1 && self.raw.starts_with(BOM) {
+            self.raw.drain(..BOM.len());
+        }
+        self.next_line += 1;
+        Ok(Line::Read)
+    }
+
+    /// Consumes the input up to and including the next `\n`.
+    fn skip_line(&mut self) -> io::Result<()> {
+        loop {
+            let buf = self.input.fill_buf()?;
+            let (n, found) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            self.input.consume(n);
+            self.bytes_read += n as u64;
+            if found || n == 0 {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -374,6 +441,51 @@ mod tests {
     }
 
     #[test]
+    fn overlong_lines_are_skipped_and_rejected_alone() {
+        let long = "x".repeat(100);
+        let text = format!("\"a\"\t1\n\"{long}\"\t2\n\"b\"\t3\n\"open\n{long}\n\"c\"\t4\n{long}");
+        let mut r = TsvReader::new(text.as_bytes(), 50);
+        let mut seen = vec![];
+        loop {
+            match r.next_record().unwrap() {
+                Next::Record => seen.push((r.line(), r.field(0).unwrap().into_owned())),
+                Next::Malformed { line, reason } => seen.push((line, reason)),
+                Next::End => break,
+            }
+        }
+        let past = "line runs past 50 bytes (--max-record-bytes)".to_string();
+        assert_eq!(
+            seen,
+            vec![
+                (1, "a".into()),
+                (2, past.clone()),
+                (3, "b".into()),
+                // An open quote that runs into an overlong line: its first line is rejected, the
+                // overlong line after it too, and the lines after that are read.
+                (4, "quoted field runs past 50 bytes (unterminated quote?)".into()),
+                (5, past.clone()),
+                (6, "c".into()),
+                (7, past),
+            ]
+        );
+        assert_eq!(r.bytes_read(), text.len() as u64);
+        // A line exactly at the limit is read.
+        let at_limit = format!("{}\n", "y".repeat(50));
+        let mut r = TsvReader::new(at_limit.as_bytes(), 50);
+        assert_eq!(r.next_record().unwrap(), Next::Record);
+        assert_eq!(r.field(0).unwrap().len(), 50);
+    }
+
+    #[test]
+    fn byte_order_mark_before_the_first_line_is_dropped() {
+        let (ok, bad) = read_all("\u{feff}\"patent_id\"\tn\n\"\u{feff}1\"\t2\n");
+        assert!(bad.is_empty());
+        assert_eq!(ok[0].1, vec!["patent_id", "n"]);
+        // Only at the start of the file: elsewhere it is data.
+        assert_eq!(ok[1].1, vec!["\u{feff}1", "2"]);
+    }
+
+    #[test]
     fn every_line_is_accounted_for_on_random_input() {
         // Random mixes of good rows and broken quotes: accepted records plus rejected lines must cover
         // each physical line exactly once.
@@ -384,18 +496,20 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        for _ in 0..200 {
+        // The small limit makes the long lines overlong and cuts open quotes short.
+        for (_, limit) in (0..400).zip([1 << 20, 32].into_iter().cycle()) {
             let mut text = String::new();
             for _ in 0..(rand() % 12 + 1) {
-                match rand() % 5 {
+                match rand() % 6 {
                     0 => text.push_str("\"bro\"ken\t1\n"),
                     1 => text.push_str("\"open\t2\n"),
                     2 => text.push_str("\"multi\nline\"\t3\n"),
+                    3 => text.push_str("\"a line longer than thirty-two bytes\"\t5\n"),
                     _ => text.push_str("\"ok\"\t4\n"),
                 }
             }
             let total_lines = text.matches('\n').count() as u64;
-            let mut r = TsvReader::new(text.as_bytes(), 1 << 20);
+            let mut r = TsvReader::new(text.as_bytes(), limit);
             let mut covered = vec![0u32; total_lines as usize + 2];
             loop {
                 match r.next_record().unwrap() {
