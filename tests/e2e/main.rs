@@ -10,6 +10,7 @@ mod ballista_standalone;
 mod default_pipeline;
 mod default_pipeline_s3;
 mod deploy_export;
+mod gpu_check;
 mod injected_rejects;
 mod json_logs;
 mod leases;

@@ -1,13 +1,16 @@
 //! `explore`: gradient ascent in the trained model's latent space toward a higher predicted P(L1),
 //! from ingest's output (first `--input`), the labels stage's (second) and the train stage's
-//! (third); on the CPU (burn-ndarray) or, when built with the `gpu` feature, on CUDA (burn-tch).
+//! (third); on the CPU (burn-ndarray) or, when built with the `gpu` feature, through libtorch
+//! (burn-tch) on the CPU or CUDA.
 
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use burn::tensor::backend::AutodiffBackend;
 use clap::Parser;
 use explore::{AscentSettings, Decoding, ExploreInputs, ExploreOptions, Explored, run};
-use stage_runtime::{StageArgs, StoreLocation, run_stage};
+use stage_runtime::{PublishedManifest, StageArgs, StoreLocation, run_stage};
+use train::backend::{BackendJob, Compute};
 
 #[derive(Parser, Debug)]
 #[command(version, about)]
@@ -41,6 +44,10 @@ struct Cli {
     /// `cpu`, or `cuda` / `cuda:N` (needs a build with `--features gpu` and libtorch).
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// `ndarray` (pure Rust, CPU only) or `tch` (libtorch; needs a build with `--features gpu`).
+    /// Default: ndarray on the CPU, tch on CUDA.
+    #[arg(long, value_name = "ndarray|tch")]
+    backend: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -56,6 +63,7 @@ async fn explore(cli: Cli) -> Result<()> {
         (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?, StoreLocation::parse(model)?);
     let inputs = ExploreInputs { ingest: &ingest, labels: &labels, model: &model };
     let output = cli.stage.output_location()?;
+    let compute = Compute::parse(cli.backend.as_deref(), &cli.device)?;
     let options = ExploreOptions {
         ascent: AscentSettings { step_size: cli.step_size, iterations: cli.iterations, threshold: cli.threshold },
         decoding: cli.decoding,
@@ -63,42 +71,26 @@ async fn explore(cli: Cli) -> Result<()> {
         explored: cli.patents,
         limit: cli.limit,
         batch_size: cli.batch_size,
-        device_name: cli.device.clone(),
+        device_name: compute.name(),
         engine: cli.stage.engine(),
         fingerprint: cli.stage.fingerprint.clone(),
     };
-    let published = match cli.device.as_str() {
-        "cpu" => {
-            type Cpu = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
-            run::<Cpu>(&inputs, &output, &options, Default::default()).await?
-        }
-        cuda if cuda.starts_with("cuda") => gpu(cuda, &inputs, &output, &options).await?,
-        other => bail!("unknown --device {other}: use cpu or cuda[:N]"),
-    };
+    let published = compute.run(Explore { inputs: &inputs, output: &output, options: &options }).await?;
     published.log_tables();
     Ok(())
 }
 
-#[cfg(feature = "gpu")]
-async fn gpu(
-    name: &str,
-    inputs: &ExploreInputs<'_>,
-    output: &StoreLocation,
-    options: &ExploreOptions,
-) -> Result<stage_runtime::PublishedManifest> {
-    type Gpu = burn::backend::Autodiff<burn::backend::LibTorch<f32>>;
-    let index = name.strip_prefix("cuda:").map(str::parse).transpose()?.unwrap_or(0);
-    run::<Gpu>(inputs, output, options, burn::backend::libtorch::LibTorchDevice::Cuda(index)).await
+/// The stage's run, on the chosen backend.
+struct Explore<'a> {
+    inputs: &'a ExploreInputs<'a>,
+    output: &'a StoreLocation,
+    options: &'a ExploreOptions,
 }
 
-#[cfg(not(feature = "gpu"))]
-async fn gpu(
-    name: &str,
-    _: &ExploreInputs<'_>,
-    _: &StoreLocation,
-    _: &ExploreOptions,
-) -> Result<stage_runtime::PublishedManifest> {
-    bail!(
-        "--device {name}: this binary was built without the `gpu` feature (cargo build --release -p explore --features gpu, with libtorch; see the README)"
-    )
+impl BackendJob for Explore<'_> {
+    type Output = PublishedManifest;
+
+    async fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<PublishedManifest> {
+        run::<B>(self.inputs, self.output, self.options, device).await
+    }
 }

@@ -235,6 +235,24 @@ pub struct LossesMean {
     pub prediction: f64,
 }
 
+/// One optimisation step on batch `b`: the forward pass with a sampled z, the joint loss with KL
+/// weight `beta`, its gradients and the optimizer's update. Returns the updated model, the loss terms
+/// and the joint loss.
+pub fn train_step<B: AutodiffBackend, O: Optimizer<Model<B>, B>>(
+    model: Model<B>,
+    optimizer: &mut O,
+    b: &Batch<B>,
+    config: &TrainConfig,
+    beta: f64,
+    positive_weight: f64,
+) -> (Model<B>, Losses<B>, Tensor<B, 1>) {
+    let out = model.forward(b, true);
+    let losses = model.losses(b, &out, positive_weight);
+    let loss = losses.total(beta, config.lambda);
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    (optimizer.step(config.learning_rate, model, grads), losses, loss)
+}
+
 /// Trains a model of `cpc_vocab` codes and `text_vocab` tokens on `train`, validating on
 /// `validation` after each epoch; `on_epoch` sees each epoch's metrics and weights as they come. Returns the
 /// weights of the epoch with the lowest validation loss and every epoch's metrics.
@@ -271,12 +289,9 @@ pub fn fit<B: AutodiffBackend>(
             beta = config.beta * (step as f64 / config.kl_anneal_steps.max(1) as f64).min(1.0);
             let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
             let b = batch::<B>(&refs, device).with_word_dropout(config.word_dropout);
-            let out = model.forward(&b, true);
-            let l = model.losses(&b, &out, positive_weight);
-            let loss = l.total(beta, config.lambda);
+            let (updated, l, loss) = train_step(model, &mut optimizer, &b, config, beta, positive_weight);
+            model = updated;
             sums.add(chunk.len(), &l, &loss);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
             step += 1;
             progress.set_step(format!("batch {}/{batches}", index + 1));
             progress.inc(chunk.len() as u64);

@@ -1,9 +1,10 @@
 //! The train stage: the generative-predictive model (seed method 000) — vocabularies ([`vocab`]),
 //! the VAE with its impact predictor ([`model`]), the training loop ([`fit`]), checkpoints
 //! ([`checkpoint`]) and metrics (crate `stats`) — written once over burn's `Backend`, so it trains on
-//! the CPU through burn-ndarray (the default) and on a GPU through burn-tch (feature `gpu`); and
-//! the stage around it ([`data`], [`run`], [`plots`]).
+//! the CPU through burn-ndarray (the default) and through libtorch (burn-tch, feature `gpu`) on the
+//! CPU or a GPU ([`backend`]); and the stage around it ([`data`], [`run`], [`plots`]).
 
+pub mod backend;
 pub mod checkpoint;
 pub mod data;
 pub mod fit;

@@ -1,12 +1,14 @@
 //! `train`: trains the generative-predictive model on ingest's output (first `--input`) and the
 //! labels stage's output (second `--input`), on the CPU (burn-ndarray) or, when built with the
-//! `gpu` feature, on CUDA through libtorch (burn-tch).
+//! `gpu` feature, through libtorch (burn-tch) on the CPU or CUDA.
 
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use burn::tensor::backend::AutodiffBackend;
 use clap::Parser;
-use stage_runtime::{StageArgs, StoreLocation, run_stage};
+use stage_runtime::{PublishedManifest, StageArgs, StoreLocation, run_stage};
+use train::backend::{BackendJob, Compute};
 use train::run::{RunConfig, TrainOptions, run};
 
 #[derive(Parser, Debug)]
@@ -21,10 +23,18 @@ struct Cli {
     /// `cpu`, or `cuda` / `cuda:N` (needs a build with `--features gpu` and libtorch).
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// `ndarray` (pure Rust, CPU only) or `tch` (libtorch; needs a build with `--features gpu`).
+    /// Default: ndarray on the CPU, tch on CUDA.
+    #[arg(long, value_name = "ndarray|tch")]
+    backend: Option<String>,
     /// Train, test and publish a fixed sample of this share of the labelled patents (overrides the
     /// config's `[data] sample_share`; for a documented subset of a large corpus).
     #[arg(long, value_name = "SHARE")]
     sample_share: Option<f64>,
+    /// Train at most this many epochs (overrides the config's `[training] epochs`; for a bounded
+    /// run such as the GPU check).
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
     /// Skip the SVG plots.
     #[arg(long)]
     no_plots: bool,
@@ -45,47 +55,34 @@ async fn train(cli: Cli) -> Result<()> {
     if let Some(share) = cli.sample_share {
         config.data.sample_share = share;
     }
+    if let Some(epochs) = cli.epochs {
+        config.training.epochs = epochs;
+    }
+    let compute = Compute::parse(cli.backend.as_deref(), &cli.device)?;
     let options = TrainOptions {
         config,
-        device_name: cli.device.clone(),
+        device_name: compute.name(),
         plots: !cli.no_plots,
         engine: cli.stage.engine(),
         fingerprint: cli.stage.fingerprint.clone(),
     };
-    let published = match cli.device.as_str() {
-        "cpu" => {
-            type Cpu = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
-            run::<Cpu>(&ingest, &labels, &output, &options, Default::default()).await?
-        }
-        cuda if cuda.starts_with("cuda") => gpu(cuda, &ingest, &labels, &output, &options).await?,
-        other => bail!("unknown --device {other}: use cpu or cuda[:N]"),
-    };
+    let published = compute.run(Train { ingest: &ingest, labels: &labels, output: &output, options: &options }).await?;
     published.log_tables();
     Ok(())
 }
 
-#[cfg(feature = "gpu")]
-async fn gpu(
-    name: &str,
-    ingest: &StoreLocation,
-    labels: &StoreLocation,
-    output: &StoreLocation,
-    options: &TrainOptions,
-) -> Result<stage_runtime::PublishedManifest> {
-    type Gpu = burn::backend::Autodiff<burn::backend::LibTorch<f32>>;
-    let index = name.strip_prefix("cuda:").map(str::parse).transpose()?.unwrap_or(0);
-    run::<Gpu>(ingest, labels, output, options, burn::backend::libtorch::LibTorchDevice::Cuda(index)).await
+/// The stage's run, on the chosen backend.
+struct Train<'a> {
+    ingest: &'a StoreLocation,
+    labels: &'a StoreLocation,
+    output: &'a StoreLocation,
+    options: &'a TrainOptions,
 }
 
-#[cfg(not(feature = "gpu"))]
-async fn gpu(
-    name: &str,
-    _: &StoreLocation,
-    _: &StoreLocation,
-    _: &StoreLocation,
-    _: &TrainOptions,
-) -> Result<stage_runtime::PublishedManifest> {
-    bail!(
-        "--device {name}: this binary was built without the `gpu` feature (cargo build --release -p train --features gpu, with libtorch; see the README)"
-    )
+impl BackendJob for Train<'_> {
+    type Output = PublishedManifest;
+
+    async fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<PublishedManifest> {
+        run::<B>(self.ingest, self.labels, self.output, self.options, device).await
+    }
 }
