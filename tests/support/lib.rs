@@ -127,28 +127,34 @@ pub async fn published_tables(output: &StoreLocation, tables: &[Table]) -> Sessi
 
 /// Asserts that the outputs published at `a` and `b` hold the same tables with the same rows, in
 /// any order: every non-float column equal, floats equal to 1e-9 relative (engines may add in
-/// another order). Streams both sides sorted the same way (non-float columns first), through a
-/// spilling engine, so tables of tens of millions of rows compare in bounded memory. Returns the
-/// rows compared per table.
+/// another order). Streams both sides sorted the same way (non-float columns first), one hive
+/// partition at a time, through a spilling engine, so tables of tens of millions of rows compare in
+/// bounded memory. Returns the rows compared per table.
 pub async fn assert_same_outputs(a: &StoreLocation, b: &StoreLocation) -> Vec<(String, usize)> {
     let names: Vec<String> = published_table_names(a).await;
     assert_eq!(names, published_table_names(b).await, "{a:?} and {b:?} publish different tables");
     let mut compared = vec![];
     for name in names {
-        let (mut rows_a, mut rows_b) = (SortedRows::open(a, &name).await, SortedRows::open(b, &name).await);
+        let (table_a, table_b) = (PublishedTable::open(a, &name).await, PublishedTable::open(b, &name).await);
+        let partitions = table_a.partitions().await;
+        assert_eq!(partitions, table_b.partitions().await, "table {name}: different partitions in {a:?} and {b:?}");
         let mut count = 0;
-        loop {
-            match (rows_a.next().await, rows_b.next().await) {
-                (None, None) => break,
-                (Some(ra), Some(rb)) => {
-                    assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a:?} and {b:?}");
-                    for (x, y) in ra.1.iter().zip(&rb.1) {
-                        let close = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
-                        assert!(close, "table {name}: {x} != {y} in row {:?}", ra.0);
+        for filter in &partitions {
+            let (mut rows_a, mut rows_b) = (table_a.sorted(filter).await, table_b.sorted(filter).await);
+            loop {
+                match (rows_a.next().await, rows_b.next().await) {
+                    (None, None) => break,
+                    (Some(ra), Some(rb)) => {
+                        assert_eq!(ra.0, rb.0, "table {name}: rows differ between {a:?} and {b:?}");
+                        for (x, y) in ra.1.iter().zip(&rb.1) {
+                            let close =
+                                (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+                            assert!(close, "table {name}: {x} != {y} in row {:?}", ra.0);
+                        }
+                        count += 1;
                     }
-                    count += 1;
+                    _ => panic!("table {name} ({filter}): row counts differ between {a:?} and {b:?}"),
                 }
-                _ => panic!("table {name}: row counts differ between {a:?} and {b:?} (equal for the first {count})"),
             }
         }
         compared.push((name, count));
@@ -161,8 +167,72 @@ async fn published_table_names(output: &StoreLocation) -> Vec<String> {
     published.tables.into_keys().collect()
 }
 
-/// The rows of one published table, sorted by its non-float columns and then its float columns,
-/// one at a time: the non-float values as text, the float values as numbers.
+/// One published table registered in a session of its own (a bounded, spilling pool: a sort too
+/// large for it goes to disk).
+struct PublishedTable {
+    ctx: SessionContext,
+    name: String,
+    partition_by: Vec<&'static str>,
+}
+
+impl PublishedTable {
+    async fn open(output: &StoreLocation, name: &str) -> PublishedTable {
+        let table = Table::from_name(name).unwrap_or_else(|| panic!("table {name} is not in the catalogue"));
+        let options = EngineOptions { memory_limit: 2 << 30, target_partitions: Some(1), ..EngineOptions::default() };
+        let ctx = session(&options, &[]).await.unwrap();
+        register_published(&ctx, output, table).await.unwrap();
+        PublishedTable { ctx, name: name.to_string(), partition_by: table.def().partition_by.clone() }
+    }
+
+    /// A filter per hive partition (`"level" = 'group' AND "year" = 2005`), in order; `TRUE` for an
+    /// unpartitioned table.
+    async fn partitions(&self) -> Vec<String> {
+        if self.partition_by.is_empty() {
+            return vec!["TRUE".into()];
+        }
+        let columns: Vec<String> = self.partition_by.iter().map(|c| format!("\"{c}\"")).collect();
+        let list = columns.join(", ");
+        // Each value as a SQL literal, so the filter prunes files by partition.
+        let literals: Vec<String> = columns.iter().map(|c| format!("arrow_cast({c}, 'Utf8') AS {c}")).collect();
+        let sql = format!("SELECT DISTINCT {} FROM {} ORDER BY {list}", literals.join(", "), self.name);
+        let typed = self.ctx.table(&self.name).await.unwrap().schema().as_arrow().clone();
+        query(&self.ctx, &sql)
+            .await
+            .into_iter()
+            .map(|values| {
+                let terms: Vec<String> = self
+                    .partition_by
+                    .iter()
+                    .zip(values)
+                    .map(|(column, value)| match typed.field_with_name(column).unwrap().data_type() {
+                        t if t.is_integer() => format!("\"{column}\" = {value}"),
+                        _ => format!("\"{column}\" = '{}'", value.replace('\'', "''")),
+                    })
+                    .collect();
+                terms.join(" AND ")
+            })
+            .collect()
+    }
+
+    /// The rows that pass `filter`, sorted by the non-float columns and then the float columns.
+    async fn sorted(&self, filter: &str) -> SortedRows {
+        use arrow::datatypes::DataType;
+        let schema = self.ctx.table(&self.name).await.unwrap().schema().as_arrow().clone();
+        let is_float = |t: &DataType| matches!(t, DataType::Float32 | DataType::Float64);
+        let order: Vec<String> = schema
+            .fields()
+            .iter()
+            .filter(|f| !is_float(f.data_type()))
+            .chain(schema.fields().iter().filter(|f| is_float(f.data_type())))
+            .map(|f| format!("\"{}\"", f.name()))
+            .collect();
+        let sql = format!("SELECT * FROM {} WHERE {filter} ORDER BY {}", self.name, order.join(", "));
+        let stream = self.ctx.sql(&sql).await.unwrap().execute_stream().await.unwrap();
+        SortedRows { stream, batch: None }
+    }
+}
+
+/// The rows of one query, one at a time: the non-float values as text, the float values as numbers.
 struct SortedRows {
     stream: datafusion::physical_plan::SendableRecordBatchStream,
     /// The current batch's columns (floats cast to f64) and the next row in it.
@@ -176,28 +246,6 @@ enum Column {
 }
 
 impl SortedRows {
-    async fn open(output: &StoreLocation, name: &str) -> SortedRows {
-        use arrow::datatypes::DataType;
-        let table = Table::from_name(name).unwrap_or_else(|| panic!("table {name} is not in the catalogue"));
-        // A small spilling pool: the sort of a large table goes to disk, not to memory.
-        let options = EngineOptions { memory_limit: 512 << 20, target_partitions: Some(2), ..EngineOptions::default() };
-        let ctx = session(&options, &[]).await.unwrap();
-        register_published(&ctx, output, table).await.unwrap();
-        let schema = ctx.table(name).await.unwrap().schema().as_arrow().clone();
-        let is_float = |t: &DataType| matches!(t, DataType::Float32 | DataType::Float64);
-        let quoted = |f: &arrow::datatypes::Field| format!("\"{}\"", f.name());
-        let order: Vec<String> = schema
-            .fields()
-            .iter()
-            .filter(|f| !is_float(f.data_type()))
-            .chain(schema.fields().iter().filter(|f| is_float(f.data_type())))
-            .map(|f| quoted(f))
-            .collect();
-        let sql = format!("SELECT * FROM {name} ORDER BY {}", order.join(", "));
-        let stream = ctx.sql(&sql).await.unwrap().execute_stream().await.unwrap();
-        SortedRows { stream, batch: None }
-    }
-
     /// The next row, or `None` at the end.
     async fn next(&mut self) -> Option<(Vec<String>, Vec<f64>)> {
         use arrow::array::AsArray;

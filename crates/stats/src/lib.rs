@@ -7,4 +7,4 @@ pub mod classification;
 pub mod rank;
 
 pub use classification::{Confusion, jaccard};
-pub use rank::{RankTest, mann_whitney, normal_upper_tail, roc_auc};
+pub use rank::{RankTest, mann_whitney, normal_upper_tail, roc_auc, round_significant};

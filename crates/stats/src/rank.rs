@@ -60,6 +60,17 @@ pub fn mann_whitney(rows: &[(f64, u64, u64)]) -> Option<RankTest> {
     Some(RankTest { n_x, n_y, u, z, p_value, common_language, rank_biserial: 2.0 * common_language - 1.0 })
 }
 
+/// `x` rounded to 12 significant digits: means of the same numbers added in another order (another
+/// engine, another partitioning) differ in their last bits, which would decide ties and
+/// comparisons in a rank test; rounded, they are equal again.
+pub fn round_significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 /// ROC-AUC of `rows` `(score, positives, negatives)`: the probability that a random positive
 /// scores above a random negative, ties counting half; `None` without both classes.
 pub fn roc_auc(rows: &[(f64, u64, u64)]) -> Option<f64> {
@@ -90,6 +101,19 @@ fn erfc(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_to_12_digits_makes_sums_in_another_order_equal() {
+        let values = [0.1, 0.2, 0.3];
+        let forward: f64 = values.iter().sum::<f64>() / 3.0;
+        let backward: f64 = values.iter().rev().sum::<f64>() / 3.0;
+        assert_ne!(forward, backward, "the sums differ in their last bits");
+        assert_eq!(round_significant(forward), round_significant(backward));
+        assert_eq!(round_significant(1234.567890123456), 1234.56789012);
+        assert_eq!(round_significant(-0.000123456789012345), -0.000123456789012);
+        assert_eq!(round_significant(0.0), 0.0);
+        assert!(round_significant(f64::NAN).is_nan());
+    }
 
     #[test]
     fn normal_tail_matches_table_values() {

@@ -2,7 +2,6 @@
 //! same weights (a model trained on the toy problem, moved across as its checkpoint) and the same
 //! starting points, every path visits the same latent points with the same probabilities, within
 //! float32 tolerance. Built only with the `gpu` feature and libtorch (`tests/gpu/setup.sh`).
-#![cfg(feature = "gpu")]
 
 use burn::backend::libtorch::LibTorchDevice;
 use burn::module::AutodiffModule;

@@ -2,7 +2,6 @@
 //! the same forward outputs, loss terms and gradients, and Adam steps from the same weights stay
 //! together. Built only with the `gpu` feature and libtorch (`tests/gpu/setup.sh` builds and runs
 //! these tests). Values are compared as |a - b| / (1 + |a|), float32 throughout.
-#![cfg(feature = "gpu")]
 
 use burn::backend::libtorch::LibTorchDevice;
 use burn::module::{Module, ModuleVisitor, Param};

@@ -13,7 +13,7 @@ use sql_engine::{one_row, register_parquet, register_published, rows, session, w
 use stage_runtime::{
     EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, read_published, write_and_publish,
 };
-use stats::{Confusion, RankTest, mann_whitney, roc_auc};
+use stats::{Confusion, RankTest, mann_whitney, roc_auc, round_significant};
 use std::sync::Arc;
 
 use crate::report;
@@ -229,7 +229,7 @@ async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) ->
     let paired: Vec<(f64, f64)> = rows::<sql::PairedDomains>(ctx, sql::MACRO_PAIRED)
         .await?
         .into_iter()
-        .map(|r| (r.new_domains, r.original_domains))
+        .map(|r| (round_significant(r.new_domains), round_significant(r.original_domains)))
         .collect();
     let better = paired.iter().filter(|(new, original)| new > original).count();
     let group = "new vs original";
