@@ -5,7 +5,9 @@
 //! examples, for a fixed number of Adam steps after a warm-up. Prints samples/s and the ratios to
 //! PyTorch, and writes them to `target/bench-data/train-backends/<config>.json`.
 //!
-//!     cargo bench -p train --features gpu --bench backends -- [light|full|TOML] [STEPS]
+//!     cargo bench --workspace --features train/gpu,explore/gpu --bench backends -- [light|full|TOML] [STEPS]
+//!
+//! (the workspace's feature set: `-p train` alone would rebuild DataFusion with fewer features).
 //!
 //! The examples are drawn at the vocabulary sizes a config meets on the realistic corpus
 //! (subclass codes: 673 and the special tokens; the config's claim vocabulary), with code sequences of
@@ -205,7 +207,7 @@ async fn main() -> Result<()> {
         });
     }
     if !cfg!(feature = "gpu") {
-        println!("burn-tch: not built (cargo bench -p train --features gpu ..., with libtorch: tests/gpu/setup.sh)");
+        println!("burn-tch: not built (--features train/gpu,explore/gpu, with libtorch: tests/gpu/setup.sh)");
     }
     let reference = match pytorch(&data)? {
         Ok(m) => {
