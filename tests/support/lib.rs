@@ -172,7 +172,10 @@ async fn published_table_names(output: &StoreLocation) -> Vec<String> {
 struct PublishedTable {
     ctx: SessionContext,
     name: String,
-    partition_by: Vec<&'static str>,
+    /// The hive partition columns with whether each is an integer.
+    partition_by: Vec<(&'static str, bool)>,
+    /// The sort of every comparison: the non-float columns, then the float ones.
+    order: String,
 }
 
 impl PublishedTable {
@@ -181,7 +184,24 @@ impl PublishedTable {
         let options = EngineOptions { memory_limit: 2 << 30, target_partitions: Some(1), ..EngineOptions::default() };
         let ctx = session(&options, &[]).await.unwrap();
         register_published(&ctx, output, table).await.unwrap();
-        PublishedTable { ctx, name: name.to_string(), partition_by: table.def().partition_by.clone() }
+        let schema = ctx.table(name).await.unwrap().schema().as_arrow().clone();
+        let partition_by = table
+            .def()
+            .partition_by
+            .iter()
+            .map(|&c| (c, schema.field_with_name(c).unwrap().data_type().is_integer()))
+            .collect();
+        let is_float = |f: &&Arc<arrow::datatypes::Field>| {
+            matches!(f.data_type(), arrow::datatypes::DataType::Float32 | arrow::datatypes::DataType::Float64)
+        };
+        let order: Vec<String> = schema
+            .fields()
+            .iter()
+            .filter(|f| !is_float(f))
+            .chain(schema.fields().iter().filter(is_float))
+            .map(|f| format!("\"{}\"", f.name()))
+            .collect();
+        PublishedTable { ctx, name: name.to_string(), partition_by, order: order.join(", ") }
     }
 
     /// A filter per hive partition (`"level" = 'group' AND "year" = 2005`), in order; `TRUE` for an
@@ -190,23 +210,22 @@ impl PublishedTable {
         if self.partition_by.is_empty() {
             return vec!["TRUE".into()];
         }
-        let columns: Vec<String> = self.partition_by.iter().map(|c| format!("\"{c}\"")).collect();
+        let columns: Vec<String> = self.partition_by.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let list = columns.join(", ");
-        // Each value as a SQL literal, so the filter prunes files by partition.
-        let literals: Vec<String> = columns.iter().map(|c| format!("arrow_cast({c}, 'Utf8') AS {c}")).collect();
-        let sql = format!("SELECT DISTINCT {} FROM {} ORDER BY {list}", literals.join(", "), self.name);
-        let typed = self.ctx.table(&self.name).await.unwrap().schema().as_arrow().clone();
+        let values: Vec<String> = columns.iter().map(|c| format!("arrow_cast({c}, 'Utf8') AS {c}")).collect();
+        let sql = format!("SELECT DISTINCT {} FROM {} ORDER BY {list}", values.join(", "), self.name);
         query(&self.ctx, &sql)
             .await
             .into_iter()
             .map(|values| {
+                // Each value as a typed SQL literal, so the filter prunes files by partition.
                 let terms: Vec<String> = self
                     .partition_by
                     .iter()
                     .zip(values)
-                    .map(|(column, value)| match typed.field_with_name(column).unwrap().data_type() {
-                        t if t.is_integer() => format!("\"{column}\" = {value}"),
-                        _ => format!("\"{column}\" = '{}'", value.replace('\'', "''")),
+                    .map(|(&(column, integer), value)| match integer {
+                        true => format!("\"{column}\" = {value}"),
+                        false => format!("\"{column}\" = '{}'", value.replace('\'', "''")),
                     })
                     .collect();
                 terms.join(" AND ")
@@ -216,17 +235,7 @@ impl PublishedTable {
 
     /// The rows that pass `filter`, sorted by the non-float columns and then the float columns.
     async fn sorted(&self, filter: &str) -> SortedRows {
-        use arrow::datatypes::DataType;
-        let schema = self.ctx.table(&self.name).await.unwrap().schema().as_arrow().clone();
-        let is_float = |t: &DataType| matches!(t, DataType::Float32 | DataType::Float64);
-        let order: Vec<String> = schema
-            .fields()
-            .iter()
-            .filter(|f| !is_float(f.data_type()))
-            .chain(schema.fields().iter().filter(|f| is_float(f.data_type())))
-            .map(|f| format!("\"{}\"", f.name()))
-            .collect();
-        let sql = format!("SELECT * FROM {} WHERE {filter} ORDER BY {}", self.name, order.join(", "));
+        let sql = format!("SELECT * FROM {} WHERE {filter} ORDER BY {}", self.name, self.order);
         let stream = self.ctx.sql(&sql).await.unwrap().execute_stream().await.unwrap();
         SortedRows { stream, batch: None }
     }
