@@ -10,7 +10,14 @@ pub const READS: &[Table] = &[Table::Cpc, Table::Patents];
 /// Tables the stage publishes.
 pub const WRITES: &[Table] = &[Table::CpcPairStats, Table::PatentNovelty];
 /// The stage's internal work tables, deleted when it publishes.
-pub const WORK: &[Table] = &[Table::CoocPatentCodes, Table::CoocCodeMap, Table::CoocUnitCounts, Table::CoocPatentPairs];
+pub const WORK: &[Table] = &[
+    Table::CoocUnits,
+    Table::CoocPatentCodes,
+    Table::CoocCodeMap,
+    Table::CoocUnitCounts,
+    Table::CoocPatentPairs,
+    Table::CoocPairMoments,
+];
 
 /// The co-occurrence stage's tables: yearly cumulative CPC pair statistics, per-patent novelty
 /// features, and the stage's internal work tables.
@@ -20,9 +27,27 @@ pub(super) fn tables() -> Vec<TableDef> {
     let year = |doc| Column::required("year", Int32, doc);
     let group_with_parents = || {
         vec![
-            Column::required("cpc_group", Utf8, "CPC group"),
-            Column::required("cpc_subclass", Utf8, "Its subclass"),
-            Column::required("cpc_class", Utf8, "Its class"),
+            Column::required("group_id", Int64, "CPC group (its `cooc_units` id)"),
+            Column::required("subclass_id", Int64, "Its subclass (id)"),
+            Column::required("class_id", Int64, "Its class (id)"),
+        ]
+    };
+    let unit_id = |name, doc| Column::required(name, Int64, doc);
+    // The pair statistics' columns after the pair's codes (shared by the published table and the work table
+    // that holds them with the codes' ids).
+    let pair_moments = || {
+        vec![
+            Column::required(
+                "o",
+                Int64,
+                "Observed co-occurrences: patents holding both (coarse levels: summed over code pairs)",
+            ),
+            Column::required("mu", Float64, "Expected co-occurrences under the hypergeometric null"),
+            Column::required("var", Float64, "Variance of the co-occurrences under the null"),
+            Column::optional("z", Float64, "(o - mu) / sqrt(var); NULL where var = 0"),
+            Column::required("n_a", Int64, "Patents holding code_a (any group in it, at coarse levels)"),
+            Column::required("n_b", Int64, "Patents holding code_b"),
+            Column::required("patents", Int64, "|P(year)|: patents with CPC codes of years up to and including `year`"),
         ]
     };
     vec![
@@ -32,34 +57,25 @@ pub(super) fn tables() -> Vec<TableDef> {
             doc: "Co-occurrence of each CPC code pair in the patents of years up to and including `year` (yearly \
                   cumulative), with its expectation, variance and z-score under the hypergeometric null; only pairs \
                   observed by `year`",
-            columns: vec![
-                Column::required("code_a", Utf8, "First code of the pair, at the table's level; code_a <= code_b"),
-                Column::required(
-                    "code_b",
-                    Utf8,
-                    "Second code; equals code_a for pairs of distinct groups inside one subclass or class",
-                ),
-                Column::required(
-                    "o",
-                    Int64,
-                    "Observed co-occurrences: patents holding both (coarse levels: summed over code pairs)",
-                ),
-                Column::required("mu", Float64, "Expected co-occurrences under the hypergeometric null"),
-                Column::required("var", Float64, "Variance of the co-occurrences under the null"),
-                Column::optional("z", Float64, "(o - mu) / sqrt(var); NULL where var = 0"),
-                Column::required("n_a", Int64, "Patents holding code_a (any group in it, at coarse levels)"),
-                Column::required("n_b", Int64, "Patents holding code_b"),
-                Column::required(
-                    "patents",
-                    Int64,
-                    "|P(year)|: patents with CPC codes of years up to and including `year`",
-                ),
-                level(),
-                year(
-                    "Cumulative year: statistics over patents of years <= year (grant or filing year, per the \
-                      manifest's `year_field` metric); hive partition key",
-                ),
-            ],
+            columns: [
+                vec![
+                    Column::required("code_a", Utf8, "First code of the pair, at the table's level; code_a <= code_b"),
+                    Column::required(
+                        "code_b",
+                        Utf8,
+                        "Second code; equals code_a for pairs of distinct groups inside one subclass or class",
+                    ),
+                ],
+                pair_moments(),
+                vec![
+                    level(),
+                    year(
+                        "Cumulative year: statistics over patents of years <= year (grant or filing year, per the \
+                         manifest's `year_field` metric); hive partition key",
+                    ),
+                ],
+            ]
+            .concat(),
             partition_by: vec!["level", "year"],
             sort_by: vec!["code_a", "code_b"],
         },
@@ -100,7 +116,7 @@ pub(super) fn tables() -> Vec<TableDef> {
         TableDef {
             name: Table::CoocPatentCodes.name(),
             version: 1,
-            doc: "Distinct CPC groups of each patent with their subclass and class, keyed by the chosen year",
+            doc: "Distinct CPC groups of each patent with their subclass and class (as `cooc_units` ids), keyed by the chosen year",
             columns: [
                 vec![Column::required("patent_id", Utf8, "Patent")],
                 group_with_parents(),
@@ -124,7 +140,7 @@ pub(super) fn tables() -> Vec<TableDef> {
             doc: "Patents holding each code, per level, cumulative to `year`",
             columns: vec![
                 Column::required("level", Utf8, "Aggregation level"),
-                Column::required("unit", Utf8, "Code at that level"),
+                unit_id("unit", "Code at that level (id)"),
                 Column::required("n", Int64, "Patents of years <= year holding it"),
                 year("Cumulative year; hive partition key"),
             ],
@@ -138,11 +154,42 @@ pub(super) fn tables() -> Vec<TableDef> {
             columns: vec![
                 Column::required("level", Utf8, "Aggregation level"),
                 Column::required("patent_id", Utf8, "Patent"),
-                Column::required("code_a", Utf8, "First code (code_a <= code_b)"),
-                Column::required("code_b", Utf8, "Second code"),
+                unit_id("code_a", "First code (id; code_a <= code_b)"),
+                unit_id("code_b", "Second code (id)"),
                 Column::required("w", Int64, "Distinct group pairs the patent holds across (code_a, code_b)"),
                 year("The patent's year; hive partition key"),
             ],
+            partition_by: vec!["year"],
+            sort_by: vec![],
+        },
+        TableDef {
+            name: Table::CoocUnits.name(),
+            version: 1,
+            doc: "Every code of the input at each level with an id: the ids number the codes in (level, code) \
+                  order, so sorting by id sorts by code, and the stage joins, groups and sorts on the ids",
+            columns: vec![
+                Column::required("level", Utf8, "Aggregation level"),
+                Column::required("unit", Utf8, "Code at that level"),
+                unit_id("id", "1-based number of the code in (group, subclass, class; code) order"),
+            ],
+            partition_by: vec![],
+            sort_by: vec![],
+        },
+        TableDef {
+            name: Table::CoocPairMoments.name(),
+            version: 1,
+            doc: "`cpc_pair_stats` with the codes' ids instead of the codes: what the next year and the novelty \
+                  features read",
+            columns: [
+                vec![
+                    Column::required("level", Utf8, "Aggregation level"),
+                    unit_id("code_a", "First code (id; code_a <= code_b)"),
+                    unit_id("code_b", "Second code (id)"),
+                ],
+                pair_moments(),
+                vec![year("Cumulative year; hive partition key")],
+            ]
+            .concat(),
             partition_by: vec!["year"],
             sort_by: vec![],
         },

@@ -36,6 +36,8 @@ pub enum Table {
     CoocCodeMap,
     CoocUnitCounts,
     CoocPatentPairs,
+    CoocUnits,
+    CoocPairMoments,
     Vocabulary,
     PatentTerms,
     PatentSimilarity,
@@ -57,7 +59,7 @@ pub enum Table {
 
 impl Table {
     /// Every table, in catalogue order.
-    pub const ALL: [Table; 35] = [
+    pub const ALL: [Table; 37] = [
         Table::Patents,
         Table::Cpc,
         Table::Citations,
@@ -76,6 +78,8 @@ impl Table {
         Table::CoocCodeMap,
         Table::CoocUnitCounts,
         Table::CoocPatentPairs,
+        Table::CoocUnits,
+        Table::CoocPairMoments,
         Table::Vocabulary,
         Table::PatentTerms,
         Table::PatentSimilarity,
@@ -116,6 +120,8 @@ impl Table {
             Table::CoocCodeMap => "cooc_code_map",
             Table::CoocUnitCounts => "cooc_unit_counts",
             Table::CoocPatentPairs => "cooc_patent_pairs",
+            Table::CoocUnits => "cooc_units",
+            Table::CoocPairMoments => "cooc_pair_moments",
             Table::Vocabulary => "vocabulary",
             Table::PatentTerms => "patent_terms",
             Table::PatentSimilarity => "patent_similarity",

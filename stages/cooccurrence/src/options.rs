@@ -52,6 +52,15 @@ impl Level {
             Level::Class => "cpc_class",
         }
     }
+
+    /// The `cooc_patent_codes` / `cooc_code_map` column holding the id of a group's code at this level.
+    pub fn id_column(self) -> &'static str {
+        match self {
+            Level::Group => "group_id",
+            Level::Subclass => "subclass_id",
+            Level::Class => "class_id",
+        }
+    }
 }
 
 /// How group-level co-occurrence is carried to subclass and class.

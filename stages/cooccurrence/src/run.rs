@@ -1,6 +1,6 @@
-//! The co-occurrence stage from ingest output to published tables: stage each patent's codes by
-//! year, fold the years in order (pairs, unit counts, pair statistics, patent features), plot,
-//! publish.
+//! The co-occurrence stage from ingest output to published tables: number the codes, stage each
+//! patent's codes by year, fold the years in order (pairs, unit counts, pair statistics, patent
+//! features), plot, publish.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +48,14 @@ async fn write_run(
         register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
     }
 
+    let units = write_table(
+        &ctx,
+        &sql::units(options.year_field),
+        Table::CoocUnits.def(),
+        &work.child(Table::CoocUnits.name()),
+    )
+    .await?;
+    tracing::info!(units, "numbered the codes of every level");
     let codes = write_table(
         &ctx,
         &sql::patent_codes(options.year_field),
@@ -100,6 +108,13 @@ async fn write_run(
         )
         .await?;
         progress.set_step(format!("{year}: pair statistics"));
+        write_table(
+            &ctx,
+            &queries.pair_moments(),
+            Table::CoocPairMoments.def(),
+            &work.child(Table::CoocPairMoments.name()),
+        )
+        .await?;
         let pairs =
             write_table(&ctx, &queries.pair_stats(), Table::CpcPairStats.def(), &run.table(Table::CpcPairStats))
                 .await?;
@@ -122,6 +137,7 @@ async fn write_run(
         // Only the year just written is read by the next one.
         work.child(&format!("cooc_patent_pairs/year={year}")).delete_all().await?;
         work.child(&format!("cooc_unit_counts/year={}", year - 1)).delete_all().await?;
+        work.child(&format!("cooc_pair_moments/year={}", year - 1)).delete_all().await?;
         progress.inc(1);
     }
     progress.finish();

@@ -501,6 +501,7 @@ mod sql_snapshots {
     #[test]
     fn patent_codes() {
         for field in [YearField::Grant, YearField::Filing] {
+            insta::assert_snapshot!(format!("units-{}", field.name()), sql::units(field));
             insta::assert_snapshot!(format!("patent_codes-{}", field.name()), sql::patent_codes(field));
         }
         insta::assert_snapshot!("patents_per_year", sql::PATENTS_PER_YEAR);
@@ -535,6 +536,7 @@ mod sql_snapshots {
                     );
                     insta::assert_snapshot!(format!("patent_pairs-{variant}"), q.patent_pairs());
                     insta::assert_snapshot!(format!("unit_counts-{variant}"), q.unit_counts());
+                    insta::assert_snapshot!(format!("pair_moments-{variant}"), q.pair_moments());
                     insta::assert_snapshot!(format!("pair_stats-{variant}"), q.pair_stats());
                     insta::assert_snapshot!(format!("patent_novelty-{variant}"), q.patent_novelty());
                 }

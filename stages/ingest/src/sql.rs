@@ -4,7 +4,7 @@
 //!
 //! Rules: the first row of a patent_id in file order is kept (later ones are duplicates); a child
 //! row (application, CPC, citation, claim) whose patent is not in `patents` is an orphan. Each
-//! table is sorted by grant year, then by its catalogue `sort_by` columns.
+//! table with catalogue `sort_by` columns is sorted by grant year, then by them (claims have none).
 
 use schemas::Table;
 use schemas::patentsview::DumpKind;
@@ -55,15 +55,14 @@ pub fn child_table(table: Table, kind: DumpKind) -> String {
         .map(|c| format!("c.{}", c.name))
         .collect();
     let sort: Vec<String> = table.def().sort_by.iter().map(|c| format!("c.{c}")).collect();
+    let order = if sort.is_empty() { String::new() } else { format!("\nORDER BY p.grant_year, {}", sort.join(", ")) };
     format!(
         "-- {table}: staged rows with their patent's grant year; rows without a patent are rejects
 SELECT {columns}, p.grant_year
 FROM {staging} c
-JOIN patents p ON c.patent_id = p.patent_id
-ORDER BY p.grant_year, {sort}",
+JOIN patents p ON c.patent_id = p.patent_id{order}",
         columns = columns.join(", "),
         staging = staging.name,
-        sort = sort.join(", "),
     )
 }
 

@@ -125,8 +125,9 @@ fn examples(config: &RunConfig, n: usize) -> (Vec<Example>, (usize, usize)) {
     (examples, (cpc_vocab, text_vocab))
 }
 
-/// Runs the PyTorch reference on `path`; the reason instead of figures when no PyTorch is installed.
-fn pytorch(path: &Path) -> Result<std::result::Result<Measured, String>> {
+/// Runs the PyTorch reference on `path` (its GRUs fused, or stepped like burn's with `unrolled_gru`);
+/// the reason instead of figures when no PyTorch is installed.
+fn pytorch(path: &Path, unrolled_gru: bool) -> Result<std::result::Result<Measured, String>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python =
         std::env::var("TORCH_PYTHON").map(PathBuf::from).unwrap_or_else(|_| root.join(".venv-torch/bin/python"));
@@ -134,7 +135,12 @@ fn pytorch(path: &Path) -> Result<std::result::Result<Measured, String>> {
         return Ok(Err(format!("{} not found: run tests/gpu/setup.sh, or set TORCH_PYTHON", python.display())));
     }
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/pytorch_reference.py");
-    let out = Command::new(&python).arg(&script).arg(path).output().context("running the PyTorch reference")?;
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(path)
+        .args(unrolled_gru.then_some("--unrolled-gru"))
+        .output()
+        .context("running the PyTorch reference")?;
     if !out.status.success() {
         bail!("the PyTorch reference failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
@@ -142,7 +148,12 @@ fn pytorch(path: &Path) -> Result<std::result::Result<Measured, String>> {
     let reply: serde_json::Value = serde_json::from_str(line.trim()).context("reading the reference's figures")?;
     let number = |key: &str| reply[key].as_f64().with_context(|| format!("the reference printed no {key}: {line}"));
     Ok(Ok(Measured {
-        backend: format!("PyTorch {} eager, {} threads", reply["torch"].as_str().unwrap_or("?"), reply["threads"]),
+        backend: format!(
+            "PyTorch {} eager, {} threads{}",
+            reply["torch"].as_str().unwrap_or("?"),
+            reply["threads"],
+            if unrolled_gru { ", GRUs stepped one time step at a time (GRUCell)" } else { "" }
+        ),
         samples_per_second: number("samples_per_second")?,
         seconds: number("seconds")?,
         loss: number("loss")?,
@@ -209,7 +220,7 @@ async fn main() -> Result<()> {
     if !cfg!(feature = "gpu") {
         println!("burn-tch: not built (--features train/gpu,explore/gpu, with libtorch: tests/gpu/setup.sh)");
     }
-    let reference = match pytorch(&data)? {
+    let reference = match pytorch(&data, false)? {
         Ok(m) => {
             measured.push(m);
             measured.last().map(|m| m.samples_per_second)
@@ -219,6 +230,10 @@ async fn main() -> Result<()> {
             None
         }
     };
+    if reference.is_some() {
+        // What the fused GRU kernel is worth: the same reference with burn's per-step GRU.
+        measured.extend(pytorch(&data, true)?.ok());
+    }
 
     println!("\n| backend | samples/s | timed seconds | last loss | vs PyTorch |");
     println!("|---|---:|---:|---:|---:|");

@@ -8,7 +8,11 @@ lambda x positively weighted binary cross-entropy; Adam. It reads the examples a
 benchmark wrote (JSON), trains `warmup` + `steps` batches in the benchmark's order, and prints one
 JSON line: samples per second over the timed steps, and the loss.
 
-    python pytorch_reference.py BENCH.json
+    python pytorch_reference.py BENCH.json [--unrolled-gru]
+
+`--unrolled-gru` runs both GRUs one time step at a time (`nn.GRUCell` in a Python loop, the same
+weights and arithmetic) instead of `nn.GRU`'s fused sequence kernel, as burn's GRU does: the
+difference between the two runs is what the fused kernel is worth.
 """
 
 import json
@@ -22,11 +26,28 @@ import torch.nn.functional as F
 PAD = 0
 
 
-class Model(nn.Module):
-    def __init__(self, m, cpc_vocab, text_vocab):
+class UnrolledGRU(nn.Module):
+    """A single-layer batch-first GRU stepped one time step at a time through nn.GRUCell."""
+
+    def __init__(self, inputs, hidden):
         super().__init__()
+        self.cell = nn.GRUCell(inputs, hidden)
+
+    def forward(self, x, state=None):
+        h = state[0] if state is not None else x.new_zeros(x.shape[0], self.cell.hidden_size)
+        states = []
+        for t in range(x.shape[1]):
+            h = self.cell(x[:, t], h)
+            states.append(h)
+        return torch.stack(states, 1), h.unsqueeze(0)
+
+
+class Model(nn.Module):
+    def __init__(self, m, cpc_vocab, text_vocab, unrolled_gru):
+        super().__init__()
+        gru = UnrolledGRU if unrolled_gru else lambda i, h: nn.GRU(i, h, batch_first=True)
         self.cpc_embedding = nn.Embedding(cpc_vocab, m["cpc_embedding"])
-        self.cpc_encoder = nn.GRU(m["cpc_embedding"], m["cpc_hidden"], batch_first=True)
+        self.cpc_encoder = gru(m["cpc_embedding"], m["cpc_hidden"])
         self.text_embedding = nn.Embedding(text_vocab, m["text_model"])
         self.text_position = nn.Embedding(m["max_text_len"], m["text_model"])
         layer = nn.TransformerEncoderLayer(
@@ -43,7 +64,7 @@ class Model(nn.Module):
         self.to_mu = nn.Linear(joint, m["latent"])
         self.to_log_var = nn.Linear(joint, m["latent"])
         self.latent_to_state = nn.Linear(m["latent"], m["cpc_hidden"])
-        self.decoder = nn.GRU(m["cpc_embedding"], m["cpc_hidden"], batch_first=True)
+        self.decoder = gru(m["cpc_embedding"], m["cpc_hidden"])
         self.decoder_out = nn.Linear(m["cpc_hidden"], cpc_vocab)
         self.predictor_hidden = nn.Linear(m["latent"], m["predictor_hidden"])
         self.predictor_out = nn.Linear(m["predictor_hidden"], 1)
@@ -89,12 +110,12 @@ def pad(rows, minimum):
     return out
 
 
-def main(path):
+def main(path, unrolled_gru):
     with open(path) as f:
         bench = json.load(f)
     settings, examples = bench["settings"], bench["examples"]
     torch.manual_seed(settings["seed"])
-    model = Model(settings["model"], bench["cpc_vocab"], bench["text_vocab"])
+    model = Model(settings["model"], bench["cpc_vocab"], bench["text_vocab"], unrolled_gru)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"])
     size = settings["batch_size"]
@@ -120,12 +141,13 @@ def main(path):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        loss = float(loss)  # waits for the step, as the Rust side's read of the loss does
+        loss = loss.item()  # waits for the step, as the Rust side's read of the loss does
     seconds = time.perf_counter() - started
     print(
         json.dumps(
             {
                 "backend": "pytorch",
+                "unrolled_gru": unrolled_gru,
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
                 "parameters": sum(p.numel() for p in model.parameters()),
@@ -138,4 +160,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--unrolled-gru" in sys.argv[2:])

@@ -2,6 +2,8 @@
 //! Parquet once and cached under `target/bench-data/`, so repeated benchmark runs time only the
 //! stage under test.
 
+pub mod peer;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -24,12 +26,30 @@ pub fn ingested_corpus(
     engine: &EngineOptions,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<StoreLocation> {
+    let ingested = ingested_corpus_dir(patents, claims, engine, runtime)?;
+    StoreLocation::parse(ingested.to_str().expect("UTF-8 path"))
+}
+
+/// The folder of [`ingested_corpus`], for tools that read it as plain files.
+pub fn ingested_corpus_dir(
+    patents: u64,
+    claims: bool,
+    engine: &EngineOptions,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<PathBuf> {
     let name = if claims { format!("ingest-claims-{patents}") } else { format!("cooc-ingest-{patents}") };
     let ingested = bench_data().join(name);
     if !ingested.join("_published.json").exists() {
         prepare(patents, claims, &ingested, engine, runtime)?;
     }
-    StoreLocation::parse(ingested.to_str().expect("UTF-8 path"))
+    Ok(ingested)
+}
+
+/// The run folder that a local output's `_published.json` names.
+pub fn published_run(output: &Path) -> Result<PathBuf> {
+    let manifest: stage_runtime::PublishedManifest =
+        serde_json::from_slice(&std::fs::read(output.join("_published.json"))?)?;
+    Ok(output.join(manifest.run_prefix))
 }
 
 /// Generates `patents` patents and ingests them (claims dropped unless `claims`) into `ingested`.
