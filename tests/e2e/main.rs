@@ -17,4 +17,5 @@ mod leases;
 mod published_tables;
 mod s3_resilience;
 mod s3_round_trip;
+mod small_memory_pool;
 mod storage_faults;

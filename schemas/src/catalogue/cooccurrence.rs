@@ -182,8 +182,7 @@ pub(super) fn tables() -> Vec<TableDef> {
                   features read",
             columns: [
                 vec![
-                    Column::required("level", Utf8, "Aggregation level"),
-                    unit_id("code_a", "First code (id; code_a <= code_b)"),
+                    unit_id("code_a", "First code (id; code_a <= code_b; the id tells the level)"),
                     unit_id("code_b", "Second code (id)"),
                 ],
                 pair_moments(),

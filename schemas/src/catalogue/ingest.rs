@@ -96,9 +96,9 @@ pub(super) fn tables() -> Vec<TableDef> {
         TableDef {
             name: Table::Claims.name(),
             version: 1,
-            doc: "Claim texts from g_claims_YYYY, one row per claim; in the dump's row order within each grant year \
-                  (not sorted: the claims are nearly all of the corpus's bytes and no reader needs an order, so \
-                  ingest does not pay for sorting them; PatentsView's files list a patent's claims together)",
+            doc: "Claim texts from g_claims_YYYY, one row per claim; not sorted (the claims are nearly all of the \
+                  corpus's bytes and no reader needs an order, so ingest does not pay for sorting them; in practice \
+                  the order is close to the dump's, which lists a patent's claims together)",
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent the claim belongs to"),
                 Column::required("claim_sequence", Int32, "0-based claim order (0 = claim 1)"),

@@ -246,7 +246,7 @@ impl YearQueries<'_> {
             .join(" UNION ALL ")
     }
 
-    /// `moments(level, code_a, code_b, o, n_a, n_b, mu, var)` for every observed pair.
+    /// `moments(code_a, code_b, o, n_a, n_b, mu, var)` for every observed pair (the ids tell the level).
     fn moments(&self) -> String {
         let p = format!("CAST({} AS DOUBLE)", self.patents);
         // P^2 (P - 1); with fewer than two patents the variance is undefined and set to 0 (z NULL).
@@ -265,7 +265,7 @@ impl YearQueries<'_> {
                  sides AS (SELECT m.unit, m.s, m.sf, m.within_mu, m.within_var, c.n \
                            FROM marg m JOIN counts c ON c.unit = m.unit), \
                  moments AS ( \
-                   SELECT p.level, p.code_a, p.code_b, p.o, a.n AS n_a, b.n AS n_b, \
+                   SELECT p.code_a, p.code_b, p.o, a.n AS n_a, b.n AS n_b, \
                           CASE WHEN p.code_a = p.code_b THEN CAST(a.within_mu AS DOUBLE) / (2.0 * {p}) \
                                ELSE CAST(a.s AS DOUBLE) * CAST(b.s AS DOUBLE) / {p} END AS mu, \
                           CASE WHEN p.code_a = p.code_b THEN {var_within} \
@@ -279,7 +279,7 @@ impl YearQueries<'_> {
             ),
             Marginals::EnumeratePairs => format!(
                 "moments AS ( \
-                   SELECT p.level, p.code_a, p.code_b, p.o, ca.n AS n_a, cb.n AS n_b, \
+                   SELECT p.code_a, p.code_b, p.o, ca.n AS n_a, cb.n AS n_b, \
                           SUM(CAST(x.n AS DOUBLE) * CAST(y.n AS DOUBLE)) * half / {p} AS mu, \
                           {var_sum} AS var \
                    FROM (SELECT *, CASE WHEN code_a = code_b THEN 0.5 ELSE 1.0 END AS half FROM pairs) p \
@@ -288,7 +288,7 @@ impl YearQueries<'_> {
                    JOIN counts ca ON ca.unit = p.code_a \
                    JOIN counts cb ON cb.unit = p.code_b \
                    WHERE x.atom <> y.atom \
-                   GROUP BY p.level, p.code_a, p.code_b, p.o, p.half, ca.n, cb.n)",
+                   GROUP BY p.code_a, p.code_b, p.o, p.half, ca.n, cb.n)",
                 var_sum = var(&format!(
                     "SUM(CAST(x.n * ({n} - x.n) AS DOUBLE) * CAST(y.n * ({n} - y.n) AS DOUBLE)) * half",
                     n = self.patents
@@ -303,35 +303,36 @@ impl YearQueries<'_> {
         let t = self.year;
         format!(
             "WITH pairs AS ( \
-               SELECT level, code_a, code_b, SUM(o) AS o FROM ( \
-                 {previous}SELECT level, code_a, code_b, w AS o FROM cooc_patent_pairs WHERE year = {t} \
-               ) x GROUP BY level, code_a, code_b), \
+               SELECT code_a, code_b, SUM(o) AS o FROM ( \
+                 {previous}SELECT code_a, code_b, w AS o FROM cooc_patent_pairs WHERE year = {t} \
+               ) x GROUP BY code_a, code_b), \
              counts AS (SELECT level, unit, n FROM cooc_unit_counts WHERE year = {t}), \
              atoms AS ({atoms}), \
              {moments} \
-             SELECT level, code_a, code_b, o, mu, var, \
+             SELECT code_a, code_b, o, mu, var, \
                     CASE WHEN var > 0 THEN (CAST(o AS DOUBLE) - mu) / sqrt(var) END AS z, \
                     n_a, n_b, CAST({patents} AS BIGINT) AS patents, CAST({t} AS INT) AS year \
              FROM moments",
-            previous = self.previous("SELECT level, code_a, code_b, o FROM cooc_pair_moments"),
+            previous = self.previous("SELECT code_a, code_b, o FROM cooc_pair_moments"),
             atoms = self.atoms(),
             moments = self.moments(),
             patents = self.patents,
         )
     }
 
-    /// `cpc_pair_stats` for the year: the year's `cooc_pair_moments` with the codes in place of their
-    /// ids, sorted by level and pair (the ids' order is the codes').
+    /// `cpc_pair_stats` for the year: the year's `cooc_pair_moments` with the codes and level in place
+    /// of their ids, sorted by the ids (their order is the codes' within a level, and group ids come
+    /// before subclass ids before class ids).
     pub fn pair_stats(&self) -> String {
         format!(
             "SELECT code_a, code_b, o, mu, var, z, n_a, n_b, patents, level, year FROM ( \
                SELECT ua.unit AS code_a, ub.unit AS code_b, m.o, m.mu, m.var, m.z, m.n_a, m.n_b, m.patents, \
-                      m.level, m.year, m.code_a AS id_a, m.code_b AS id_b \
+                      ua.level, m.year, m.code_a AS id_a, m.code_b AS id_b \
                FROM cooc_pair_moments m \
                JOIN cooc_units ua ON ua.id = m.code_a \
                JOIN cooc_units ub ON ub.id = m.code_b \
                WHERE m.year = {t}) \
-             ORDER BY level, id_a, id_b",
+             ORDER BY id_a, id_b",
             t = self.year
         )
     }
