@@ -118,15 +118,29 @@ pub struct SimilarityMetrics {
     pub plots: Vec<String>,
 }
 
+fn exact_date() -> String {
+    "exact-date".into()
+}
+
+fn top_share() -> String {
+    "top-share".into()
+}
+
 /// The labels stage's run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LabelsMetrics {
     /// Forward citations count within this many years after the grant.
     pub window_years: i32,
-    /// The CPC level of the field within which patents are ranked.
+    /// How the window is dated: `exact-date` (grant date + years) or `calendar-years`.
+    #[serde(default = "exact_date")]
+    pub window: String,
+    /// The CPC level of the field within which patents are ranked, or `all` for one pool.
     pub field: String,
-    /// The share of each field-year group labelled L1.
+    /// The share of each field-year group (or of the pool) labelled L1.
     pub top_share: f64,
+    /// How the share is applied: `top-share` (the first ceil(share x n)) or `above-quantile`.
+    #[serde(default = "top_share")]
+    pub rule: String,
     /// The optional list of patents labelled (its URL), and how many distinct patents it named.
     pub patent_list: Option<String>,
     pub listed_patents: Option<i64>,
@@ -199,6 +213,12 @@ pub struct ExploreMetrics {
     pub step_size: f64,
     pub iterations: usize,
     pub threshold: f64,
+    /// Whether each search ended one step past the point that reached the threshold.
+    #[serde(default)]
+    pub step_past_threshold: bool,
+    /// Whether only patents with a forward citation in their label window were explored.
+    #[serde(default)]
+    pub cited_only: bool,
     /// How latent points are decoded to codes (`greedy` or `beam`).
     pub decoding: String,
     pub beam_width: usize,
@@ -214,8 +234,9 @@ pub struct ValidateMetrics {
     pub test_reconstruction_jaccard: Option<f64>,
     /// Mann-Whitney p of the shifted vs remained citing patents' forward citations.
     pub micro_mann_whitney_p: Option<f64>,
-    /// Mann-Whitney p of the new vs original domains' mean forward citations.
-    pub macro_mann_whitney_p: Option<f64>,
+    /// Wilcoxon signed-rank p of the new vs original domains' mean forward citations, paired by
+    /// explored patent.
+    pub macro_wilcoxon_p: Option<f64>,
     /// Years after the focal year a domain's growth is counted.
     pub macro_years: i32,
     /// The report's files, relative to the run folder.

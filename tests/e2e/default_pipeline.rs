@@ -244,6 +244,59 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let in_split = query(&explore_ctx, "SELECT count(*) FROM exploration e JOIN model_split m ON m.patent_id = e.patent_id AND m.l1 = e.l1 AND m.split = 'test'").await;
     assert_eq!(in_split[0][0], exploration[0][0], "labels and splits agree with the train stage's");
 
+    // The paper's search on the same model: only the test patents cited in their label window, each
+    // ending one step past the point that reached the threshold.
+    let cited = tmp.path().join("exploration-cited");
+    let dir = |name: &str| root.join(name).to_str().unwrap().to_string();
+    let (ingest_dir, labels_dir, model_dir) = (dir("ingest"), dir("labels"), dir("model"));
+    run_ok(
+        "explore",
+        &[
+            "--input",
+            &ingest_dir,
+            "--input",
+            &labels_dir,
+            "--input",
+            &model_dir,
+            "--output",
+            cited.to_str().unwrap(),
+            "--cited-only",
+            "--step-past-threshold",
+            "--decoding",
+            "greedy",
+        ],
+        &[],
+    );
+    let cited_ctx =
+        published_tables(&at(cited.to_str().unwrap()), &[Table::Exploration, Table::ExplorationPaths]).await;
+    cited_ctx.register_table("model_split", model_ctx.table_provider("model_split").await.unwrap()).unwrap();
+    cited_ctx.register_table("impact_labels", label_ctx.table_provider("impact_labels").await.unwrap()).unwrap();
+    let want = query(
+        &cited_ctx,
+        "SELECT count(*) FROM model_split m JOIN impact_labels l ON l.patent_id = m.patent_id
+         WHERE m.split = 'test' AND l.forward_citations > 0",
+    )
+    .await;
+    let got = query(
+        &cited_ctx,
+        "SELECT count(*),
+                count(*) FILTER (WHERE l.forward_citations = 0),
+                count(*) FILTER (WHERE e.reached_threshold),
+                count(*) FILTER (WHERE e.reached_threshold AND p.probability < 0.8)
+         FROM exploration e
+         JOIN impact_labels l ON l.patent_id = e.patent_id
+         LEFT JOIN exploration_paths p ON p.patent_id = e.patent_id AND p.step = e.iterations - 1",
+    )
+    .await;
+    assert_eq!(got[0][0], want[0][0], "every cited test patent, and only those");
+    assert!(
+        got[0][0].parse::<u64>().unwrap() < exploration[0][0].parse::<u64>().unwrap(),
+        "some test patents are uncited"
+    );
+    assert_eq!(got[0][1], "0");
+    assert!(got[0][2].parse::<u64>().unwrap() > 0, "{got:?}");
+    assert_eq!(got[0][3], "0", "a search that reached the threshold ends one step after the point that did");
+
     // Validate: reliability recomputed from the exploration table; one micro row per distinct
     // (explored, citing patent with codes) pair; the report and its plots exist.
     let validation_location = StoreLocation::parse(root.join("validation").to_str().unwrap()).unwrap();
@@ -262,7 +315,7 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     let [tp, fp, fn_] = [0, 1, 2].map(|i| confusion[0][i].parse::<f64>().unwrap());
     let f1 = if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) };
     let summary_f1 =
-        query(&validation_ctx, "SELECT value FROM validation_summary WHERE section = 'reliability' AND metric = 'f1'")
+        query(&validation_ctx, "SELECT value FROM validation_summary WHERE section = 'reliability' AND \"group\" = 'test split' AND metric = 'f1'")
             .await;
     assert!((summary_f1[0][0].parse::<f64>().unwrap() - f1).abs() < 1e-12, "F1 {summary_f1:?} vs {f1}");
 

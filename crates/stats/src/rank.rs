@@ -1,8 +1,9 @@
-//! Rank statistics from value counts: the Mann-Whitney U test (tie-corrected normal approximation
-//! with continuity correction, two-sided) with its effect sizes, and the ROC-AUC, which is the
-//! common-language effect size of scores of positives against negatives. Working from
-//! `(value, count in x, count in y)` rows lets SQL do the heavy grouping, so memory grows with the
-//! number of distinct values, not with the samples.
+//! Rank statistics: the Mann-Whitney U test (tie-corrected normal approximation with continuity
+//! correction, two-sided) with its effect sizes, the ROC-AUC, which is the common-language effect
+//! size of scores of positives against negatives, and the Wilcoxon signed-rank test of paired
+//! differences. The Mann-Whitney test works from `(value, count in x, count in y)` rows, which lets
+//! SQL do the heavy grouping, so memory grows with the number of distinct values, not with the
+//! samples; the signed-rank test takes one difference per pair.
 
 /// The outcome of a Mann-Whitney U test of sample x against sample y.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,6 +59,90 @@ pub fn mann_whitney(rows: &[(f64, u64, u64)]) -> Option<RankTest> {
     };
     let common_language = u / (nx * ny);
     Some(RankTest { n_x, n_y, u, z, p_value, common_language, rank_biserial: 2.0 * common_language - 1.0 })
+}
+
+/// The outcome of a Wilcoxon signed-rank test of paired differences (x - y per pair).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignedRankTest {
+    /// Pairs with a non-zero difference, the ones ranked.
+    pub n: u64,
+    /// Pairs with a zero difference, dropped before ranking (Wilcoxon's own treatment).
+    pub zeros: u64,
+    /// Sum of the ranks of |difference| over the positive differences (ties share their mean rank).
+    pub w_plus: f64,
+    /// The same over the negative differences; w_plus + w_minus = n (n + 1) / 2.
+    pub w_minus: f64,
+    /// Standardised W+ (positive when x tends to be larger), tie- and continuity-corrected.
+    pub z: f64,
+    /// Two-sided p-value: exact (W+'s null distribution enumerated) when `exact`, else the normal
+    /// approximation of `z`.
+    pub p_value: f64,
+    /// Whether the p-value is exact: at most [`EXACT_SIGNED_RANK_PAIRS`] pairs and no tied |differences|.
+    pub exact: bool,
+    /// (W+ - W-) / (W+ + W-), in [-1, 1]: the matched-pairs rank-biserial correlation.
+    pub rank_biserial: f64,
+}
+
+/// Up to this many pairs (without ties) the signed-rank p-value is exact, as SciPy's `wilcoxon` does.
+pub const EXACT_SIGNED_RANK_PAIRS: u64 = 50;
+
+/// The Wilcoxon signed-rank test of the paired `differences`; `None` when every one is zero (or
+/// there are none). Differences are compared exactly: round them first (see [`round_significant`])
+/// when they come out of sums that may differ in their last bits.
+pub fn wilcoxon_signed_rank(differences: &[f64]) -> Option<SignedRankTest> {
+    let mut nonzero: Vec<f64> = differences.iter().copied().filter(|d| *d != 0.0).collect();
+    let zeros = (differences.len() - nonzero.len()) as u64;
+    if nonzero.is_empty() {
+        return None;
+    }
+    nonzero.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+    let (mut w_plus, mut ties, mut tied_any) = (0.0f64, 0.0f64, false);
+    let mut i = 0;
+    while i < nonzero.len() {
+        let mut j = i;
+        while j < nonzero.len() && nonzero[j].abs() == nonzero[i].abs() {
+            j += 1;
+        }
+        let (t, mean_rank) = ((j - i) as f64, (i + 1 + j) as f64 / 2.0);
+        w_plus += mean_rank * nonzero[i..j].iter().filter(|d| **d > 0.0).count() as f64;
+        ties += t * t * t - t;
+        tied_any |= j - i > 1;
+        i = j;
+    }
+    let n = nonzero.len() as u64;
+    let nf = n as f64;
+    let total = nf * (nf + 1.0) / 2.0;
+    let w_minus = total - w_plus;
+    let mean = total / 2.0;
+    let variance = nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0 - ties / 48.0;
+    let (z, normal_p) = if variance > 0.0 {
+        let distance = ((w_plus - mean).abs() - 0.5).max(0.0);
+        (
+            (w_plus - mean).signum() * distance / variance.sqrt(),
+            (2.0 * normal_upper_tail(distance / variance.sqrt())).min(1.0),
+        )
+    } else {
+        (0.0, 1.0)
+    };
+    let exact = !tied_any && n <= EXACT_SIGNED_RANK_PAIRS;
+    let p_value = if exact { exact_signed_rank_p(n, w_plus.min(w_minus) as u64) } else { normal_p };
+    Some(SignedRankTest { n, zeros, w_plus, w_minus, z, p_value, exact, rank_biserial: (w_plus - w_minus) / total })
+}
+
+/// Two-sided exact p-value of the smaller signed-rank sum `smaller` among `n` untied pairs:
+/// 2 P(W <= smaller) under the null, where each rank 1..n is in W with probability 1/2; W's
+/// distribution is counted by adding one rank at a time (counts up to 2^50 are exact in f64).
+fn exact_signed_rank_p(n: u64, smaller: u64) -> f64 {
+    let max = (n * (n + 1) / 2) as usize;
+    let mut counts = vec![0.0f64; max + 1];
+    counts[0] = 1.0;
+    for rank in 1..=n as usize {
+        for sum in (rank..=max).rev() {
+            counts[sum] += counts[sum - rank];
+        }
+    }
+    let below: f64 = counts[..=smaller as usize].iter().sum();
+    (2.0 * below / 2f64.powi(n as i32)).min(1.0)
 }
 
 /// `x` rounded to 12 significant digits: means of the same numbers added in another order (another

@@ -6,7 +6,7 @@ use super::Table;
 use crate::table::{Column, TableDef};
 
 /// Tables the stage reads, written by stages before it.
-pub const READS: &[Table] = &[Table::Cpc, Table::Claims, Table::ImpactLabels];
+pub const READS: &[Table] = &[Table::Cpc, Table::Claims, Table::ImpactLabels, Table::ModelSplit];
 /// Tables the stage publishes.
 pub const WRITES: &[Table] = &[Table::Exploration, Table::ExplorationPaths];
 /// The stage's internal work tables, deleted when it publishes.

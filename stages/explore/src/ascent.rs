@@ -1,6 +1,7 @@
 //! Gradient ascent in the latent space (seed method 000): from a patent's latent mean z0, repeated
 //! steps z <- z + step_size x dP(L1 | z)/dz, where P is the sigmoid of the model's predictor, until
-//! P reaches the threshold or the iterations run out. Each patent of a batch stops on its own; the
+//! P reaches the threshold or the iterations run out (or, as the reference did, one step past the
+//! point that reached it). Each patent of a batch stops on its own; the
 //! gradient of the batch's summed probability is each patent's own gradient, since a patent's P
 //! depends only on its own z.
 
@@ -18,11 +19,14 @@ pub struct AscentSettings {
     pub iterations: usize,
     /// A patent stops once its predicted P(L1) is at least this.
     pub threshold: f64,
+    /// Take one more step after the point that reached the threshold and end there (the
+    /// reference's loop decoded z one step past the threshold).
+    pub step_past_threshold: bool,
 }
 
 impl Default for AscentSettings {
     fn default() -> Self {
-        AscentSettings { step_size: 40.0, iterations: 30, threshold: 0.8 }
+        AscentSettings { step_size: 40.0, iterations: 30, threshold: 0.8, step_past_threshold: false }
     }
 }
 
@@ -49,9 +53,10 @@ impl Path {
         *self.probabilities.last().expect("a path holds its start")
     }
 
-    /// Whether the search ended at a probability of at least `threshold`.
+    /// Whether the search reached a probability of at least `threshold` (at its end, or one step
+    /// before it when it stepped past the threshold).
     pub fn reached(&self, threshold: f64) -> bool {
-        self.end_probability() >= threshold
+        self.probabilities.iter().any(|&p| p >= threshold)
     }
 
     /// The last point.
@@ -72,7 +77,9 @@ pub fn ascend<B: AutodiffBackend>(
     let mut z: Vec<f32> = z0.concat();
     let mut paths = vec![Path::default(); n];
     let mut active = vec![true; n];
-    for step in 0..=settings.iterations {
+    let mut past = vec![false; n];
+    // One iteration more than the steps, for a step past the threshold reached at the last one.
+    for step in 0..=settings.iterations + 1 {
         let point = Tensor::<B, 2>::from_data(TensorData::new(z.clone(), [n, width]), device).require_grad();
         let probability = sigmoid(model.predict(point.clone()));
         let values: Vec<f32> = probability.clone().into_data().convert::<f32>().to_vec().expect("float data");
@@ -82,7 +89,15 @@ pub fn ascend<B: AutodiffBackend>(
             }
             paths[i].points.push(z[i * width..(i + 1) * width].to_vec());
             paths[i].probabilities.push(values[i] as f64);
-            active[i] = (values[i] as f64) < settings.threshold && step < settings.iterations;
+            let below = (values[i] as f64) < settings.threshold;
+            active[i] = if past[i] {
+                false
+            } else if !below && settings.step_past_threshold {
+                past[i] = true;
+                true
+            } else {
+                below && step < settings.iterations
+            };
         }
         if !active.iter().any(|a| *a) {
             break;

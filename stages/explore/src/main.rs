@@ -26,6 +26,9 @@ struct Cli {
     /// A patent's search stops once its predicted P(L1) reaches this.
     #[arg(long, default_value_t = 0.8)]
     threshold: f64,
+    /// End one step past the point that reached the threshold (the reference paper's search).
+    #[arg(long)]
+    step_past_threshold: bool,
     /// Which decoding of the end point gives the suggested code set (both are published).
     #[arg(long, value_enum, default_value = "beam")]
     decoding: Decoding,
@@ -35,6 +38,10 @@ struct Cli {
     /// Which of the model's labelled patents to explore, by their training split.
     #[arg(long, value_enum, default_value = "test")]
     patents: Explored,
+    /// Explore only patents with at least one forward citation in their label window (the
+    /// reference paper explored cited test patents only).
+    #[arg(long)]
+    cited_only: bool,
     /// Explore at most this many patents (the first by patent id).
     #[arg(long)]
     limit: Option<usize>,
@@ -65,10 +72,16 @@ async fn explore(cli: Cli) -> Result<()> {
     let output = cli.stage.output_location()?;
     let compute = Compute::parse(cli.backend.as_deref(), &cli.device)?;
     let options = ExploreOptions {
-        ascent: AscentSettings { step_size: cli.step_size, iterations: cli.iterations, threshold: cli.threshold },
+        ascent: AscentSettings {
+            step_size: cli.step_size,
+            iterations: cli.iterations,
+            threshold: cli.threshold,
+            step_past_threshold: cli.step_past_threshold,
+        },
         decoding: cli.decoding,
         beam_width: cli.beam_width,
         explored: cli.patents,
+        cited_only: cli.cited_only,
         limit: cli.limit,
         batch_size: cli.batch_size,
         device_name: compute.name(),

@@ -2,15 +2,18 @@
 //! labelled patents, by default its test split), their latent means, the gradient ascent of each,
 //! the code sets decoded before and after, and the tables `exploration` and `exploration_paths`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int32Array, ListBuilder, RecordBatch, StringArray, StringBuilder,
+    ArrayRef, AsArray, BooleanArray, Float64Array, Int32Array, ListBuilder, RecordBatch, StringArray, StringBuilder,
 };
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
+use datafusion::prelude::SessionContext;
 use schemas::Table;
 use schemas::metrics::ExploreMetrics;
 use sql_engine::{register_published, session, write_batches};
@@ -40,14 +43,40 @@ pub enum Explored {
 }
 
 impl Explored {
-    fn includes(self, split: Split) -> bool {
+    /// The condition on `model_split.split` that selects these patents.
+    fn condition(self) -> String {
         match self {
-            Explored::Train => split == Split::Train,
-            Explored::Validation => split == Split::Validation,
-            Explored::Test => split == Split::Test,
-            Explored::All => true,
+            Explored::Train => format!("m.split = '{}'", Split::Train.name()),
+            Explored::Validation => format!("m.split = '{}'", Split::Validation.name()),
+            Explored::Test => format!("m.split = '{}'", Split::Test.name()),
+            Explored::All => "TRUE".into(),
         }
     }
+}
+
+/// The explored patents and their splits, as the train run recorded them in `model_split` (so
+/// explore follows whatever split rule and sample the model was trained with); only those with a
+/// forward citation in their label window when `cited_only`.
+async fn explored_splits(ctx: &SessionContext, explored: Explored, cited_only: bool) -> Result<HashMap<String, Split>> {
+    let query = format!(
+        "SELECT m.patent_id, m.split FROM model_split m{} WHERE {}",
+        if cited_only { " JOIN impact_labels l ON l.patent_id = m.patent_id AND l.forward_citations > 0" } else { "" },
+        explored.condition()
+    );
+    let mut out = HashMap::new();
+    for batch in ctx.sql(&query).await?.collect().await? {
+        let ids = cast(batch.column(0), &DataType::Utf8)?;
+        let splits = cast(batch.column(1), &DataType::Utf8)?;
+        for (id, split) in ids.as_string::<i32>().iter().zip(splits.as_string::<i32>().iter()) {
+            let (Some(id), Some(split)) = (id, split) else { continue };
+            let split = [Split::Train, Split::Validation, Split::Test]
+                .into_iter()
+                .find(|s| s.name() == split)
+                .with_context(|| format!("model_split: unknown split {split:?}"))?;
+            out.insert(id.to_string(), split);
+        }
+    }
+    Ok(out)
 }
 
 /// Settings of one explore run beyond its inputs and output.
@@ -58,6 +87,9 @@ pub struct ExploreOptions {
     /// Hypotheses kept per patent by the beam search.
     pub beam_width: usize,
     pub explored: Explored,
+    /// Explore only patents with at least one forward citation in their label window (the
+    /// reference explored cited test patents only).
+    pub cited_only: bool,
     /// Explore at most this many patents (the first by patent id).
     pub limit: Option<usize>,
     /// Patents per batch through the model.
@@ -108,20 +140,22 @@ async fn write_run<B: AutodiffBackend>(
     device: B::Device,
 ) -> Result<PublishedManifest> {
     let saved = SavedModel::<B>::load(inputs.model, &device).await?;
-    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, &run.run]).await?;
+    let ctx = session(&options.engine, &[inputs.ingest, inputs.labels, inputs.model, &run.run]).await?;
     register_published(&ctx, inputs.ingest, Table::Cpc).await?;
     register_published(&ctx, inputs.ingest, Table::Claims).await?;
     register_published(&ctx, inputs.labels, Table::ImpactLabels).await?;
-    let (seed, share) = (saved.config.training.seed, saved.config.data.sample_share);
-    let explored_split = |id: &str| data::in_sample(id, seed, share) && options.explored.includes(Split::of(id, seed));
-    let mut records: Vec<(PatentRecord, Split)> = data::load(&ctx, saved.config.data.level, explored_split)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let split = Split::of(&r.patent_id, seed);
-            (r, split)
-        })
-        .collect();
+    register_published(&ctx, inputs.model, Table::ModelSplit).await?;
+    let splits = explored_splits(&ctx, options.explored, options.cited_only).await?;
+    let data_config = &saved.config.data;
+    let mut records: Vec<(PatentRecord, Split)> =
+        data::load(&ctx, data_config.level, data_config.keep_repeats, |id| splits.contains_key(id))
+            .await?
+            .into_iter()
+            .map(|r| {
+                let split = splits[&r.patent_id];
+                (r, split)
+            })
+            .collect();
     records.truncate(options.limit.unwrap_or(usize::MAX));
     anyhow::ensure!(
         !records.is_empty(),
@@ -157,6 +191,8 @@ async fn write_run<B: AutodiffBackend>(
         step_size: options.ascent.step_size,
         iterations: options.ascent.iterations,
         threshold: options.ascent.threshold,
+        step_past_threshold: options.ascent.step_past_threshold,
+        cited_only: options.cited_only,
         decoding: format!("{:?}", options.decoding).to_lowercase(),
         beam_width: options.beam_width,
         mean_start_probability: mean(|e| e.path.start_probability()),

@@ -55,7 +55,7 @@ fn ascent_raises_the_predicted_probability() {
 fn the_first_step_is_step_size_times_the_finite_difference_gradient() {
     let (model, starts) = trained();
     let valid = model.valid();
-    let settings = AscentSettings { step_size: 2.0, iterations: 1, threshold: 1.0 };
+    let settings = AscentSettings { step_size: 2.0, iterations: 1, threshold: 1.0, ..Default::default() };
     let paths = ascend(&model, &starts[..3], &settings, &Default::default());
     let h = 1e-2f32;
     for (path, z0) in paths.iter().zip(&starts) {
@@ -80,18 +80,59 @@ fn each_patent_stops_when_it_crosses_the_threshold() {
     let (model, starts) = trained();
     let device = Default::default();
     // Threshold 0: every patent is already there.
-    let none = ascend(&model, &starts, &AscentSettings { step_size: 40.0, iterations: 30, threshold: 0.0 }, &device);
+    let none = ascend(
+        &model,
+        &starts,
+        &AscentSettings { step_size: 40.0, iterations: 30, threshold: 0.0, ..Default::default() },
+        &device,
+    );
     assert!(none.iter().all(|p| p.iterations() == 0 && p.points.len() == 1));
     // Threshold 1: unreachable, so every patent takes all steps.
-    let all = ascend(&model, &starts, &AscentSettings { step_size: 1.0, iterations: 7, threshold: 1.0 }, &device);
+    let all = ascend(
+        &model,
+        &starts,
+        &AscentSettings { step_size: 1.0, iterations: 7, threshold: 1.0, ..Default::default() },
+        &device,
+    );
     assert!(all.iter().all(|p| p.iterations() == 7 && p.probabilities.len() == 8));
     // A threshold between: a path ends at its first point at or above it, or after all steps.
     let threshold = 0.6;
-    let some = ascend(&model, &starts, &AscentSettings { step_size: 40.0, iterations: 30, threshold }, &device);
+    let some = ascend(
+        &model,
+        &starts,
+        &AscentSettings { step_size: 40.0, iterations: 30, threshold, ..Default::default() },
+        &device,
+    );
     for p in &some {
         let (last, before) = p.probabilities.split_last().unwrap();
         assert!(before.iter().all(|&q| q < threshold), "{:?}", p.probabilities);
         assert!(*last >= threshold || p.iterations() == 30, "{:?}", p.probabilities);
     }
     assert!(some.iter().any(|p| p.iterations() > 0) && some.iter().any(|p| p.end_probability() >= threshold));
+}
+
+#[test]
+fn stepping_past_the_threshold_adds_exactly_one_step_to_paths_that_reach_it() {
+    let (model, starts) = trained();
+    let device = Default::default();
+    let threshold = 0.6;
+    let plain = AscentSettings { step_size: 40.0, iterations: 30, threshold, ..Default::default() };
+    let past = AscentSettings { step_past_threshold: true, ..plain };
+    let (stopped, stepped) = (ascend(&model, &starts, &plain, &device), ascend(&model, &starts, &past, &device));
+    let mut reached = 0;
+    for (a, b) in stopped.iter().zip(&stepped) {
+        assert_eq!(b.points[..a.points.len()], a.points[..], "the same path up to the stop");
+        if a.reached(threshold) {
+            reached += 1;
+            assert_eq!(b.points.len(), a.points.len() + 1, "one step more");
+            assert!(b.reached(threshold));
+            assert_eq!(b.probabilities.len(), b.points.len(), "the extra point's P(L1) is recorded");
+        } else {
+            assert_eq!(b.points.len(), a.points.len(), "a search that never reached it takes no extra step");
+        }
+    }
+    assert!(reached > 0, "{reached} of {} reached", stopped.len());
+    // reaching it at the very last allowed step still takes the step past it
+    let none = ascend(&model, &starts, &AscentSettings { threshold: 0.0, ..past }, &device);
+    assert!(none.iter().all(|p| p.points.len() == 2));
 }

@@ -11,6 +11,11 @@
 //! all, and the rest L2. So a group has exactly ceil(top_share x n) L1 patents unless fewer of its
 //! patents are cited, and patents tied at the cut may land on both sides of it.
 //!
+//! The reference paper's rule is there too, option by option: [`FieldLevel::All`] pools the whole
+//! population (no field, no grant-year groups); [`LabelRule::AboveQuantile`] labels L1 the patents
+//! strictly above the (1 - top_share) quantile, ties at the cut L2; [`CitationWindow::CalendarYears`]
+//! counts citing patents granted in the calendar years grant year .. grant year + `window_years`.
+//!
 //! An optional patent list (for example the USPTO AI Patent Dataset's CSV with `doc_id` and
 //! `predict50_any_ai`) restricts the labelled population: only listed patents are labelled and
 //! ranked; forward citations still count citing patents from the whole corpus. The SQL is in
@@ -21,5 +26,5 @@ pub mod plots;
 pub mod run;
 pub mod sql;
 
-pub use options::{FieldLevel, LabelOptions, PatentList};
+pub use options::{CitationWindow, FieldLevel, LabelOptions, LabelRule, PatentList};
 pub use run::run;

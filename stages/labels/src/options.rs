@@ -1,5 +1,5 @@
-//! What the labels stage can be asked: the citation window, the field level, the L1 share and an
-//! optional patent list.
+//! What the labels stage can be asked: the citation window and how it is dated, the field level (or
+//! one pool), the L1 share and the rule that applies it, and an optional patent list.
 
 use anyhow::{Result, bail};
 use stage_runtime::EngineOptions;
@@ -17,17 +17,22 @@ pub enum FieldLevel {
     MainGroup,
     /// Full group, e.g. `G06N3/08`.
     Group,
+    /// No field and no grant-year groups: the whole labelled population is one pool with one
+    /// threshold (the reference paper's rule); every patent with a complete window is labelled,
+    /// with or without a CPC code.
+    All,
 }
 
 impl FieldLevel {
-    /// The column of ingest's `cpc` table holding the code at this level.
-    pub fn column(self) -> &'static str {
+    /// The column of ingest's `cpc` table holding the code at this level; `None` for the pool.
+    pub fn column(self) -> Option<&'static str> {
         match self {
-            FieldLevel::Section => "cpc_section",
-            FieldLevel::Class => "cpc_class",
-            FieldLevel::Subclass => "cpc_subclass",
-            FieldLevel::MainGroup => "cpc_main_group",
-            FieldLevel::Group => "cpc_group",
+            FieldLevel::Section => Some("cpc_section"),
+            FieldLevel::Class => Some("cpc_class"),
+            FieldLevel::Subclass => Some("cpc_subclass"),
+            FieldLevel::MainGroup => Some("cpc_main_group"),
+            FieldLevel::Group => Some("cpc_group"),
+            FieldLevel::All => None,
         }
     }
 
@@ -39,6 +44,50 @@ impl FieldLevel {
             FieldLevel::Subclass => "subclass",
             FieldLevel::MainGroup => "main-group",
             FieldLevel::Group => "group",
+            FieldLevel::All => "all",
+        }
+    }
+}
+
+/// How the L1 share is applied within a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabelRule {
+    /// The first ceil(top_share x n) patents by forward citations (ties broken by patent_id), if
+    /// cited at all: exactly that many L1 patents per group (the default).
+    TopShare,
+    /// Forward citations strictly above the group's (1 - top_share) quantile (linear interpolation
+    /// between order statistics, NumPy's default); patents tied at the cut are L2, so a group may
+    /// have fewer L1 patents than the share (the reference paper's "> q90").
+    AboveQuantile,
+}
+
+impl LabelRule {
+    /// The name used on the command line and in the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelRule::TopShare => "top-share",
+            LabelRule::AboveQuantile => "above-quantile",
+        }
+    }
+}
+
+/// How the citation window after grant is dated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CitationWindow {
+    /// Citing patents granted after the cited one, up to its grant date plus `window_years`
+    /// calendar years (the default).
+    ExactDate,
+    /// Citing patents granted in the calendar years grant year .. grant year + `window_years`
+    /// (the reference paper's window: up to `window_years` + 1 calendar years).
+    CalendarYears,
+}
+
+impl CitationWindow {
+    /// The name used on the command line and in the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            CitationWindow::ExactDate => "exact-date",
+            CitationWindow::CalendarYears => "calendar-years",
         }
     }
 }
@@ -59,10 +108,14 @@ pub struct PatentList {
 pub struct LabelOptions {
     /// Forward citations are counted up to this many years after grant.
     pub window_years: i32,
-    /// The level of the main CPC code that is the field.
+    /// How the window is dated.
+    pub window: CitationWindow,
+    /// The level of the main CPC code that is the field, or one pool.
     pub field: FieldLevel,
-    /// Share of each field and grant year labelled L1.
+    /// Share of each field and grant year (or of the pool) labelled L1.
     pub top_share: f64,
+    /// How the share is applied.
+    pub rule: LabelRule,
     /// Restrict the labelled patents to a list.
     pub patent_list: Option<PatentList>,
     /// Write the SVG plot.
@@ -77,8 +130,10 @@ impl Default for LabelOptions {
     fn default() -> Self {
         LabelOptions {
             window_years: 5,
+            window: CitationWindow::ExactDate,
             field: FieldLevel::Subclass,
             top_share: 0.1,
+            rule: LabelRule::TopShare,
             patent_list: None,
             plots: true,
             engine: EngineOptions::default(),
@@ -88,6 +143,19 @@ impl Default for LabelOptions {
 }
 
 impl LabelOptions {
+    /// The rule in words, for plots: e.g. "top 10% of each subclass and grant year".
+    pub fn rule_in_words(&self) -> String {
+        let percent = self.top_share * 100.0;
+        let pool = match self.field {
+            FieldLevel::All => "the whole population".to_string(),
+            level => format!("each {} and grant year", level.name()),
+        };
+        match self.rule {
+            LabelRule::TopShare => format!("top {percent}% of {pool}"),
+            LabelRule::AboveQuantile => format!("above the {}th percentile of {pool}", 100.0 - percent),
+        }
+    }
+
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
         if self.window_years < 1 {

@@ -32,10 +32,9 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, options: &Label
     }
     let chart = LineChart {
         title: format!(
-            "Mean forward citations within {} years, by label (top {}% of each {} and grant year = L1)",
+            "Mean forward citations within {} years, by label (L1: {})",
             options.window_years,
-            options.top_share * 100.0,
-            options.field.name()
+            options.rule_in_words()
         ),
         x_label: "grant year".into(),
         y_label: "forward citations (mean)".into(),

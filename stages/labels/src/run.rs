@@ -67,8 +67,10 @@ async fn write_run(
     manifest.tables.insert("impact_labels".into(), run.describe_parquet(def).await?);
     manifest.set_metrics(&LabelsMetrics {
         window_years: options.window_years,
+        window: options.window.name().into(),
         field: options.field.name().into(),
         top_share: options.top_share,
+        rule: options.rule.name().into(),
         patent_list: options.patent_list.as_ref().map(|l| l.url.clone()),
         listed_patents,
         patents: counts.patents,

@@ -3,7 +3,7 @@
 //! field and grant year, and the label. One pass over the citations joined to both patents' grant
 //! dates; cost grows linearly with citations plus a sort of each field-year group.
 
-use crate::options::{LabelOptions, PatentList};
+use crate::options::{CitationWindow, LabelOptions, LabelRule, PatentList};
 
 /// The patents of the optional list, as `listed(patent_id)`, from the CSV registered as
 /// `patent_list`.
@@ -15,7 +15,6 @@ pub fn listed(list: &PatentList) -> String {
 /// The query writing `impact_labels`.
 pub fn impact_labels(options: &LabelOptions) -> String {
     let years = options.window_years;
-    let field = options.field.column();
     let share = options.top_share;
     let population = match &options.patent_list {
         Some(list) => format!(
@@ -24,50 +23,120 @@ pub fn impact_labels(options: &LabelOptions) -> String {
         ),
         None => "SELECT patent_id, grant_date, grant_year FROM patents".to_string(),
     };
+    let (field, main_code, group) = match options.field.column() {
+        Some(column) => (
+            "m.field",
+            format!(
+                "main_code AS (\n  SELECT patent_id, MIN({column}) AS field FROM cpc WHERE cpc_sequence = 0 GROUP BY patent_id\n), "
+            ),
+            "field, grant_year",
+        ),
+        None => ("'all'", String::new(), "field"),
+    };
+    let main_code_join =
+        if main_code.is_empty() { "" } else { "\n  LEFT JOIN main_code m ON m.patent_id = p.patent_id" };
+    let (in_window, window_end, window_complete) = match options.window {
+        CitationWindow::ExactDate => (
+            format!(
+                "citing.grant_date > cited.grant_date\n    AND citing.grant_date <= CAST(cited.grant_date + INTERVAL '{years} years' AS DATE)"
+            ),
+            format!("CAST(p.grant_date + INTERVAL '{years} years' AS DATE)"),
+            format!("CAST(p.grant_date + INTERVAL '{years} years' AS DATE) <= e.last_grant"),
+        ),
+        // Grants come out every Tuesday, so a year is complete in the corpus once it holds a grant
+        // from the year's last seven days.
+        CitationWindow::CalendarYears => (
+            format!(
+                "citing.patent_id <> cited.patent_id\n    AND citing.grant_year BETWEEN cited.grant_year AND cited.grant_year + {years}"
+            ),
+            format!("make_date(p.grant_year + {years}, 12, 31)"),
+            format!("make_date(p.grant_year + {years}, 12, 25) <= e.last_grant"),
+        ),
+    };
+    let (cut, cut_join, l1) = match options.rule {
+        LabelRule::TopShare => (
+            String::new(),
+            String::new(),
+            // ceil(share x n), less a hair so that 0.1 x 30 counts as 3, not 4
+            format!("b.forward_citations > 0 AND r.citation_rank <= CEIL(r.group_size * {share:e} - 1e-9)"),
+        ),
+        LabelRule::AboveQuantile => {
+            let quantile = 1.0 - share;
+            let on = group.split(", ").map(|c| format!("q.{c} = b.{c}")).collect::<Vec<_>>().join(" AND ");
+            (
+                format!(
+                    ", position AS (
+  -- the quantile's place among the group's counts in ascending order, (n - 1) x q (NumPy's linear
+  -- method), snapped to a whole place where floating point misses it by a hair
+  SELECT {group}, forward_citations, group_size - citation_rank AS ascending,
+         CASE WHEN ABS(h - ROUND(h)) < 1e-9 THEN ROUND(h) ELSE h END AS h
+  FROM (SELECT *, (group_size - 1) * {quantile:e} AS h FROM ranked)
+), quantile AS (
+  SELECT {group},
+         MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END)
+           + MAX(h - FLOOR(h)) * (COALESCE(MAX(CASE WHEN ascending = FLOOR(h) + 1 THEN forward_citations END),
+                                           MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END))
+                                  - MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END)) AS cut
+  FROM position
+  GROUP BY {group}
+)"
+                ),
+                format!("\nLEFT JOIN quantile q ON r.patent_id IS NOT NULL AND {on}"),
+                "CAST(b.forward_citations AS DOUBLE) > q.cut".to_string(),
+            )
+        }
+    };
     format!(
-        "-- Impact labels: forward citations within {years} years of grant, top {share} of field ({field}) and grant year
+        "-- Impact labels: forward citations {window}, {rule} of {pool}
 WITH corpus_end AS (
   SELECT MAX(grant_date) AS last_grant FROM patents
 ), population AS (
   {population}
-), main_code AS (
-  SELECT patent_id, MIN({field}) AS field FROM cpc WHERE cpc_sequence = 0 GROUP BY patent_id
-), forward AS (
-  -- distinct citing patents granted after the cited one and within the window
+), {main_code}forward AS (
+  -- distinct citing patents in the window
   SELECT cited.patent_id, COUNT(DISTINCT c.patent_id) AS forward_citations
   FROM citations c
   JOIN population cited ON cited.patent_id = c.cited_patent_id
   JOIN patents citing ON citing.patent_id = c.patent_id
-  WHERE citing.grant_date > cited.grant_date
-    AND citing.grant_date <= CAST(cited.grant_date + INTERVAL '{years} years' AS DATE)
+  WHERE {in_window}
   GROUP BY cited.patent_id
 ), base AS (
-  SELECT p.patent_id, p.grant_year, m.field,
+  SELECT p.patent_id, p.grant_year, {field} AS field,
          COALESCE(f.forward_citations, 0) AS forward_citations,
-         CAST(p.grant_date + INTERVAL '{years} years' AS DATE) AS window_end,
-         CAST(p.grant_date + INTERVAL '{years} years' AS DATE) <= e.last_grant AS window_complete
+         {window_end} AS window_end,
+         {window_complete} AS window_complete
   FROM population p
-  CROSS JOIN corpus_end e
-  LEFT JOIN main_code m ON m.patent_id = p.patent_id
+  CROSS JOIN corpus_end e{main_code_join}
   LEFT JOIN forward f ON f.patent_id = p.patent_id
 ), ranked AS (
-  SELECT patent_id,
-         COUNT(*) OVER (PARTITION BY field, grant_year) AS group_size,
-         ROW_NUMBER() OVER (PARTITION BY field, grant_year ORDER BY forward_citations DESC, patent_id) AS citation_rank
+  SELECT patent_id, {group}, forward_citations,
+         COUNT(*) OVER (PARTITION BY {group}) AS group_size,
+         ROW_NUMBER() OVER (PARTITION BY {group} ORDER BY forward_citations DESC, patent_id) AS citation_rank
   FROM base
   WHERE window_complete AND field IS NOT NULL
-)
+){cut}
 SELECT b.patent_id, b.field, b.forward_citations, b.window_end, b.window_complete, r.group_size, r.citation_rank,
        CASE
          WHEN r.patent_id IS NULL THEN NULL
-         -- ceil(share x n), less a hair so that 0.1 x 30 counts as 3, not 4
-         WHEN b.forward_citations > 0 AND r.citation_rank <= CEIL(r.group_size * {share:e} - 1e-9) THEN 'L1'
+         WHEN {l1} THEN 'L1'
          ELSE 'L2'
        END AS label,
        b.grant_year
 FROM base b
-LEFT JOIN ranked r ON r.patent_id = b.patent_id
-ORDER BY b.patent_id"
+LEFT JOIN ranked r ON r.patent_id = b.patent_id{cut_join}
+ORDER BY b.patent_id",
+        window = match options.window {
+            CitationWindow::ExactDate => format!("within {years} years of grant"),
+            CitationWindow::CalendarYears => format!("in the calendar years grant year .. grant year + {years}"),
+        },
+        rule = match options.rule {
+            LabelRule::TopShare => format!("top {share}"),
+            LabelRule::AboveQuantile => format!("above the {} quantile", 1.0 - share),
+        },
+        pool = match options.field.column() {
+            Some(column) => format!("field ({column}) and grant year"),
+            None => "the whole population".to_string(),
+        },
     )
 }
 

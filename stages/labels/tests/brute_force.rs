@@ -1,7 +1,9 @@
 //! The labels stage against brute force: random corpora (leap-day grants, patents without a main
 //! CPC code, citations from earlier or later patents, duplicate and dangling citations, many ties)
 //! published as ingest would, the stage run, and every row of `impact_labels` compared with plain
-//! Rust loops over the same patents; plus a hand-counted window edge case and a patent list.
+//! Rust loops over the same patents; plus a hand-counted window edge case and a patent list. The
+//! paper's variants (one pool, the strict quantile rule, calendar-year windows) are checked the same
+//! way, the quantile in exact integer arithmetic, and against hand-computed quantiles.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,7 +11,7 @@ use std::sync::Arc;
 use arrow::array::{Date32Array, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::{Datelike, Months, NaiveDate};
-use labels::{FieldLevel, LabelOptions, PatentList};
+use labels::{CitationWindow, FieldLevel, LabelOptions, LabelRule, PatentList};
 use pipeline_tests::{published_tables, query};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -148,47 +150,94 @@ fn field_of(group: &str, level: FieldLevel) -> String {
         FieldLevel::Subclass => group[..4].to_string(),
         FieldLevel::MainGroup => format!("{}/00", group.split('/').next().unwrap()),
         FieldLevel::Group => group.to_string(),
+        FieldLevel::All => "all".to_string(),
     }
 }
 
 /// One output row, as strings in the column order of `impact_labels` (NULL as "").
 type Row = Vec<String>;
 
-/// Brute force: `share` is `numerator / denominator` so that ceil(share x n) is exact integer arithmetic.
-fn brute_force(
-    corpus: &Corpus,
+/// What the brute force computes: the stage's options in exact terms.
+struct Rule<'a> {
     window_years: u32,
+    calendar_years: bool,
     level: FieldLevel,
-    (numerator, denominator): (usize, usize),
-    listed: Option<&BTreeSet<String>>,
-) -> Vec<Row> {
+    /// The L1 share as `numerator / denominator`, so that ceil(share x n) and the quantile's place
+    /// (n - 1) x (1 - share) are exact integer arithmetic.
+    share: (usize, usize),
+    above_quantile: bool,
+    listed: Option<&'a BTreeSet<String>>,
+}
+
+impl Rule<'_> {
+    fn new(window_years: u32, level: FieldLevel, share: (usize, usize)) -> Self {
+        Rule { window_years, calendar_years: false, level, share, above_quantile: false, listed: None }
+    }
+}
+
+/// Whether `forward` is strictly above the (1 - share) quantile of `ascending` (sorted counts),
+/// NumPy's linear method: the value at place h = (n - 1) x q, interpolated between its neighbours;
+/// compared as integers scaled by the share's denominator.
+fn above_quantile(forward: i64, ascending: &[i64], (numerator, denominator): (usize, usize)) -> bool {
+    let place = (ascending.len() - 1) * (denominator - numerator);
+    let (lower, remainder) = (place / denominator, (place % denominator) as i64);
+    let next = ascending.get(lower + 1).copied().unwrap_or(ascending[lower]);
+    forward * denominator as i64 > ascending[lower] * denominator as i64 + remainder * (next - ascending[lower])
+}
+
+fn brute_force(corpus: &Corpus, rule: &Rule) -> Vec<Row> {
     let granted: BTreeMap<&str, NaiveDate> = corpus.patents.iter().map(|p| (p.id.as_str(), p.granted)).collect();
     let last = corpus.patents.iter().map(|p| p.granted).max().unwrap();
-    let population: Vec<&Patent> = corpus.patents.iter().filter(|p| listed.is_none_or(|l| l.contains(&p.id))).collect();
+    let population: Vec<&Patent> =
+        corpus.patents.iter().filter(|p| rule.listed.is_none_or(|l| l.contains(&p.id))).collect();
     let mut rows = vec![];
     let mut groups: BTreeMap<(String, i32), Vec<(i64, String)>> = BTreeMap::new();
     for p in &population {
-        let end = p.granted.checked_add_months(Months::new(12 * window_years)).unwrap();
+        let (end, complete) = if rule.calendar_years {
+            let last_year = p.granted.year() + rule.window_years as i32;
+            let end = NaiveDate::from_ymd_opt(last_year, 12, 31).unwrap();
+            (end, last >= NaiveDate::from_ymd_opt(last_year, 12, 25).unwrap())
+        } else {
+            let end = p.granted.checked_add_months(Months::new(12 * rule.window_years)).unwrap();
+            (end, end <= last)
+        };
+        let in_window = |citing: NaiveDate, id: &str| {
+            if rule.calendar_years {
+                id != p.id && (p.granted.year()..=end.year()).contains(&citing.year())
+            } else {
+                citing > p.granted && citing <= end
+            }
+        };
         let citing: BTreeSet<&str> = corpus
             .citations
             .iter()
-            .filter(|(c, cited)| *cited == p.id && granted.get(c.as_str()).is_some_and(|d| *d > p.granted && *d <= end))
+            .filter(|(c, cited)| *cited == p.id && granted.get(c.as_str()).is_some_and(|d| in_window(*d, c)))
             .map(|(c, _)| c.as_str())
             .collect();
-        let field = p.codes.first().map(|g| field_of(g, level));
-        let complete = end <= last;
+        let field = match rule.level {
+            FieldLevel::All => Some("all".to_string()),
+            level => p.codes.first().map(|g| field_of(g, level)),
+        };
         if complete && let Some(f) = &field {
-            groups.entry((f.clone(), p.granted.year())).or_default().push((citing.len() as i64, p.id.clone()));
+            let year = if rule.level == FieldLevel::All { 0 } else { p.granted.year() };
+            groups.entry((f.clone(), year)).or_default().push((citing.len() as i64, p.id.clone()));
         }
         rows.push((p, field, citing.len() as i64, end, complete));
     }
     let mut ranks: BTreeMap<String, (usize, usize, bool)> = BTreeMap::new();
+    let (numerator, denominator) = rule.share;
     for members in groups.values_mut() {
         members.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let n = members.len();
         let top = (n * numerator).div_ceil(denominator);
+        let ascending: Vec<i64> = members.iter().rev().map(|m| m.0).collect();
         for (i, (forward, id)) in members.iter().enumerate() {
-            ranks.insert(id.clone(), (n, i + 1, i < top && *forward > 0));
+            let l1 = if rule.above_quantile {
+                above_quantile(*forward, &ascending, rule.share)
+            } else {
+                i < top && *forward > 0
+            };
+            ranks.insert(id.clone(), (n, i + 1, l1));
         }
     }
     let mut out: Vec<Row> = rows
@@ -249,7 +298,7 @@ async fn labels_match_brute_force_by_subclass_over_five_years() {
     for seed in [1, 2] {
         let corpus = random_corpus(seed);
         let got = stage_rows(&corpus, &LabelOptions { plots: seed == 1, ..Default::default() }).await;
-        let want = brute_force(&corpus, 5, FieldLevel::Subclass, (1, 10), None);
+        let want = brute_force(&corpus, &Rule::new(5, FieldLevel::Subclass, (1, 10)));
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(&want) {
             assert_eq!(g, w);
@@ -265,7 +314,7 @@ async fn labels_match_brute_force_with_other_window_share_and_level() {
         let options =
             LabelOptions { window_years: years, field: level, top_share: 0.25, plots: false, ..Default::default() };
         let got = stage_rows(&corpus, &options).await;
-        let want = brute_force(&corpus, years as u32, level, (1, 4), None);
+        let want = brute_force(&corpus, &Rule::new(years as u32, level, (1, 4)));
         assert_eq!(got, want, "{level:?} {years}");
     }
 }
@@ -295,7 +344,7 @@ async fn a_patent_list_restricts_who_is_labelled_and_ranked() {
     };
     let options = LabelOptions { patent_list: Some(list), plots: false, ..Default::default() };
     let got = stage_rows(&corpus, &options).await;
-    let want = brute_force(&corpus, 5, FieldLevel::Subclass, (1, 10), Some(&listed));
+    let want = brute_force(&corpus, &Rule { listed: Some(&listed), ..Rule::new(5, FieldLevel::Subclass, (1, 10)) });
     assert_eq!(got.len(), listed.len());
     assert_eq!(got, want);
 }
@@ -354,12 +403,103 @@ async fn a_group_of_thirty_has_exactly_three_l1_patents() {
     assert_eq!(l1, ["5000000", "5000001", "5000002"]);
 }
 
+#[tokio::test]
+async fn the_papers_pooled_strict_quantile_rule_over_calendar_years_matches_brute_force() {
+    for seed in [5, 6] {
+        let corpus = random_corpus(seed);
+        let options = LabelOptions {
+            window: CitationWindow::CalendarYears,
+            field: FieldLevel::All,
+            rule: LabelRule::AboveQuantile,
+            plots: seed == 5,
+            ..Default::default()
+        };
+        let got = stage_rows(&corpus, &options).await;
+        let rule = Rule { calendar_years: true, above_quantile: true, ..Rule::new(5, FieldLevel::All, (1, 10)) };
+        let want = brute_force(&corpus, &rule);
+        assert_eq!(got, want, "seed {seed}");
+        // What the case is about: one pool over every year, patents without codes labelled too,
+        // ties at the cut all L2, and fewer L1 patents than the share where the cut is a tie.
+        let labelled: Vec<&Row> = want.iter().filter(|r| !r[7].is_empty()).collect();
+        assert!(labelled.iter().all(|r| r[1] == "all" && r[5] == labelled.len().to_string()));
+        let years: BTreeSet<&str> = labelled.iter().map(|r| r[8].as_str()).collect();
+        assert!(years.len() > 5, "{years:?}");
+        let l1_min = labelled.iter().filter(|r| r[7] == "L1").map(|r| r[2].parse::<i64>().unwrap()).min().unwrap();
+        let l2_max = labelled.iter().filter(|r| r[7] == "L2").map(|r| r[2].parse::<i64>().unwrap()).max().unwrap();
+        assert!(l2_max < l1_min, "L2 up to {l2_max}, L1 from {l1_min}");
+        assert!(want.iter().any(|r| r[4] == "false"), "incomplete windows");
+    }
+}
+
+#[tokio::test]
+async fn the_strict_quantile_rule_per_field_and_year_and_calendar_windows_per_subclass_match_brute_force() {
+    let corpus = random_corpus(7);
+    for (quantile, calendar_years) in [(true, false), (false, true), (true, true)] {
+        let options = LabelOptions {
+            window_years: 3,
+            window: if calendar_years { CitationWindow::CalendarYears } else { CitationWindow::ExactDate },
+            field: FieldLevel::Section,
+            top_share: 0.3,
+            rule: if quantile { LabelRule::AboveQuantile } else { LabelRule::TopShare },
+            plots: false,
+            ..Default::default()
+        };
+        let got = stage_rows(&corpus, &options).await;
+        let rule = Rule { calendar_years, above_quantile: quantile, ..Rule::new(3, FieldLevel::Section, (3, 10)) };
+        assert_eq!(got, brute_force(&corpus, &rule), "quantile {quantile}, calendar years {calendar_years}");
+    }
+}
+
+#[test]
+fn the_quantile_rule_agrees_with_hand_computed_quantiles() {
+    // counts 1, 2, 3, 4: the 0.9 quantile is at place 3 x 0.9 = 2.7, 3 + 0.7 x (4 - 3) = 3.7
+    assert!(above_quantile(4, &[1, 2, 3, 4], (1, 10)));
+    assert!(!above_quantile(3, &[1, 2, 3, 4], (1, 10)));
+    // counts 0..=10: place 9, the quantile is 9 itself; 9 is not above it
+    let counts: Vec<i64> = (0..=10).collect();
+    assert!(above_quantile(10, &counts, (1, 10)) && !above_quantile(9, &counts, (1, 10)));
+    // many ties: 0, 0, ..., 0, 5 (ten patents) has its 0.9 quantile at place 8.1, 0 + 0.1 x 0
+    let mut ties = vec![0; 9];
+    ties.push(5);
+    assert!(above_quantile(5, &ties, (1, 10)) && !above_quantile(0, &ties, (1, 10)));
+}
+
+#[tokio::test]
+async fn the_pooled_quantile_cut_by_hand() {
+    // Twenty 2001 patents, the i-th cited by i of twenty 2002 patents (i = 0..19), and a patent of
+    // 28 December 2010, so that the windows of 2001 (2001..2006) and 2002 (..2007) are complete and
+    // the 2010 one's is not. The pool: 0, 1, ..., 19 and twenty uncited 2002 patents, 40 counts, 21
+    // of them 0. The 0.9 quantile's place is 39 x 0.9 = 35.1, between the 36th and 37th counts in
+    // ascending order, 15 and 16: 15.1. The patents cited 16 to 19 times are L1.
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let patent = |i: usize, granted| Patent { id: format!("{}", 6_000_000 + i), granted, codes: vec![] };
+    let mut patents: Vec<Patent> = (0..20).map(|i| patent(i, date(2001, 5, 1))).collect();
+    patents.extend((20..40).map(|i| patent(i, date(2002, 5, 7))));
+    patents.push(patent(40, date(2010, 12, 28)));
+    let citations = (0..20)
+        .flat_map(|i| (0..i).map(move |j| (format!("{}", 6_000_020 + j), format!("{}", 6_000_000 + i))))
+        .collect();
+    let options = LabelOptions {
+        window: CitationWindow::CalendarYears,
+        field: FieldLevel::All,
+        rule: LabelRule::AboveQuantile,
+        plots: false,
+        ..Default::default()
+    };
+    let got = stage_rows(&Corpus { patents, citations }, &options).await;
+    let l1: Vec<&str> = got.iter().filter(|r| r[7] == "L1").map(|r| r[0].as_str()).collect();
+    assert_eq!(l1, ["6000016", "6000017", "6000018", "6000019"]);
+    assert_eq!(got.iter().filter(|r| r[7] == "L2").count(), 36);
+    assert_eq!(got[40][4..8], ["false", "", "", ""]);
+    assert_eq!(got[0][3], "2006-12-31");
+}
+
 /// The labels query for each option that changes its shape, pinned as snapshots
 /// (`tests/snapshots/`; `INSTA_UPDATE=always cargo test -p labels --test brute_force sql_snapshots`
 /// rewrites them).
 mod sql_snapshots {
     use labels::sql;
-    use labels::{FieldLevel, LabelOptions, PatentList};
+    use labels::{CitationWindow, FieldLevel, LabelOptions, LabelRule, PatentList};
 
     #[test]
     fn impact_labels() {
@@ -370,6 +510,13 @@ mod sql_snapshots {
         let list = PatentList { url: "list.csv".into(), id_column: "patent".into(), flag_column: Some("ai".into()) };
         let options = LabelOptions { patent_list: Some(list), ..LabelOptions::default() };
         insta::assert_snapshot!("impact_labels-with-list", sql::impact_labels(&options));
+        let paper = LabelOptions {
+            window: CitationWindow::CalendarYears,
+            field: FieldLevel::All,
+            rule: LabelRule::AboveQuantile,
+            ..LabelOptions::default()
+        };
+        insta::assert_snapshot!("impact_labels-paper", sql::impact_labels(&paper));
         insta::assert_snapshot!("listed_count", sql::listed_count(options.patent_list.as_ref().unwrap()));
         insta::assert_snapshot!("counts", sql::COUNTS);
     }

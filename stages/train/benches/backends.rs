@@ -25,7 +25,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use train::backend::{BackendJob, Compute};
-use train::fit::{Example, TrainConfig, batch, class_ratio, train_step};
+use train::fit::{Example, StepSettings, TrainConfig, batch, train_step};
 use train::run::RunConfig;
 use train::vocab::{BOS, EOS, SPECIAL};
 
@@ -89,7 +89,11 @@ impl BackendJob for Timed<'_> {
         B::seed(&device, config.seed);
         let mut model = config.model.init::<B>(self.sizes.0, self.sizes.1, &device);
         let mut optimizer = AdamConfig::new().init();
-        let positive_weight = class_ratio(self.examples);
+        let settings = StepSettings {
+            weights: config.loss_weights(usize::MAX, config.beta),
+            class: config.class_weights(self.examples),
+            freeze_predictor: false,
+        };
         let batches: Vec<Vec<&Example>> = self.examples.chunks(config.batch_size).map(|c| c.iter().collect()).collect();
         let (mut started, mut loss) = (Instant::now(), 0.0);
         for step in 0..WARMUP + self.steps {
@@ -97,7 +101,7 @@ impl BackendJob for Timed<'_> {
                 started = Instant::now();
             }
             let b = batch::<B>(&batches[step % batches.len()], &device);
-            let (updated, _, total) = train_step(model, &mut optimizer, &b, config, config.beta, positive_weight);
+            let (updated, _, total) = train_step(model, &mut optimizer, &b, config, &settings);
             model = updated;
             // Reading the loss waits for the step, as PyTorch's `float(loss)` does.
             loss = total.into_scalar().elem::<f64>();
@@ -125,9 +129,36 @@ fn examples(config: &RunConfig, n: usize) -> (Vec<Example>, (usize, usize)) {
     (examples, (cpc_vocab, text_vocab))
 }
 
+/// Why the PyTorch reference, which mirrors the project's original model and training (one-way
+/// one-layer GRUs, mean pooling, learned positions, Adam, the plain joint loss), cannot stand for
+/// `config`; `None` when it can.
+fn not_mirrored(config: &TrainConfig) -> Option<String> {
+    let (m, t) = (&config.model, config);
+    let original = m.cpc_layers == 1
+        && !m.bidirectional
+        && !m.two_way_decoder
+        && m.cpc_summary == train::model::Summary::Mean
+        && m.text_pooling == train::model::Pooling::Mean
+        && m.text_positions == train::model::Positions::Learned
+        && m.cpc_dropout == 0.0
+        && !m.separate_decoder_embedding
+        && m.predictor_layers == 1
+        && m.latent_bias
+        && t.optimizer == train::optim::OptimizerKind::Adam
+        && t.gradient_clip_norm.is_none()
+        && t.reconstruction == train::fit::Reconstruction::Mean
+        && t.reconstruction_weight == 1.0
+        && t.class_weights == train::fit::ClassWeighting::Ratio
+        && t.teacher_forcing == 1.0;
+    (!original).then(|| "the reference mirrors the light and full configs' model and training only".to_string())
+}
+
 /// Runs the PyTorch reference on `path` (its GRUs fused, or stepped like burn's with `unrolled_gru`);
-/// the reason instead of figures when no PyTorch is installed.
-fn pytorch(path: &Path, unrolled_gru: bool) -> Result<std::result::Result<Measured, String>> {
+/// the reason instead of figures when no PyTorch is installed or the reference does not mirror `config`.
+fn pytorch(path: &Path, unrolled_gru: bool, config: &TrainConfig) -> Result<std::result::Result<Measured, String>> {
+    if let Some(why) = not_mirrored(config) {
+        return Ok(Err(why));
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python =
         std::env::var("TORCH_PYTHON").map(PathBuf::from).unwrap_or_else(|_| root.join(".venv-torch/bin/python"));
@@ -169,7 +200,7 @@ async fn main() -> Result<()> {
     let config = RunConfig::resolve(name)?;
     let training = &config.training;
     let (examples, sizes) = examples(&config, training.batch_size * (WARMUP + steps).min(50));
-    let positive_weight = class_ratio(&examples);
+    let positive_weight = training.class_weights(&examples).l1;
 
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data/train-backends");
     std::fs::create_dir_all(&dir)?;
@@ -220,7 +251,7 @@ async fn main() -> Result<()> {
     if !cfg!(feature = "gpu") {
         println!("burn-tch: not built (--features train/gpu,explore/gpu, with libtorch: tests/gpu/setup.sh)");
     }
-    let reference = match pytorch(&data, false)? {
+    let reference = match pytorch(&data, false, training)? {
         Ok(m) => {
             measured.push(m);
             measured.last().map(|m| m.samples_per_second)
@@ -232,7 +263,7 @@ async fn main() -> Result<()> {
     };
     if reference.is_some() {
         // What the fused GRU kernel is worth: the same reference with burn's per-step GRU.
-        measured.extend(pytorch(&data, true)?.ok());
+        measured.extend(pytorch(&data, true, training)?.ok());
     }
 
     println!("\n| backend | samples/s | timed seconds | last loss | vs PyTorch |");

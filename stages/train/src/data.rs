@@ -1,7 +1,7 @@
 //! The training examples: each labelled patent (ingest's `cpc` and `claims`, the labels stage's
-//! `impact_labels`) as its CPC codes at one level in cpc_sequence order (repeats dropped) and the
-//! tokens of its first claim, its split by a seeded hash of the patent id, and the encoding through
-//! vocabularies built from the training split.
+//! `impact_labels`) as its CPC codes at one level in cpc_sequence order (repeats dropped unless
+//! kept) and the tokens of its first claim, its split (by a seeded hash of the patent id, or
+//! stratified by label), and the encoding through vocabularies built from the training split.
 
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray, ListArray};
@@ -71,6 +71,48 @@ impl Split {
     }
 }
 
+/// How the labelled patents are split into training, validation and test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitRule {
+    /// 80/10/10 by a seeded hash of each patent id ([`Split::of`], the default): a patent's split
+    /// depends on nothing else, so it stays put as the corpus grows.
+    #[default]
+    Hash,
+    /// Stratified by label: within L1 and within L2, patents in the order of their seeded hash, the
+    /// first `test_share` of them test, `validation_share` of the rest validation, the rest training
+    /// (the reference's 10 % and 20 %: 72/18/10), so each split has the population's L1 share.
+    Stratified,
+}
+
+/// The split of each of `records` (in their order) under `rule` and `seed`; `shares` are
+/// (validation share of what test leaves, test share), used by the stratified rule.
+pub fn assign_splits(records: &[PatentRecord], rule: SplitRule, shares: (f64, f64), seed: u64) -> Vec<Split> {
+    match rule {
+        SplitRule::Hash => records.iter().map(|r| Split::of(&r.patent_id, seed)).collect(),
+        SplitRule::Stratified => {
+            let (validation_share, test_share) = shares;
+            let mut splits = vec![Split::Train; records.len()];
+            for label in [false, true] {
+                let mut class: Vec<usize> = (0..records.len()).filter(|&i| records[i].l1 == label).collect();
+                class.sort_by_cached_key(|&i| (fnv1a(seed, &records[i].patent_id), records[i].patent_id.clone()));
+                let test = (class.len() as f64 * test_share).round() as usize;
+                let validation = ((class.len() - test) as f64 * validation_share).round() as usize;
+                for (rank, &i) in class.iter().enumerate() {
+                    splits[i] = if rank < test {
+                        Split::Test
+                    } else if rank < test + validation {
+                        Split::Validation
+                    } else {
+                        Split::Train
+                    };
+                }
+            }
+            splits
+        }
+    }
+}
+
 /// FNV-1a hash of a seed and a patent id.
 fn fnv1a(seed: u64, patent_id: &str) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
@@ -91,7 +133,7 @@ pub fn in_sample(patent_id: &str, seed: u64, share: f64) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatentRecord {
     pub patent_id: String,
-    /// Codes in cpc_sequence order, repeats dropped.
+    /// Codes in cpc_sequence order (repeats dropped unless kept).
     pub codes: Vec<String>,
     /// Tokens of the first claim (empty without claims).
     pub tokens: Vec<String>,
@@ -99,10 +141,16 @@ pub struct PatentRecord {
 }
 
 /// The labelled patents with at least one CPC code for which `keep(patent_id)` holds, read from the
-/// registered `impact_labels`, `cpc` and `claims`, sorted by patent id. The rows stream past `keep`,
+/// registered `impact_labels`, `cpc` and `claims`, sorted by patent id; a code repeated at `level`
+/// (two groups of one main group) is kept once unless `keep_repeats`. The rows stream past `keep`,
 /// so only the kept patents are held in memory. Claims are tokenised as the similarity stage does
 /// (tokens of at least 2 characters, its default boilerplate removed).
-pub async fn load(ctx: &SessionContext, level: CodeLevel, keep: impl Fn(&str) -> bool) -> Result<Vec<PatentRecord>> {
+pub async fn load(
+    ctx: &SessionContext,
+    level: CodeLevel,
+    keep_repeats: bool,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<PatentRecord>> {
     let tokenizer = Tokenizer::new(2, &DEFAULT_BOILERPLATE);
     let query = format!(
         "SELECT l.patent_id, l.label = 'L1' AS l1, c.codes, f.claim_text
@@ -131,7 +179,7 @@ ORDER BY l.patent_id",
             let code_values = cast(&codes.value(i), &DataType::Utf8)?;
             let mut sequence: Vec<String> = vec![];
             for code in code_values.as_string::<i32>().iter().flatten() {
-                if !sequence.iter().any(|c| c == code) {
+                if keep_repeats || !sequence.iter().any(|c| c == code) {
                     sequence.push(code.to_string());
                 }
             }
@@ -185,6 +233,33 @@ mod tests {
         assert_eq!(Split::of("10000000", 42), Split::of("10000000", 42));
         let moved = ids.iter().filter(|id| Split::of(id, 1) != Split::of(id, 2)).count();
         assert!(moved > 2_000, "another seed gives another split: {moved}");
+    }
+
+    #[test]
+    fn stratified_splits_keep_each_labels_share_in_every_split() {
+        // 1,000 L2 and 111 L1 patents: test 10 % of each class (100 and 11), validation 20 % of the
+        // rest (180 and 20), the rest training (720 and 80).
+        let records: Vec<PatentRecord> = (0..1_111)
+            .map(|i| PatentRecord {
+                patent_id: (7_000_000 + i * 3).to_string(),
+                codes: vec![],
+                tokens: vec![],
+                l1: i % 10 == 0 && i < 1_110,
+            })
+            .collect();
+        let splits = assign_splits(&records, SplitRule::Stratified, (0.2, 0.1), 42);
+        let count =
+            |l1: bool, split: Split| records.iter().zip(&splits).filter(|(r, s)| r.l1 == l1 && **s == split).count();
+        assert_eq!(records.iter().filter(|r| r.l1).count(), 111);
+        assert_eq!([count(true, Split::Test), count(true, Split::Validation), count(true, Split::Train)], [11, 20, 80]);
+        assert_eq!(
+            [count(false, Split::Test), count(false, Split::Validation), count(false, Split::Train)],
+            [100, 180, 720]
+        );
+        assert_eq!(splits, assign_splits(&records, SplitRule::Stratified, (0.2, 0.1), 42), "stable under a seed");
+        assert_ne!(splits, assign_splits(&records, SplitRule::Stratified, (0.2, 0.1), 43));
+        let hashed = assign_splits(&records, SplitRule::Hash, (0.2, 0.1), 42);
+        assert!(records.iter().zip(&hashed).all(|(r, s)| *s == Split::of(&r.patent_id, 42)));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The train stage: the generative-predictive model (seed method 000) — vocabularies ([`vocab`]),
-//! the VAE with its impact predictor ([`model`]), the training loop ([`fit`]), checkpoints
+//! the VAE with its impact predictor ([`model`], [`layers`]), the training loop ([`fit`], [`optim`]), checkpoints
 //! ([`checkpoint`]) and metrics (crate `stats`) — written once over burn's `Backend`, so it trains on
 //! the CPU through burn-ndarray (the default) and through libtorch (burn-tch, feature `gpu`) on the
 //! CPU or a GPU ([`backend`]); and the stage around it ([`data`], [`run`], [`plots`]).
@@ -8,7 +8,9 @@ pub mod backend;
 pub mod checkpoint;
 pub mod data;
 pub mod fit;
+pub mod layers;
 pub mod model;
+pub mod optim;
 pub mod plots;
 pub mod run;
 pub mod saved;

@@ -16,8 +16,9 @@ use train::run::{RunConfig, TrainOptions, run};
 struct Cli {
     #[command(flatten)]
     stage: StageArgs,
-    /// Training config: a built-in one by name (`light`: small, for CPU; `full`: corpus scale, see
-    /// stages/train/configs/) or a TOML file by path.
+    /// Training config: a built-in one by name (`light`: small, for CPU; `full`: corpus scale;
+    /// `paper`: the reference paper's model and training; see stages/train/configs/) or a TOML file
+    /// by path.
     #[arg(long, value_name = "NAME|TOML", default_value = "light")]
     config: String,
     /// `cpu`, or `cuda` / `cuda:N` (needs a build with `--features gpu` and libtorch).

@@ -1,34 +1,86 @@
 //! The generative-predictive model (seed method 000), written once over burn's `Backend`:
 //!
-//! - **encoder**: a GRU over the embedded CPC code sequence (BOS, codes, EOS) and a Transformer
-//!   encoder over the embedded claim tokens (with learned positions), each mean-pooled over its
-//!   non-padding positions, concatenated and mapped to the mean and log-variance of a Gaussian
-//!   latent z (reparameterisation z = mu + sigma * eps while training, z = mu otherwise);
-//! - **decoder**: a GRU whose initial state is tanh(W z), fed the code sequence shifted right
-//!   (teacher forcing) and predicting the next code;
+//! - **encoder**: a stack of GRU layers (one or both directions) over the embedded CPC code sequence
+//!   (BOS, codes, EOS), summarised by the mean of the last layer's states or by the final state of
+//!   every layer and direction, and a Transformer encoder over the embedded claim tokens (learned or
+//!   sinusoidal positions), mean- or max-pooled over its non-padding positions; both concatenated and
+//!   mapped to the mean and log-variance of a Gaussian latent z (reparameterisation z = mu + sigma *
+//!   eps while training, z = mu otherwise);
+//! - **decoder**: a GRU stack reading forward whose initial states are tanh(W z), fed the code sequence
+//!   shifted right (teacher forcing; with a ratio below 1, some steps are fed the decoder's own
+//!   previous choice instead) and predicting the next code, with the encoder's code embedding or its
+//!   own;
 //! - **predictor**: an MLP from z to the logit of P(L1).
 //!
-//! The joint loss is reconstruction cross-entropy (over non-padding targets) + beta x KL (beta
-//! annealed by the trainer) + lambda x binary cross-entropy with the positive class weighted.
+//! The joint loss is a weighted sum of reconstruction cross-entropy (over non-padding targets,
+//! averaged or summed), beta x KL (beta scheduled by the trainer) and the binary cross-entropy of the
+//! prediction with the positive class weighted. [`ModelConfig`]'s options cover both the project's
+//! `light` / `full` models and the reference paper's (`paper`).
 
 use burn::module::Module;
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
-use burn::nn::{Embedding, EmbeddingConfig, Gru, GruConfig, Linear, LinearConfig};
+use burn::nn::{
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig, PositionalEncoding,
+    PositionalEncodingConfig,
+};
 use burn::tensor::activation::{log_sigmoid, log_softmax, relu};
 use burn::tensor::backend::Backend;
-use burn::tensor::{Bool, Distribution, Int, Tensor};
+use burn::tensor::{Distribution, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::layers::{GruStack, SecondDirection, StackConfig, masked_max, masked_mean};
 use crate::vocab::{BOS, EOS, PAD, SPECIAL, UNK};
 
-/// Sizes of the model; the `[model]` table of the training config file. The vocabulary sizes come
-/// from the data ([`ModelConfig::init`]).
+/// How the CPC encoder's states become one vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Summary {
+    /// The mean of the last layer's states over the sequence (the default).
+    #[default]
+    Mean,
+    /// The final state of every layer and direction, concatenated (the paper's).
+    FinalState,
+}
+
+/// How the Transformer's outputs become one vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pooling {
+    /// Mean over the non-padding positions (the default).
+    #[default]
+    Mean,
+    /// Maximum over the non-padding positions (the paper's, without its pooling over padding).
+    Max,
+}
+
+/// How claim-token positions are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Positions {
+    /// A learned embedding per position (the default).
+    #[default]
+    Learned,
+    /// Fixed sinusoids (Vaswani et al.; the paper's).
+    Sinusoidal,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Sizes and shape of the model; the `[model]` table of the training config file. The vocabulary
+/// sizes come from the data ([`ModelConfig::init`]). Fields after `dropout` default to the
+/// project's original model, so older config files read as before.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     /// Width of the CPC code embeddings.
     pub cpc_embedding: usize,
-    /// Hidden size of the CPC encoder and decoder GRUs.
+    /// Hidden size of the CPC encoder and decoder GRUs (per direction).
     pub cpc_hidden: usize,
     /// Width of the claim-token embeddings and of the Transformer.
     pub text_model: usize,
@@ -38,25 +90,88 @@ pub struct ModelConfig {
     pub text_layers: usize,
     /// Feed-forward width inside the Transformer.
     pub text_feed_forward: usize,
-    /// Longest claim-token sequence (learned positions); longer claims are truncated.
+    /// Longest claim-token sequence; longer claims are truncated.
     pub max_text_len: usize,
     /// Dimension of the latent z.
     pub latent: usize,
-    /// Hidden width of the predictor MLP.
+    /// Width of each hidden layer of the predictor MLP.
     pub predictor_hidden: usize,
     /// Dropout inside the Transformer.
     pub dropout: f64,
+    /// GRU layers of the CPC encoder and of the decoder.
+    #[serde(default = "one")]
+    pub cpc_layers: usize,
+    /// Whether the CPC encoder reads the codes both ways.
+    #[serde(default)]
+    pub bidirectional: bool,
+    /// Whether each decoder layer has a second GRU with its own weights and state beside the first,
+    /// both reading forward (their states concatenated): the reference's bidirectional decoder GRU,
+    /// which it steps one code at a time, so that its reverse half also reads forward. A decoder
+    /// reading the teacher-forced codes backward would see the codes it is to predict.
+    #[serde(default)]
+    pub two_way_decoder: bool,
+    /// How the CPC encoder's states are summarised.
+    #[serde(default)]
+    pub cpc_summary: Summary,
+    /// How the Transformer's outputs are pooled.
+    #[serde(default)]
+    pub text_pooling: Pooling,
+    /// How claim-token positions are encoded.
+    #[serde(default)]
+    pub text_positions: Positions,
+    /// Dropout on the encoder's and the decoder's CPC code embeddings.
+    #[serde(default)]
+    pub cpc_dropout: f64,
+    /// Whether the decoder has its own code embedding rather than sharing the encoder's.
+    #[serde(default)]
+    pub separate_decoder_embedding: bool,
+    /// Hidden layers of the predictor MLP (each `predictor_hidden` wide, ReLU).
+    #[serde(default = "one")]
+    pub predictor_layers: usize,
+    /// Whether the maps to the latent mean and log-variance have a bias.
+    #[serde(default = "yes")]
+    pub latent_bias: bool,
 }
 
 impl ModelConfig {
     /// A freshly initialised model on `device` for vocabularies of `cpc_vocab` codes and
     /// `text_vocab` claim tokens (special tokens included).
     pub fn init<B: Backend>(&self, cpc_vocab: usize, text_vocab: usize, device: &B::Device) -> Model<B> {
+        let directions = if self.bidirectional { 2 } else { 1 };
+        let cpc_summary = match self.cpc_summary {
+            Summary::Mean => self.cpc_hidden * directions,
+            Summary::FinalState => self.cpc_hidden * directions * self.cpc_layers,
+        };
+        let joint = cpc_summary + self.text_model;
+        let decoder = StackConfig {
+            input: self.cpc_embedding,
+            hidden: self.cpc_hidden,
+            layers: self.cpc_layers,
+            second: if self.two_way_decoder { SecondDirection::Forward } else { SecondDirection::None },
+        };
+        let predictor = (0..self.predictor_layers)
+            .map(|i| {
+                let input = if i == 0 { self.latent } else { self.predictor_hidden };
+                LinearConfig::new(input, self.predictor_hidden).init(device)
+            })
+            .collect();
         let model = Model {
             cpc_embedding: EmbeddingConfig::new(cpc_vocab, self.cpc_embedding).init(device),
-            cpc_encoder: GruConfig::new(self.cpc_embedding, self.cpc_hidden, true).init(device),
+            cpc_dropout: DropoutConfig::new(self.cpc_dropout).init(),
+            cpc_encoder: StackConfig {
+                input: self.cpc_embedding,
+                hidden: self.cpc_hidden,
+                layers: self.cpc_layers,
+                second: if self.bidirectional { SecondDirection::Backward } else { SecondDirection::None },
+            }
+            .init(device),
+            cpc_final_state: self.cpc_summary == Summary::FinalState,
             text_embedding: EmbeddingConfig::new(text_vocab, self.text_model).init(device),
-            text_position: EmbeddingConfig::new(self.max_text_len, self.text_model).init(device),
+            text_position: (self.text_positions == Positions::Learned)
+                .then(|| EmbeddingConfig::new(self.max_text_len, self.text_model).init(device)),
+            text_sinusoids: (self.text_positions == Positions::Sinusoidal).then(|| {
+                PositionalEncodingConfig::new(self.text_model).with_max_sequence_size(self.max_text_len).init(device)
+            }),
             text_encoder: TransformerEncoderConfig::new(
                 self.text_model,
                 self.text_feed_forward,
@@ -65,13 +180,22 @@ impl ModelConfig {
             )
             .with_dropout(self.dropout)
             .init(device),
-            to_mu: LinearConfig::new(self.cpc_hidden + self.text_model, self.latent).init(device),
-            to_log_var: LinearConfig::new(self.cpc_hidden + self.text_model, self.latent).init(device),
-            latent_to_state: LinearConfig::new(self.latent, self.cpc_hidden).init(device),
-            decoder: GruConfig::new(self.cpc_embedding, self.cpc_hidden, true).init(device),
-            decoder_out: LinearConfig::new(self.cpc_hidden, cpc_vocab).init(device),
-            predictor_hidden: LinearConfig::new(self.latent, self.predictor_hidden).init(device),
-            predictor_out: LinearConfig::new(self.predictor_hidden, 1).init(device),
+            text_max_pool: self.text_pooling == Pooling::Max,
+            to_mu: LinearConfig::new(joint, self.latent).with_bias(self.latent_bias).init(device),
+            to_log_var: LinearConfig::new(joint, self.latent).with_bias(self.latent_bias).init(device),
+            latent_to_state: LinearConfig::new(self.latent, self.cpc_hidden * decoder.layers * decoder.directions())
+                .init(device),
+            decoder_embedding: self
+                .separate_decoder_embedding
+                .then(|| EmbeddingConfig::new(cpc_vocab, self.cpc_embedding).init(device)),
+            decoder: decoder.init(device),
+            decoder_out: LinearConfig::new(self.cpc_hidden * decoder.directions(), cpc_vocab).init(device),
+            predictor,
+            predictor_out: LinearConfig::new(
+                if self.predictor_layers == 0 { self.latent } else { self.predictor_hidden },
+                1,
+            )
+            .init(device),
         };
         // burn initialises parameters lazily, and a clone taken before first use initialises its own
         // values; materialise them once so that clones (checkpoints) hold the model's weights.
@@ -84,16 +208,22 @@ impl ModelConfig {
 #[derive(Module, Debug)]
 pub struct Model<B: Backend> {
     cpc_embedding: Embedding<B>,
-    cpc_encoder: Gru<B>,
+    cpc_dropout: Dropout,
+    cpc_encoder: GruStack<B>,
+    /// Whether the code summary is the final states (else the mean of the last layer's states).
+    cpc_final_state: bool,
     text_embedding: Embedding<B>,
-    text_position: Embedding<B>,
+    text_position: Option<Embedding<B>>,
+    text_sinusoids: Option<PositionalEncoding<B>>,
     text_encoder: TransformerEncoder<B>,
+    text_max_pool: bool,
     to_mu: Linear<B>,
     to_log_var: Linear<B>,
     latent_to_state: Linear<B>,
-    decoder: Gru<B>,
+    decoder_embedding: Option<Embedding<B>>,
+    decoder: GruStack<B>,
     decoder_out: Linear<B>,
-    predictor_hidden: Linear<B>,
+    predictor: Vec<Linear<B>>,
     predictor_out: Linear<B>,
 }
 
@@ -109,6 +239,10 @@ pub struct Batch<B: Backend> {
     /// The decoder's inputs [batch, codes - 1] when they are not the code sequence shifted right:
     /// while training with word dropout ([`Batch::with_word_dropout`]).
     pub decoder_inputs: Option<Tensor<B, 2, Int>>,
+    /// Per decoder step, whether it is fed the true previous code (teacher forcing) or the
+    /// decoder's own previous choice; `None`: every step is teacher-forced
+    /// ([`Batch::with_teacher_forcing`]).
+    pub teacher_forced: Option<Vec<bool>>,
 }
 
 impl<B: Backend> Batch<B> {
@@ -126,6 +260,19 @@ impl<B: Backend> Batch<B> {
             Tensor::<B, 2>::random([batch_size, len - 1], Distribution::Uniform(0.0, 1.0), &device).lower_elem(p).int();
         let is_code = inputs.clone().greater_equal_elem(SPECIAL.len() as i64).int();
         self.decoder_inputs = Some(inputs.mask_fill((dropped * is_code).equal_elem(1), UNK as i64));
+        self
+    }
+
+    /// The batch with each decoder step after the first teacher-forced with probability `ratio`
+    /// (one draw per step for the whole batch, as the reference's decoder loop does), else fed the
+    /// decoder's own most likely code of the step before (scheduled sampling). `draw` gives uniform
+    /// numbers in [0, 1).
+    pub fn with_teacher_forcing(mut self, ratio: f64, mut draw: impl FnMut() -> f64) -> Batch<B> {
+        if ratio >= 1.0 {
+            return self;
+        }
+        let steps = self.cpc.dims()[1] - 1;
+        self.teacher_forced = Some((0..steps).map(|step| step == 0 || draw() < ratio).collect());
         self
     }
 }
@@ -148,24 +295,50 @@ pub struct Output<B: Backend> {
 pub struct Losses<B: Backend> {
     /// Mean cross-entropy of the non-padding next-code targets.
     pub reconstruction: Tensor<B, 1>,
+    /// The cross-entropy summed over each example's non-padding targets, averaged over the batch.
+    pub reconstruction_per_example: Tensor<B, 1>,
     /// Mean over the batch of KL(q(z|x) || N(0, I)).
     pub kl: Tensor<B, 1>,
-    /// Mean weighted binary cross-entropy of the L1 prediction.
+    /// Mean class-weighted binary cross-entropy of the L1 prediction.
     pub prediction: Tensor<B, 1>,
 }
 
-impl<B: Backend> Losses<B> {
-    /// reconstruction + beta x KL + lambda x prediction.
-    pub fn total(&self, beta: f64, lambda: f64) -> Tensor<B, 1> {
-        self.reconstruction.clone() + self.kl.clone().mul_scalar(beta) + self.prediction.clone().mul_scalar(lambda)
-    }
+/// The weights of the loss terms in the joint loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossWeights {
+    pub reconstruction: f64,
+    /// Whether the reconstruction term is [`Losses::reconstruction_per_example`] (else the mean
+    /// per target).
+    pub summed_reconstruction: bool,
+    /// The KL weight.
+    pub beta: f64,
+    pub prediction: f64,
 }
 
-/// Mean of `x` [batch, len, width] over the positions where `keep` [batch, len] is true.
-fn masked_mean<B: Backend>(x: Tensor<B, 3>, keep: Tensor<B, 2, Bool>) -> Tensor<B, 2> {
-    let weights = keep.float().unsqueeze_dim::<3>(2);
-    let counts = weights.clone().sum_dim(1).clamp_min(1.0);
-    (x * weights).sum_dim(1).div(counts).squeeze_dim(1)
+/// The weights of L1 and L2 examples in the prediction loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassWeights {
+    pub l1: f64,
+    pub l2: f64,
+}
+
+impl ClassWeights {
+    /// Both classes weigh 1.
+    pub const EQUAL: ClassWeights = ClassWeights { l1: 1.0, l2: 1.0 };
+}
+
+impl<B: Backend> Losses<B> {
+    /// The joint loss: the weighted sum of the terms.
+    pub fn total(&self, weights: &LossWeights) -> Tensor<B, 1> {
+        let reconstruction = if weights.summed_reconstruction {
+            self.reconstruction_per_example.clone()
+        } else {
+            self.reconstruction.clone()
+        };
+        reconstruction.mul_scalar(weights.reconstruction)
+            + self.kl.clone().mul_scalar(weights.beta)
+            + self.prediction.clone().mul_scalar(weights.prediction)
+    }
 }
 
 /// The log-probability of each next-code target of `cpc` [batch, codes] under `logits`
@@ -192,31 +365,91 @@ impl<B: Backend> Model<B> {
     /// Latent mean and log-variance of a batch's codes and claims.
     pub fn encode(&self, cpc: Tensor<B, 2, Int>, text: Tensor<B, 2, Int>) -> (Tensor<B, 2>, Tensor<B, 2>) {
         let cpc_keep = cpc.clone().not_equal_elem(PAD as i64);
-        let cpc_states = self.cpc_encoder.forward(self.cpc_embedding.forward(cpc), None);
-        let cpc_summary = masked_mean(cpc_states, cpc_keep);
+        let lengths = cpc_keep.clone().int().sum_dim(1).squeeze_dim::<1>(1);
+        let embedded = self.cpc_dropout.forward(self.cpc_embedding.forward(cpc));
+        let encoded = self.cpc_encoder.forward(embedded, lengths, None);
+        let cpc_summary =
+            if self.cpc_final_state { Tensor::cat(encoded.finals, 1) } else { masked_mean(encoded.states, cpc_keep) };
 
         let [batch, len] = text.dims();
         let text_pad = text.clone().equal_elem(PAD as i64);
-        let positions =
-            Tensor::<B, 1, Int>::arange(0..len as i64, &text.device()).unsqueeze::<2>().repeat_dim(0, batch);
-        let embedded = self.text_embedding.forward(text) + self.text_position.forward(positions);
+        let mut embedded = self.text_embedding.forward(text.clone());
+        if let Some(position) = &self.text_position {
+            let positions =
+                Tensor::<B, 1, Int>::arange(0..len as i64, &text.device()).unsqueeze::<2>().repeat_dim(0, batch);
+            embedded = embedded + position.forward(positions);
+        }
+        if let Some(sinusoids) = &self.text_sinusoids {
+            embedded = sinusoids.forward(embedded);
+        }
         let encoded = self.text_encoder.forward(TransformerEncoderInput::new(embedded).mask_pad(text_pad.clone()));
-        let text_summary = masked_mean(encoded, text_pad.bool_not());
+        let text_summary = if self.text_max_pool {
+            masked_max(encoded, text_pad.bool_not())
+        } else {
+            masked_mean(encoded, text_pad.bool_not())
+        };
 
         let joint = Tensor::cat(vec![cpc_summary, text_summary], 1);
         (self.to_mu.forward(joint.clone()), self.to_log_var.forward(joint))
     }
 
-    /// Logit of P(L1) for latent points z [batch, latent].
-    pub fn predict(&self, z: Tensor<B, 2>) -> Tensor<B, 1> {
-        self.predictor_out.forward(relu(self.predictor_hidden.forward(z))).squeeze_dim(1)
+    /// The ids of the predictor's parameters (frozen while pretraining).
+    pub fn predictor_param_ids(&self) -> Vec<burn::module::ParamId> {
+        let mut ids = burn::module::list_param_ids(&self.predictor);
+        ids.extend(burn::module::list_param_ids(&self.predictor_out));
+        ids
     }
 
-    /// Next-code logits for `inputs` [batch, steps] (teacher forcing) from latent points z.
-    fn decode_logits(&self, z: Tensor<B, 2>, inputs: Tensor<B, 2, Int>) -> Tensor<B, 3> {
-        let state = self.latent_to_state.forward(z).tanh();
-        let states = self.decoder.forward(self.cpc_embedding.forward(inputs), Some(state));
-        self.decoder_out.forward(states)
+    /// Logit of P(L1) for latent points z [batch, latent].
+    pub fn predict(&self, z: Tensor<B, 2>) -> Tensor<B, 1> {
+        let hidden = self.predictor.iter().fold(z, |x, layer| relu(layer.forward(x)));
+        self.predictor_out.forward(hidden).squeeze_dim(1)
+    }
+
+    /// The decoder's code embedding: its own, or the encoder's.
+    fn decoder_embedding(&self) -> &Embedding<B> {
+        self.decoder_embedding.as_ref().unwrap_or(&self.cpc_embedding)
+    }
+
+    /// The decoder's initial state of each layer from latent points z [batch, latent].
+    fn initial_states(&self, z: Tensor<B, 2>) -> Vec<Tensor<B, 2>> {
+        let layers = self.decoder.state_count();
+        let states = self.latent_to_state.forward(z).tanh();
+        states.chunk(layers, 1)
+    }
+
+    /// Next-code logits for `inputs` [batch, steps] from latent points z: every step fed its input
+    /// (teacher forcing) unless `teacher_forced` says otherwise for a step, which is then fed the
+    /// most likely code of the step before.
+    fn decode_logits(
+        &self,
+        z: Tensor<B, 2>,
+        inputs: Tensor<B, 2, Int>,
+        teacher_forced: Option<&[bool]>,
+    ) -> Tensor<B, 3> {
+        let [batch, steps] = inputs.dims();
+        let initial = self.initial_states(z);
+        let embedding = self.decoder_embedding();
+        let Some(forced) = teacher_forced.filter(|forced| forced.iter().any(|f| !f)) else {
+            let lengths = Tensor::<B, 1, Int>::full([batch], steps as i64, &inputs.device());
+            let embedded = self.cpc_dropout.forward(embedding.forward(inputs));
+            return self.decoder_out.forward(self.decoder.forward(embedded, lengths, Some(initial)).states);
+        };
+        let mut states = initial;
+        let mut logits = Vec::with_capacity(steps);
+        let mut previous: Option<Tensor<B, 2, Int>> = None;
+        for (step, &forced) in forced.iter().enumerate().take(steps) {
+            let input = match (&previous, forced) {
+                (Some(chosen), false) => chosen.clone(),
+                _ => inputs.clone().slice([0..batch, step..step + 1]),
+            };
+            let (out, next) = self.decoder.step(self.cpc_dropout.forward(embedding.forward(input)), states);
+            states = next;
+            let step_logits = self.decoder_out.forward(out);
+            previous = Some(step_logits.clone().argmax(2).squeeze_dim::<2>(2));
+            logits.push(step_logits);
+        }
+        Tensor::cat(logits, 1)
     }
 
     /// The forward pass; `sample` draws z = mu + sigma * eps (training), otherwise z = mu.
@@ -231,33 +464,44 @@ impl<B: Backend> Model<B> {
         let [batch_size, len] = batch.cpc.dims();
         let inputs =
             batch.decoder_inputs.clone().unwrap_or_else(|| batch.cpc.clone().slice([0..batch_size, 0..len - 1]));
-        let logits = self.decode_logits(z.clone(), inputs);
+        let logits = self.decode_logits(z.clone(), inputs, batch.teacher_forced.as_deref());
         Output { impact_logit: self.predict(z), mu, log_var, logits }
     }
 
-    /// The loss terms of `output` for `batch`; `positive_weight` multiplies the L1 term of the
-    /// binary cross-entropy (for the 10/90 imbalance).
-    pub fn losses(&self, batch: &Batch<B>, output: &Output<B>, positive_weight: f64) -> Losses<B> {
+    /// The loss terms of `output` for `batch`; `class` weighs the L1 and L2 terms of the binary
+    /// cross-entropy (for the 10/90 imbalance).
+    pub fn losses(&self, batch: &Batch<B>, output: &Output<B>, class: ClassWeights) -> Losses<B> {
         let (picked, keep) = target_log_probs(&batch.cpc, output.logits.clone());
-        let reconstruction = (picked * keep.clone()).sum().neg().div(keep.sum().clamp_min(1.0));
+        let batch_size = keep.dims()[0] as f64;
+        let summed = (picked * keep.clone()).sum().neg();
+        let reconstruction = summed.clone().div(keep.sum().clamp_min(1.0));
+        let reconstruction_per_example = summed.div_scalar(batch_size);
 
         let kl_terms = output.log_var.clone() + 1.0 - output.mu.clone().powi_scalar(2) - output.log_var.clone().exp();
         let kl = kl_terms.sum_dim(1).mean().mul_scalar(-0.5);
 
         let y = batch.label.clone();
         let x = output.impact_logit.clone();
-        let bce =
-            y.clone().mul_scalar(positive_weight) * log_sigmoid(x.clone()) + (y.neg() + 1.0) * log_sigmoid(x.neg());
-        Losses { reconstruction, kl, prediction: bce.mean().neg() }
+        let bce = y.clone().mul_scalar(class.l1) * log_sigmoid(x.clone())
+            + (y.neg() + 1.0).mul_scalar(class.l2) * log_sigmoid(x.neg());
+        Losses { reconstruction, reconstruction_per_example, kl, prediction: bce.mean().neg() }
     }
 
     /// The log-probability under the decoder of each code sequence `cpc` [batch, codes] (BOS, codes,
     /// EOS, then PAD) given latent points z [batch, latent]: the sum over its non-padding targets.
     pub fn sequence_log_probs(&self, z: Tensor<B, 2>, cpc: Tensor<B, 2, Int>) -> Tensor<B, 1> {
         let [batch_size, len] = cpc.dims();
-        let logits = self.decode_logits(z, cpc.clone().slice([0..batch_size, 0..len - 1]));
+        let logits = self.decode_logits(z, cpc.clone().slice([0..batch_size, 0..len - 1]), None);
         let (picked, keep) = target_log_probs(&cpc, logits);
         (picked * keep).sum_dim(1).squeeze_dim(1)
+    }
+
+    /// One decoder step from `states` (one per layer, [rows, hidden] each) fed `tokens` [rows]:
+    /// the log-probabilities of the next code [rows, vocabulary] and the new states.
+    fn decode_step(&self, tokens: Tensor<B, 1, Int>, states: Vec<Tensor<B, 2>>) -> (Tensor<B, 2>, Vec<Tensor<B, 2>>) {
+        let embedded = self.decoder_embedding().forward(tokens.unsqueeze_dim::<2>(1));
+        let (out, states) = self.decoder.step(embedded, states);
+        (log_softmax(self.decoder_out.forward(out).squeeze_dim::<2>(1), 1), states)
     }
 
     /// Beam-search decoding of latent points z [batch, latent] into code sets: `width` hypotheses
@@ -269,7 +513,7 @@ impl<B: Backend> Model<B> {
         let [batch, _] = z.dims();
         let device = z.device();
         let width = width.max(1);
-        let mut states = self.latent_to_state.forward(z).tanh();
+        let mut states = self.initial_states(z);
         let mut beams: Vec<Vec<Hypothesis>> =
             (0..batch).map(|i| vec![Hypothesis { codes: vec![], score: 0.0, state: i, ended: false }]).collect();
         let mut ended: Vec<Option<Hypothesis>> = vec![None; batch];
@@ -286,11 +530,10 @@ impl<B: Backend> Model<B> {
             let tokens = Tensor::<B, 1, Int>::from_data(
                 burn::tensor::TensorData::new(last.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows.len()]),
                 &device,
-            )
-            .unsqueeze_dim::<2>(1);
-            let step = self.decoder.forward(self.cpc_embedding.forward(tokens), Some(states.select(0, index)));
-            states = step.clone().squeeze_dim::<2>(1);
-            let log_probs = log_softmax(self.decoder_out.forward(step).squeeze_dim::<2>(1), 1);
+            );
+            let selected = states.into_iter().map(|state| state.select(0, index.clone())).collect();
+            let (log_probs, next) = self.decode_step(tokens, selected);
+            states = next;
             let vocabulary = log_probs.dims()[1];
             let values: Vec<f32> = log_probs.into_data().convert::<f32>().to_vec().expect("float data");
             let mut next_beams = vec![];
@@ -350,14 +593,14 @@ impl<B: Backend> Model<B> {
     pub fn decode_greedy(&self, z: Tensor<B, 2>, max_len: usize) -> Vec<Vec<usize>> {
         let [batch, _] = z.dims();
         let device = z.device();
-        let mut state = self.latent_to_state.forward(z).tanh();
-        let mut token = Tensor::<B, 2, Int>::full([batch, 1], BOS as i64, &device);
+        let mut states = self.initial_states(z);
+        let mut token = Tensor::<B, 1, Int>::full([batch], BOS as i64, &device);
         let mut out = vec![vec![]; batch];
         let mut done = vec![false; batch];
         for _ in 0..max_len + 1 {
-            let states = self.decoder.forward(self.cpc_embedding.forward(token), Some(state));
-            state = states.clone().squeeze_dim::<2>(1);
-            let next = self.decoder_out.forward(states).argmax(2).squeeze_dim::<2>(2);
+            let (log_probs, next_states) = self.decode_step(token, states);
+            states = next_states;
+            let next = log_probs.argmax(1).squeeze_dim::<1>(1);
             let ids: Vec<i64> = next.clone().into_data().convert::<i64>().to_vec().expect("int data");
             for (i, &id) in ids.iter().enumerate() {
                 if done[i] {

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use sql_engine::{register_published, session, write_batches};
 use stage_runtime::{EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
-use crate::data::{self, CodeLevel, PatentRecord, Split};
-use crate::fit::{EpochMetrics, TrainConfig, class_ratio, evaluate, fit};
+use crate::data::{self, CodeLevel, PatentRecord, Split, SplitRule};
+use crate::fit::{EpochMetrics, TrainConfig, evaluate, fit};
 use crate::vocab::Vocabulary;
 use crate::{checkpoint, plots};
 
@@ -38,6 +38,27 @@ pub struct DataConfig {
     /// for training on a documented subset of a large corpus.
     #[serde(default = "all_patents")]
     pub sample_share: f64,
+    /// Keep a code as often as it occurs at `level` (the reference keeps repeats at main-group
+    /// level); by default each code once.
+    #[serde(default)]
+    pub keep_repeats: bool,
+    /// How the patents are split.
+    #[serde(default)]
+    pub split: SplitRule,
+    /// With the stratified split: the test share of each label.
+    #[serde(default = "reference_test_share")]
+    pub test_share: f64,
+    /// With the stratified split: the validation share of what the test split leaves.
+    #[serde(default = "reference_validation_share")]
+    pub validation_share: f64,
+}
+
+fn reference_test_share() -> f64 {
+    0.1
+}
+
+fn reference_validation_share() -> f64 {
+    0.2
 }
 
 fn all_patents() -> f64 {
@@ -53,21 +74,49 @@ pub struct RunConfig {
 }
 
 /// The built-in configs, by name: `stages/train/configs/<name>.toml`.
-const BUILT_IN: [(&str, &str); 2] =
-    [("light", include_str!("../configs/light.toml")), ("full", include_str!("../configs/full.toml"))];
+const BUILT_IN: [(&str, &str); 3] = [
+    ("light", include_str!("../configs/light.toml")),
+    ("full", include_str!("../configs/full.toml")),
+    ("paper", include_str!("../configs/paper.toml")),
+];
 
 impl RunConfig {
-    /// A built-in config by name (`light`, `full`) or a TOML file by path.
+    /// A built-in config by name (`light`, `full`, `paper`) or a TOML file by path, checked.
     pub fn resolve(name_or_path: &str) -> Result<RunConfig> {
         let (text, source) = match BUILT_IN.iter().find(|(name, _)| *name == name_or_path) {
             Some((_, text)) => (text.to_string(), format!("built-in config `{name_or_path}`")),
             None => (
                 std::fs::read_to_string(name_or_path)
-                    .with_context(|| format!("reading {name_or_path} (not a built-in config: light, full)"))?,
+                    .with_context(|| format!("reading {name_or_path} (not a built-in config: light, full, paper)"))?,
                 name_or_path.to_string(),
             ),
         };
-        toml::from_str(&text).with_context(|| format!("parsing {source}"))
+        let config: RunConfig = toml::from_str(&text).with_context(|| format!("parsing {source}"))?;
+        config.check().with_context(|| format!("checking {source}"))?;
+        Ok(config)
+    }
+
+    /// Settings that parse but cannot be trained.
+    fn check(&self) -> Result<()> {
+        let t = &self.training;
+        anyhow::ensure!(
+            t.epochs > t.pretrain_epochs,
+            "epochs ({}) must exceed pretrain_epochs ({})",
+            t.epochs,
+            t.pretrain_epochs
+        );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&t.teacher_forcing),
+            "teacher_forcing must be in [0, 1], got {}",
+            t.teacher_forcing
+        );
+        let (test, validation) = (self.data.test_share, self.data.validation_share);
+        anyhow::ensure!(
+            (0.0..1.0).contains(&test) && (0.0..1.0).contains(&validation),
+            "test_share and validation_share must be in [0, 1), got {test} and {validation}"
+        );
+        anyhow::ensure!(t.model.cpc_layers >= 1, "cpc_layers must be at least 1");
+        Ok(())
     }
 }
 
@@ -114,12 +163,15 @@ async fn write_run<B: AutodiffBackend>(
         data_config.sample_share
     );
     let (seed, share) = (config.seed, data_config.sample_share);
-    let records = data::load(&ctx, data_config.level, |id| data::in_sample(id, seed, share)).await?;
+    let records =
+        data::load(&ctx, data_config.level, data_config.keep_repeats, |id| data::in_sample(id, seed, share)).await?;
     if share < 1.0 {
         tracing::info!(sample_share = share, patents = records.len(), "labelled patents in the sample");
     }
-    let split_of = |r: &PatentRecord| Split::of(&r.patent_id, config.seed);
-    let part = |s: Split| records.iter().filter(|r| split_of(r) == s).collect::<Vec<_>>();
+    let shares = (data_config.validation_share, data_config.test_share);
+    let splits = data::assign_splits(&records, data_config.split, shares, config.seed);
+    let part =
+        |s: Split| records.iter().zip(&splits).filter(|(_, split)| **split == s).map(|(r, _)| r).collect::<Vec<_>>();
     let (train_part, validation_part, test_part) = (part(Split::Train), part(Split::Validation), part(Split::Test));
     anyhow::ensure!(
         !train_part.is_empty() && !validation_part.is_empty(),
@@ -146,13 +198,13 @@ async fn write_run<B: AutodiffBackend>(
         claim_tokens = text.len(),
         "examples and vocabularies"
     );
-    write_split(&ctx, &records, config.seed, run).await?;
+    write_split(&ctx, &records, &splits, run).await?;
 
     // Training runs on a blocking thread; each epoch's weights are written as the latest checkpoint.
     let model_dir = run.run.child("model");
     let checkpoints = run.run.child("checkpoints");
     let sizes = (codes.len(), text.len());
-    let positive_weight = config.positive_weight.unwrap_or_else(|| class_ratio(&train_set));
+    let class = config.class_weights(&train_set);
     let handle = tokio::runtime::Handle::current();
     let (fit_config, fit_device) = (config.clone(), device.clone());
     let (model, history) = tokio::task::spawn_blocking(move || -> Result<_> {
@@ -186,12 +238,17 @@ async fn write_run<B: AutodiffBackend>(
     write_metrics(&ctx, &history, run).await?;
 
     let mut manifest = new_manifest("train", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
-    let best = history.iter().min_by(|a, b| a.validation_loss.total_cmp(&b.validation_loss)).context("no epoch ran")?;
+    // The best epoch as fit chose it: the lowest validation loss after pretraining.
+    let trained = history.iter().filter(|m| m.epoch > config.pretrain_epochs);
+    let best = trained
+        .min_by(|a, b| a.validation_loss.total_cmp(&b.validation_loss))
+        .context("no epoch after pretraining ran")?;
     let test = if test_set.is_empty() {
         None
     } else {
         use burn::module::AutodiffModule;
-        let e = evaluate(&model.valid(), &test_set, config, config.beta, positive_weight, &device);
+        let weights = config.loss_weights(usize::MAX, config.beta);
+        let e = evaluate(&model.valid(), &test_set, config, (&weights, class), &device);
         let c = e.confusion;
         let test = TestScores {
             examples: test_set.len(),
@@ -255,7 +312,7 @@ fn log_epoch(m: &EpochMetrics, epochs: usize) {
     );
 }
 
-async fn write_split(ctx: &SessionContext, records: &[PatentRecord], seed: u64, run: &RunWriter) -> Result<()> {
+async fn write_split(ctx: &SessionContext, records: &[PatentRecord], splits: &[Split], run: &RunWriter) -> Result<()> {
     let batch = RecordBatch::try_new(
         Arc::new(Schema::new(vec![
             Field::new("patent_id", DataType::Utf8, false),
@@ -264,7 +321,7 @@ async fn write_split(ctx: &SessionContext, records: &[PatentRecord], seed: u64, 
         ])),
         vec![
             Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.patent_id.as_str()))),
-            Arc::new(StringArray::from_iter_values(records.iter().map(|r| Split::of(&r.patent_id, seed).name()))),
+            Arc::new(StringArray::from_iter_values(splits.iter().map(|s| s.name()))),
             Arc::new(BooleanArray::from(records.iter().map(|r| r.l1).collect::<Vec<_>>())),
         ],
     )?;

@@ -5,8 +5,9 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::fit::{Example, TrainConfig};
-use crate::model::ModelConfig;
+use crate::fit::{ClassWeighting, Example, KlSchedule, Reconstruction, TrainConfig};
+use crate::model::{ModelConfig, Pooling, Positions, Summary};
+use crate::optim::OptimizerKind;
 
 /// Code ids of the toy problem, special tokens included.
 pub const CODE_VOCABULARY: usize = 16;
@@ -26,6 +27,16 @@ pub fn model_config() -> ModelConfig {
         latent: 8,
         predictor_hidden: 16,
         dropout: 0.0,
+        cpc_layers: 1,
+        bidirectional: false,
+        two_way_decoder: false,
+        cpc_summary: Summary::Mean,
+        text_pooling: Pooling::Mean,
+        text_positions: Positions::Learned,
+        cpc_dropout: 0.0,
+        separate_decoder_embedding: false,
+        predictor_layers: 1,
+        latent_bias: true,
     }
 }
 
@@ -44,6 +55,19 @@ pub fn train_config(seed: u64, epochs: usize) -> TrainConfig {
         patience: 100,
         word_dropout: 0.0,
         seed,
+        optimizer: OptimizerKind::Adam,
+        weight_decay: 0.0,
+        epsilon: 1e-5,
+        gradient_clip_norm: None,
+        kl_schedule: KlSchedule::Linear,
+        kl_logistic_rate: 0.0025,
+        kl_restart_each_epoch: false,
+        reconstruction: Reconstruction::Mean,
+        reconstruction_weight: 1.0,
+        class_weights: ClassWeighting::Ratio,
+        class_weight_alpha: 0.9,
+        pretrain_epochs: 0,
+        teacher_forcing: 1.0,
     }
 }
 

@@ -10,7 +10,7 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Tensor};
 use train::backend::{NdArrayCpu, Tch};
 use train::fit::{Example, batch};
-use train::model::Model;
+use train::model::{ClassWeights, LossWeights, Model};
 use train::{checkpoint, toy};
 
 /// Forward outputs and loss terms: a few float32 roundings apart.
@@ -85,8 +85,9 @@ fn pass<B: AutodiffBackend>(model: &Model<B>, examples: &[Example], device: &B::
     let refs: Vec<&Example> = examples.iter().collect();
     let b = batch::<B>(&refs, device);
     let out = model.forward(&b, false);
-    let losses = model.losses(&b, &out, 3.0);
-    let total = losses.total(0.5, 1.0);
+    let losses = model.losses(&b, &out, ClassWeights { l1: 3.0, l2: 1.0 });
+    let total =
+        losses.total(&LossWeights { reconstruction: 1.0, summed_reconstruction: false, beta: 0.5, prediction: 1.0 });
     let grads = GradientsParams::from_grads(total.backward(), model);
     let mut gradients = Gradients(&grads, vec![]);
     model.visit(&mut gradients);
@@ -131,7 +132,9 @@ fn after_steps<B: AutodiffBackend>(
         let refs: Vec<&Example> = chunk.iter().collect();
         let b = batch::<B>(&refs, device);
         let out = model.forward(&b, false);
-        let loss = model.losses(&b, &out, 3.0).total(config.beta, config.lambda);
+        let loss = model
+            .losses(&b, &out, ClassWeights { l1: 3.0, l2: 1.0 })
+            .total(&config.loss_weights(usize::MAX, config.beta));
         assert!(loss.clone().into_scalar().elem::<f64>().is_finite());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(config.learning_rate, model, grads);

@@ -26,9 +26,9 @@ fn count(v: f64) -> String {
     number(Kind::Count, v)
 }
 
-/// ` (Mann-Whitney p = …)`, or nothing when the test is undefined.
-fn p_clause(p: Option<f64>) -> String {
-    p.map(|p| format!(" (Mann-Whitney p = {})", p_value(p))).unwrap_or_default()
+/// ` (TEST p = …)`, or nothing when the test is undefined.
+fn p_clause(test: &str, p: Option<f64>) -> String {
+    p.map(|p| format!(" ({test} p = {})", p_value(p))).unwrap_or_default()
 }
 
 /// The findings, in the order of the report's sections (plain text, not yet escaped).
@@ -59,7 +59,7 @@ pub fn sentences(summary: &[Statistic], explore: Option<&ExploreMetrics>, macro_
              against {} for those that remained{}.",
             real(shifted),
             real(remained),
-            p_clause(s("micro", "shifted vs remained", "mann_whitney_p"))
+            p_clause("Mann-Whitney", s("micro", "shifted vs remained", "mann_whitney_p"))
         ),
         _ => "Micro-validation has no result: the explored patents' citing patents are not in both groups \
               (shifted toward the suggested domain and remained)."
@@ -86,7 +86,7 @@ pub fn sentences(summary: &[Statistic], explore: Option<&ExploreMetrics>, macro_
                  {} forward citations on average against {} in the original domains{compared}{}.",
                 real(new),
                 real(original),
-                p_clause(s("macro", group, "mann_whitney_p"))
+                p_clause("Wilcoxon signed-rank", s("macro", group, "wilcoxon_p"))
             )
         }
         _ => "Macro-validation has no result: no suggested or no original domain has patents after the focal year."

@@ -37,6 +37,7 @@ const COUNTS: &[&str] = &[
     "active_dimensions",
     "macro_years",
     "window_years",
+    "wilcoxon_pairs_tied",
 ];
 
 /// The kind of the metric called `name` (a `validation_summary` metric or a manifest field):
@@ -139,7 +140,7 @@ mod tests {
 
     #[test]
     fn kinds_follow_the_metric_names() {
-        for p in ["mann_whitney_p", "micro_mann_whitney_p", "p_value", "p"] {
+        for p in ["mann_whitney_p", "micro_mann_whitney_p", "wilcoxon_p", "macro_wilcoxon_p", "p_value", "p"] {
             assert_eq!(kind(p), Kind::PValue, "{p}");
         }
         for count in ["examples", "citing_pairs", "patents_after", "explored_patents_compared", "rows", "file_count"] {

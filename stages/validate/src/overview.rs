@@ -71,8 +71,13 @@ impl Overview {
             [("macro_years", options.macro_years.into()), ("engine", engine.into())];
         overview.settings.extend(validate.into_iter().map(|(name, value)| setting("validate", name, value)));
         if let Some(m) = labels.as_ref().and_then(|l| l.metrics_as::<LabelsMetrics>().ok()) {
-            let fields: [(&str, serde_json::Value); 3] =
-                [("window_years", m.window_years.into()), ("field", m.field.into()), ("top_share", m.top_share.into())];
+            let fields: [(&str, serde_json::Value); 5] = [
+                ("window_years", m.window_years.into()),
+                ("window", m.window.into()),
+                ("field", m.field.into()),
+                ("top_share", m.top_share.into()),
+                ("rule", m.rule.into()),
+            ];
             overview.settings.extend(fields.into_iter().map(|(name, value)| setting("labels", name, value)));
         }
         if let Some(train) = train_manifest(explore).await.and_then(|t| t.metrics_as::<TrainMetrics>().ok()) {

@@ -13,7 +13,7 @@ use sql_engine::{one_row, register_parquet, register_published, rows, session, w
 use stage_runtime::{
     EngineOptions, PublishedManifest, RunWriter, StoreLocation, new_manifest, read_published, write_and_publish,
 };
-use stats::{Confusion, RankTest, mann_whitney, roc_auc, round_significant};
+use stats::{Confusion, RankTest, SignedRankTest, mann_whitney, roc_auc, round_significant, wilcoxon_signed_rank};
 use std::sync::Arc;
 
 use crate::report;
@@ -122,7 +122,7 @@ async fn write_run(
         test_roc_auc: headline("reliability", "test split", "roc_auc"),
         test_reconstruction_jaccard: headline("reliability", "test split", "reconstruction_jaccard"),
         micro_mann_whitney_p: micro_test.map(|t| t.p_value),
-        macro_mann_whitney_p: macro_test.map(|t| t.p_value),
+        macro_wilcoxon_p: macro_test.map(|t| t.p_value),
         macro_years: options.macro_years,
         report,
     })?;
@@ -194,16 +194,62 @@ async fn reliability(ctx: &SessionContext) -> Result<Vec<Statistic>> {
     let examples = row.examples;
     let defined = |v: f64| (examples > 0).then_some(v);
     let auc = roc_auc(&count_rows(ctx, sql::SCORES).await?);
+    let bleu = mean_bleu1(ctx).await?;
     let group = "test split";
-    Ok(vec![
+    let mut out = vec![
         stat("reliability", group, "examples", Some(examples as f64)),
         stat("reliability", group, "reconstruction_jaccard", row.reconstruction_jaccard),
+        stat("reliability", group, "reconstruction_bleu1", bleu),
         stat("reliability", group, "accuracy", defined(confusion.accuracy())),
         stat("reliability", group, "precision", defined(confusion.precision())),
         stat("reliability", group, "recall", defined(confusion.recall())),
         stat("reliability", group, "f1", defined(confusion.f1())),
+        stat("reliability", group, "specificity", defined(confusion.specificity())),
+        stat("reliability", group, "negative_predictive_value", defined(confusion.negative_predictive_value())),
         stat("reliability", group, "roc_auc", auc),
-    ])
+    ];
+    // Each class's scores (L2 scored as the positive class) and their macro and weighted averages.
+    let l2 = confusion.swapped();
+    out.extend([
+        stat("reliability", "L2", "precision", defined(l2.precision())),
+        stat("reliability", "L2", "recall", defined(l2.recall())),
+        stat("reliability", "L2", "f1", defined(l2.f1())),
+    ]);
+    type Metric = fn(&Confusion) -> f64;
+    let metrics: [(&'static str, &'static str, Metric); 3] = [
+        ("macro_precision", "weighted_precision", Confusion::precision),
+        ("macro_recall", "weighted_recall", Confusion::recall),
+        ("macro_f1", "weighted_f1", Confusion::f1),
+    ];
+    for (macro_name, weighted_name, metric) in metrics {
+        let (plain, weighted) = confusion.averages(metric);
+        out.push(stat("reliability", group, macro_name, defined(plain)));
+        out.push(stat("reliability", group, weighted_name, defined(weighted)));
+    }
+    Ok(out)
+}
+
+/// Mean BLEU-1 of each test-split patent's reconstructed code sequence against its original one
+/// (`None` without test-split patents), streamed.
+async fn mean_bleu1(ctx: &SessionContext) -> Result<Option<f64>> {
+    use arrow::array::{Array, AsArray, ListArray};
+    use futures::StreamExt;
+    let codes = |list: &ListArray, i: usize| -> Result<Vec<String>> {
+        let values = arrow::compute::cast(&list.value(i), &arrow::datatypes::DataType::Utf8)?;
+        Ok(values.as_string::<i32>().iter().flatten().map(str::to_string).collect())
+    };
+    let (mut sum, mut n) = (0.0, 0usize);
+    let mut batches = ctx.sql(sql::RECONSTRUCTIONS).await?.execute_stream().await?;
+    while let Some(batch) = batches.next().await {
+        let batch = batch?;
+        let as_list = |i: usize| batch.column(i).as_any().downcast_ref::<ListArray>().context("code lists");
+        let (original, reconstructed) = (as_list(0)?, as_list(1)?);
+        for i in 0..batch.num_rows() {
+            sum += stats::bleu1(&codes(original, i)?, &codes(reconstructed, i)?);
+            n += 1;
+        }
+    }
+    Ok((n > 0).then(|| sum / n as f64))
 }
 
 async fn micro(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<RankTest>> {
@@ -223,7 +269,7 @@ async fn micro(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Opt
     Ok(test)
 }
 
-async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<RankTest>> {
+async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<SignedRankTest>> {
     let metrics = ["domains", "patents_after", "mean_forward_citations", "mean_l1_share", "mean_growth"];
     push_grouped(ctx, sql::MACRO_ROLES, "macro", &metrics, summary).await?;
     let paired: Vec<(f64, f64)> = rows::<sql::PairedDomains>(ctx, sql::MACRO_PAIRED)
@@ -240,10 +286,18 @@ async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) ->
         "share_new_domains_more_cited",
         (!paired.is_empty()).then(|| better as f64 / paired.len() as f64),
     ));
-    let rows: Vec<(f64, u64, u64)> =
-        paired.iter().flat_map(|&(new, original)| [(new, 1, 0), (original, 0, 1)]).collect();
-    let test = mann_whitney(&rows);
-    summary.extend(test_statistics("macro", group, test));
+    // Paired by explored patent: the signed-rank test of the differences, not a two-sample test.
+    let differences: Vec<f64> = paired.iter().map(|(new, original)| round_significant(new - original)).collect();
+    let test = wilcoxon_signed_rank(&differences);
+    let value = |f: fn(&SignedRankTest) -> f64| test.as_ref().map(f);
+    summary.extend([
+        stat("macro", group, "wilcoxon_pairs_tied", value(|t| t.zeros as f64)),
+        stat("macro", group, "wilcoxon_w_plus", value(|t| t.w_plus)),
+        stat("macro", group, "wilcoxon_w_minus", value(|t| t.w_minus)),
+        stat("macro", group, "wilcoxon_z", value(|t| t.z)),
+        stat("macro", group, "wilcoxon_p", value(|t| t.p_value)),
+        stat("macro", group, "matched_pairs_rank_biserial", value(|t| t.rank_biserial)),
+    ]);
     Ok(test)
 }
 

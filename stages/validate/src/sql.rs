@@ -28,6 +28,10 @@ WHERE split = 'test'",
     )
 }
 
+/// Each test-split patent's original and reconstructed code sequences, for BLEU-1.
+pub const RECONSTRUCTIONS: &str = "-- Original and reconstructed code sequences of the test split
+SELECT original_codes, reconstructed_codes FROM exploration WHERE split = 'test'";
+
 /// The row of [`reliability`].
 #[derive(Debug, serde::Deserialize)]
 pub struct Reliability {

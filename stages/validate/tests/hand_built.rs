@@ -172,6 +172,8 @@ async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation,
         step_size: 0.1,
         iterations: 1,
         threshold: 0.9,
+        step_past_threshold: false,
+        cited_only: false,
         decoding: "greedy".into(),
         beam_width: 1,
         mean_start_probability: 0.7,
@@ -231,6 +233,17 @@ async fn hand_built_citation_network() {
     // Shifted forward citations [10, 6], remained [1, 1, 0]: every shifted above every remained,
     // U = 6 of 6 pairs; ties {1, 1}: variance 2 x 3 / 12 x (6 - 6 / 20) = 2.85,
     // z = (6 - 3 - 0.5) / sqrt(2.85) = 1.48087, p = erfc(z / sqrt 2) = 0.138641.
+    // Reliability extras. The test split: E1 L1 at 0.7 (TP), E2 L2 at 0.6 (FP), E3 L2 at 0.2 (TN).
+    close(stat("reliability", "test split", "specificity"), 0.5, "TN / (TN + FP)");
+    close(stat("reliability", "test split", "negative_predictive_value"), 1.0, "TN / (TN + FN)");
+    close(stat("reliability", "L2", "f1"), 2.0 / 3.0, "L2 F1: 2 TN / (2 TN + FN + FP)");
+    // precision L1 1/2, L2 1; supports L1 1, L2 2: macro 3/4, weighted (1/2 + 2) / 3
+    close(stat("reliability", "test split", "macro_precision"), 0.75, "macro precision");
+    close(stat("reliability", "test split", "weighted_precision"), 2.5 / 3.0, "weighted precision");
+    // recall L1 1, L2 1/2: weighted (1 + 1) / 3
+    close(stat("reliability", "test split", "weighted_recall"), 2.0 / 3.0, "weighted recall");
+    // BLEU-1: E1 [A01B, B65D] -> [A01B]: 1/1 x exp(1 - 2/1); E2 [H04L] -> [H04L]: 1; E3 [C07D] -> [A61K]: 0
+    close(stat("reliability", "test split", "reconstruction_bleu1"), ((-1f64).exp() + 1.0) / 3.0, "BLEU-1");
     close(stat("micro", "shifted vs remained", "mann_whitney_u"), 6.0, "U");
     close(stat("micro", "shifted vs remained", "common_language_effect"), 1.0, "A");
     close(stat("micro", "shifted vs remained", "mann_whitney_z"), 1.480_872, "z");
@@ -277,6 +290,12 @@ async fn hand_built_citation_network() {
     // domain impact, and its new domain is the more cited.
     close(stat("macro", "new vs original", "explored_patents_compared"), 1.0, "compared");
     close(stat("macro", "new vs original", "share_new_domains_more_cited"), 1.0, "share");
+    // The signed-rank test of that one pair (difference +2.5): rank 1 positive, W+ = 1, W- = 0; the
+    // exact two-sided p of one pair is 2 x P(W <= 0) = 2 x 1/2 = 1.
+    close(stat("macro", "new vs original", "wilcoxon_w_plus"), 1.0, "W+");
+    close(stat("macro", "new vs original", "wilcoxon_w_minus"), 0.0, "W-");
+    close(stat("macro", "new vs original", "wilcoxon_p"), 1.0, "Wilcoxon p");
+    close(stat("macro", "new vs original", "matched_pairs_rank_biserial"), 1.0, "r");
 
     // The report and its plots were written.
     let report = tmp.path().join("validation").join(&published.run_prefix).join("report");
