@@ -19,7 +19,7 @@ pub(super) fn tables() -> Vec<TableDef> {
         TableDef {
             name: Table::ModelSplit.name(),
             version: 1,
-            doc: "Which split each labelled patent with CPC codes was assigned to (by a seeded hash of its id)",
+            doc: "Which split each labelled patent with CPC codes was assigned to (by a seeded hash of its id, or stratified by label: the training config's `split`)",
             columns: vec![
                 Column::required("patent_id", Utf8, "Patent"),
                 Column::required("split", Utf8, "`train`, `validation` or `test`"),
