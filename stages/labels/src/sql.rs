@@ -71,14 +71,16 @@ pub fn impact_labels(options: &LabelOptions) -> String {
   SELECT {group}, forward_citations, group_size - citation_rank AS ascending,
          CASE WHEN ABS(h - ROUND(h)) < 1e-9 THEN ROUND(h) ELSE h END AS h
   FROM (SELECT *, (group_size - 1) * {quantile:e} AS h FROM ranked)
-), quantile AS (
+), neighbours AS (
+  -- the counts at the places either side of the quantile, and how far past the lower one it lies
   SELECT {group},
-         MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END)
-           + MAX(h - FLOOR(h)) * (COALESCE(MAX(CASE WHEN ascending = FLOOR(h) + 1 THEN forward_citations END),
-                                           MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END))
-                                  - MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END)) AS cut
+         MAX(CASE WHEN ascending = FLOOR(h) THEN forward_citations END) AS lower,
+         MAX(CASE WHEN ascending = FLOOR(h) + 1 THEN forward_citations END) AS upper,
+         MAX(h - FLOOR(h)) AS fraction
   FROM position
   GROUP BY {group}
+), quantile AS (
+  SELECT {group}, lower + fraction * (COALESCE(upper, lower) - lower) AS cut FROM neighbours
 )"
                 ),
                 format!("\nLEFT JOIN quantile q ON r.patent_id IS NOT NULL AND {on}"),
