@@ -1,6 +1,7 @@
 //! `pipeline`: validates a DAG manifest, shows what a run would do (`plan`) and what the store holds
-//! (`status`), and runs the stages (`run`). Exit codes: 0 success, 1 a stage failed or did not run,
-//! 2 the manifest or command line is wrong, 130 interrupted.
+//! (`status`), runs the stages (`run`) and sweeps an explore option (`sweep`). Exit codes: 0
+//! success, 1 a stage failed or did not run, 2 the manifest or command line is wrong, 130
+//! interrupted.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use pipeline::manifest::Manifest;
 use pipeline::{LoadOptions, Pipeline, RunOptions, export, plan, status, tables};
 use stage_runtime::StoreLocation;
 use stage_runtime::lease::LeaseOptions;
@@ -42,6 +44,28 @@ enum Cmd {
         /// Take over the root's lease even if its holder looks alive (only when that runner is known gone).
         #[arg(long)]
         break_lease: bool,
+    },
+    /// Run the manifest's exploration and validation once per value of one explore option (e.g. the
+    /// threshold), gather them (`validation-sweep`: table `sweep_summary`, `summary.md`, charts) and
+    /// print the headline figures per value. Stages already up to date are skipped.
+    Sweep {
+        #[command(flatten)]
+        target: Target,
+        /// The explore option to sweep, e.g. `threshold`, `step-size`, `iterations`.
+        #[arg(long, default_value = "threshold")]
+        option: String,
+        /// Its values, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true, value_name = "V,V,...")]
+        values: Vec<String>,
+        /// The explore stage (default: the one stage running `explore`).
+        #[arg(long)]
+        explore_stage: Option<String>,
+        /// The validate stage (default: the one stage running `validate` on the explore stage's output).
+        #[arg(long)]
+        validate_stage: Option<String>,
+        /// Stages running at once (default: the number of cores).
+        #[arg(long, short, value_name = "N", default_value_t = default_jobs(), hide_default_value = true)]
+        jobs: NonZeroUsize,
     },
     /// Print each stage in order and whether a run would skip or run it, and why.
     Plan {
@@ -204,6 +228,34 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Cmd::Sweep { target, option, values, explore_stage, validate_stage, jobs } => {
+            let request = pipeline::sweep::SweepRequest { option, values, explore_stage, validate_stage };
+            let (manifest, output) = pipeline::sweep::extend(&Manifest::read(&target.manifest)?, &request)?;
+            let load = LoadOptions { root: target.root.clone(), require_binaries: true };
+            let pipeline = pipeline::manifest::validate(manifest, &target.manifest, &load)?;
+            let options = RunOptions {
+                jobs: jobs.get(),
+                force: vec![],
+                progress_every: Duration::from_secs(10),
+                lease: LeaseOptions::default(),
+            };
+            let summary = pipeline::run(&pipeline, &options).await?;
+            eprint!("{}", summary.render());
+            if summary.interrupted {
+                return Ok(ExitCode::from(130));
+            } else if !summary.success() {
+                return Ok(ExitCode::FAILURE);
+            }
+            let location = pipeline.root.child(&output);
+            let published = stage_runtime::read_published(&location)
+                .await?
+                .with_context(|| format!("nothing is published at {}", location.url()))?;
+            let run = published.run_location(&location);
+            let table = run.get_bytes("summary.md").await?.context("the sweep wrote no summary.md")?;
+            print!("{}", String::from_utf8_lossy(&table));
+            eprintln!("sweep_summary, summary.md and the charts: {}", run.url());
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Plan { target } => {
             let pipeline = target.load(true)?;

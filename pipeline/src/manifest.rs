@@ -46,6 +46,14 @@ pub struct Manifest {
     pub external: BTreeMap<String, String>,
 }
 
+impl Manifest {
+    /// Reads and parses the manifest at `path` (not yet validated).
+    pub fn read(path: &Path) -> Result<Manifest> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading manifest {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing manifest {}", path.display()))
+    }
+}
+
 /// One `[[stage]]` table as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,10 +131,7 @@ impl Dataset {
 impl Pipeline {
     /// Reads and validates the manifest at `path`.
     pub fn load(path: &Path, options: &LoadOptions) -> Result<Pipeline> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading manifest {}", path.display()))?;
-        let manifest: Manifest =
-            toml::from_str(&text).with_context(|| format!("parsing manifest {}", path.display()))?;
-        Ok(validate(manifest, path, options)?)
+        Ok(validate(Manifest::read(path)?, path, options)?)
     }
 
     pub fn stage(&self, name: &str) -> Option<&Stage> {
@@ -322,7 +327,7 @@ pub fn validate(manifest: Manifest, manifest_path: &Path, options: &LoadOptions)
     Ok(Pipeline { manifest_path, root, stages })
 }
 
-const BUILD_HINT: &str = "build the stages with `cargo build --release --workspace`";
+const BUILD_HINT: &str = "build the stages with `cargo build --release`";
 
 /// Finds a stage's executable: a path with a `/` relative to the manifest's folder, or a bare name
 /// beside the running `pipeline` executable, then on `PATH`.

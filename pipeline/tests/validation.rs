@@ -104,7 +104,7 @@ fn missing_binary_says_where_it_looked_and_how_to_build() {
     let exe_dir = std::env::current_exe().unwrap().parent().unwrap().display().to_string();
     assert!(err.contains("stage s: binary `no-such-stage-binary-4f1c` not found in"), "{err}");
     assert!(err.contains(&format!("{exe_dir} (beside the pipeline executable) or on PATH")), "{err}");
-    assert!(err.contains("cargo build --release --workspace"), "{err}");
+    assert!(err.contains("cargo build --release`"), "{err}");
 }
 
 #[test]
@@ -200,6 +200,43 @@ fn gpu_manifest_is_the_default_dag_with_cuda_training() {
     assert!(train.args.windows(2).any(|w| w == ["--device", "cuda"]), "{:?}", train.args);
     let explore = gpu.stage("explore").unwrap();
     assert!(explore.args.windows(2).any(|w| w == ["--device", "cuda"]), "{:?}", explore.args);
+}
+
+#[test]
+fn paper_manifest_shares_the_default_data_stages_and_has_its_own_outputs() {
+    let load = |name: &str| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
+        Pipeline::load(&path, &LoadOptions { root: None, require_binaries: false }).unwrap()
+    };
+    let (default, paper) = (load("default.toml"), load("paper.toml"));
+    // The data stages are the default's, name for name: on one root they run once for both.
+    for name in ["synth", "ingest", "cooccurrence", "similarity"] {
+        let (d, p) = (default.stage(name).unwrap(), paper.stage(name).unwrap());
+        assert_eq!((&d.binary, &d.args, &d.output.url), (&p.binary, &p.args, &p.output.url), "{name}");
+    }
+    // The paper's stages write beside the default's, never over them.
+    let default_outputs: Vec<&str> = default.stages.iter().map(|s| s.output.name.as_str()).collect();
+    for name in ["labels-paper", "train-paper", "explore-paper", "validate-paper"] {
+        let stage = paper.stage(name).unwrap_or_else(|| panic!("{name}"));
+        assert!(!default_outputs.contains(&stage.output.name.as_str()), "{name}");
+        assert!(!default.stages.iter().any(|s| s.name == name), "{name}: its run record is its own");
+    }
+    let has = |stage: &str, pair: [&str; 2]| {
+        let args = &paper.stage(stage).unwrap().args;
+        assert!(args.windows(2).any(|w| w == pair), "{stage}: {args:?} lacks {pair:?}");
+    };
+    has("labels-paper", ["--field", "all"]);
+    has("labels-paper", ["--rule", "above-quantile"]);
+    has("labels-paper", ["--window", "calendar-years"]);
+    has("train-paper", ["--config", "paper"]);
+    has("explore-paper", ["--decoding", "greedy"]);
+    has("explore-paper", ["--threshold", "0.8"]);
+    let explore = &paper.stage("explore-paper").unwrap().args;
+    assert!(explore.iter().any(|a| a == "--cited-only") && explore.iter().any(|a| a == "--step-past-threshold"));
+    assert!(paper.stage("validate-paper").unwrap().args.iter().any(|a| a == "--reached-only"));
+    let validate = paper.stage("validate-paper").unwrap();
+    let inputs: Vec<&str> = validate.inputs.iter().map(|i| i.dataset.name.as_str()).collect();
+    assert_eq!(inputs, ["ingest", "labels-paper", "exploration-paper"]);
 }
 
 #[test]

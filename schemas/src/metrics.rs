@@ -243,3 +243,12 @@ pub struct ValidateMetrics {
     #[serde(default)]
     pub report: Vec<String>,
 }
+
+/// A sweep summary's run (`validation-sweep`): the explore option swept and its values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SweepMetrics {
+    pub parameter: String,
+    pub values: Vec<f64>,
+    /// `summary.md` (the headline figures per value) and the charts, relative to the run folder.
+    pub files: Vec<String>,
+}

@@ -2,7 +2,7 @@
 //! co-occurrence, similarity, labels, train, explore and validate; every generated row arrives in a
 //! table or in `rejects`, the co-occurrence, similarity and label tables agree with ingest's, the
 //! exploration and validation agree with independent queries, the files match the schema catalogue,
-//! and a second run skips everything.
+//! a second run skips everything, and a threshold sweep reuses the run and gathers its validations.
 
 use std::collections::BTreeMap;
 
@@ -430,4 +430,50 @@ async fn default_manifest_runs_end_to_end_then_skips() {
     }
     assert!(second.contains("0 ran, 8 up to date"), "{second}");
     assert_eq!(read_published(&ingest_location).await.unwrap().unwrap().run_id, ingest.run_id);
+
+    // A threshold sweep on the same root: the manifest's stages are reused, one exploration and
+    // validation per value run, and the gathered table holds each validation's own summary.
+    let sweep = run_ok("pipeline", &["sweep", manifest, "--root", root_arg, "--values", "0.7,0.9"], &[]);
+    for stage in ["synth", "ingest", "cooccurrence", "similarity", "labels", "train", "explore", "validate"] {
+        assert!(sweep.contains(&format!("up to date, skipped stage={stage} ")), "{sweep}");
+    }
+    assert!(sweep.contains("5 ran, 8 up to date"), "{sweep}");
+    let table: Vec<&str> = sweep.lines().filter(|l| l.starts_with("| 0.")).collect();
+    assert_eq!(table.len(), 2, "one row per value: {sweep}");
+    let gathered = root.join("validation-sweep-threshold");
+    let published = read_published(&at(gathered.to_str().unwrap())).await.unwrap().unwrap();
+    let sweep_ctx = published_tables(&at(gathered.to_str().unwrap()), &[Table::SweepSummary]).await;
+    let searches = query(
+        &sweep_ctx,
+        "SELECT parameter_value, metric, value FROM sweep_summary WHERE section = 'exploration' ORDER BY 1, 2",
+    )
+    .await;
+    let figure = |value: &str, metric: &str| -> f64 {
+        searches.iter().find(|r| r[0] == value && r[1] == metric).unwrap_or_else(|| panic!("{value} {metric}"))[2]
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(figure("0.7", "explored"), figure("0.9", "explored"), "the same patents are explored");
+    assert!(figure("0.9", "reached_share") <= figure("0.7", "reached_share"), "{searches:?}");
+    for value in ["0.7", "0.9"] {
+        let validation = root.join(format!("validation-threshold-{value}"));
+        let own = published_tables(&at(validation.to_str().unwrap()), &[Table::ValidationSummary]).await;
+        let own_rows = query(
+            &own,
+            "SELECT section, \"group\", metric, CAST(value AS VARCHAR) FROM validation_summary ORDER BY 1, 2, 3",
+        )
+        .await;
+        let swept = query(&sweep_ctx, &format!("SELECT section, \"group\", metric, CAST(value AS VARCHAR) FROM sweep_summary WHERE parameter_value = {value} AND section <> 'exploration' ORDER BY 1, 2, 3")).await;
+        assert_eq!(swept, own_rows, "threshold {value}");
+        let explored = read_published(&at(root.join(format!("exploration-threshold-{value}")).to_str().unwrap()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(explored.metrics["threshold"].as_f64(), value.parse::<f64>().ok(), "the option reached explore");
+    }
+    let files: Vec<String> =
+        published.metrics["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+    let run = gathered.join(&published.run_prefix);
+    assert!(std::fs::read_to_string(run.join("summary.md")).unwrap().contains("| threshold |"));
+    assert_plots(&run, &files[1..]);
 }

@@ -12,6 +12,7 @@ pub mod explore;
 pub mod ingest;
 pub mod labels;
 pub mod similarity;
+pub mod sweep;
 pub mod train;
 pub mod validate;
 
@@ -54,12 +55,15 @@ pub enum Table {
     ExplorationPaths,
     MicroCiting,
     MacroDomains,
+    MicroExact,
+    MacroExact,
     ValidationSummary,
+    SweepSummary,
 }
 
 impl Table {
     /// Every table, in catalogue order.
-    pub const ALL: [Table; 37] = [
+    pub const ALL: [Table; 40] = [
         Table::Patents,
         Table::Cpc,
         Table::Citations,
@@ -96,7 +100,10 @@ impl Table {
         Table::ExplorationPaths,
         Table::MicroCiting,
         Table::MacroDomains,
+        Table::MicroExact,
+        Table::MacroExact,
         Table::ValidationSummary,
+        Table::SweepSummary,
     ];
 
     /// The table's name: its folder under a run, and its name in SQL.
@@ -138,7 +145,10 @@ impl Table {
             Table::ExplorationPaths => "exploration_paths",
             Table::MicroCiting => "micro_citing",
             Table::MacroDomains => "macro_domains",
+            Table::MicroExact => "micro_exact",
+            Table::MacroExact => "macro_exact",
             Table::ValidationSummary => "validation_summary",
+            Table::SweepSummary => "sweep_summary",
         }
     }
 
@@ -184,7 +194,7 @@ pub struct StageTables {
 }
 
 /// Every writing stage's tables, in the order the stages run.
-pub const STAGES: [StageTables; 7] = [
+pub const STAGES: [StageTables; 8] = [
     StageTables { stage: "ingest", reads: ingest::READS, writes: ingest::WRITES, work: ingest::WORK },
     StageTables {
         stage: "cooccurrence",
@@ -197,6 +207,7 @@ pub const STAGES: [StageTables; 7] = [
     StageTables { stage: "train", reads: train::READS, writes: train::WRITES, work: train::WORK },
     StageTables { stage: "explore", reads: explore::READS, writes: explore::WRITES, work: explore::WORK },
     StageTables { stage: "validate", reads: validate::READS, writes: validate::WRITES, work: validate::WORK },
+    StageTables { stage: "validation-sweep", reads: sweep::READS, writes: sweep::WRITES, work: sweep::WORK },
 ];
 
 /// All tables, in catalogue order.
@@ -213,6 +224,7 @@ static CATALOGUE: LazyLock<Vec<TableDef>> = LazyLock::new(|| {
     tables.extend(train::tables());
     tables.extend(explore::tables());
     tables.extend(validate::tables());
+    tables.extend(sweep::tables());
     tables
 });
 

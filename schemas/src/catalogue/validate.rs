@@ -1,6 +1,6 @@
 //! The validate stage's tables.
 
-use arrow_schema::DataType::{Float64, Int32, Int64, Utf8};
+use arrow_schema::DataType::{Boolean, Float64, Int32, Int64, Utf8};
 
 use super::Table;
 use crate::table::{Column, TableDef};
@@ -16,12 +16,14 @@ pub const READS: &[Table] = &[
     Table::ExplorationPaths,
 ];
 /// Tables the stage publishes.
-pub const WRITES: &[Table] = &[Table::MicroCiting, Table::MacroDomains, Table::ValidationSummary];
+pub const WRITES: &[Table] =
+    &[Table::MicroCiting, Table::MacroDomains, Table::MicroExact, Table::MacroExact, Table::ValidationSummary];
 /// The stage's internal work tables, deleted when it publishes.
 pub const WORK: &[Table] = &[];
 
 /// The validate stage's tables: citing patents of the explored ones split by the direction they
-/// moved, the impact of the suggested and original domains, and every summary statistic.
+/// moved, the impact of the suggested and original domains (by Jaccard similarity and per code, and
+/// by exact code sets as the reference paper matched them), and every summary statistic.
 pub(super) fn tables() -> Vec<TableDef> {
     let count = |name: &'static str, doc: &'static str| Column::optional(name, Int64, doc);
     let share = |name: &'static str, doc: &'static str| Column::optional(name, Float64, doc);
@@ -74,12 +76,73 @@ pub(super) fn tables() -> Vec<TableDef> {
             sort_by: vec!["patent_id", "role", "code"],
         },
         TableDef {
+            name: Table::MicroExact.name(),
+            version: 1,
+            doc: "Exact-set micro-validation: at each CPC level at or above the model's (section, class, subclass, \
+                  main group), each citing patent of an explored patent whose code set at that level equals the \
+                  explored patent's generated set (new_codes) or its original set, with its impact",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Explored (cited) patent"),
+                Column::required("level", Utf8, "`section`, `class`, `subclass` or `main-group`"),
+                Column::required("citing_patent_id", Utf8, "Patent citing it"),
+                Column::required(
+                    "equals_generated",
+                    Boolean,
+                    "The citing patent's code set at the level equals the generated set (new_codes at the level)",
+                ),
+                Column::required(
+                    "equals_original",
+                    Boolean,
+                    "The citing patent's code set at the level equals original_codes at the level",
+                ),
+                Column::required(
+                    "generated_outside_original",
+                    Boolean,
+                    "The generated set at the level is not a subset of the original set (the search moved outside it)",
+                ),
+                count(
+                    "forward_citations",
+                    "The citing patent's forward citations (impact_labels); NULL when it has none",
+                ),
+                Column::optional("label", Utf8, "The citing patent's impact label; NULL when unlabelled"),
+                Column::required("window_complete", Boolean, "The citing patent's citation window is complete"),
+            ],
+            partition_by: vec![],
+            sort_by: vec!["patent_id", "level", "citing_patent_id"],
+        },
+        TableDef {
+            name: Table::MacroExact.name(),
+            version: 1,
+            doc: "Exact-set macro-validation at the model's code level: per explored patent, the other patents whose \
+                  code set equals its original set and those whose set equals its generated set, and their mean \
+                  forward citations (the reference paper's domains, searched over every patent)",
+            columns: vec![
+                Column::required("patent_id", Utf8, "Explored patent"),
+                Column::required("original_set", Utf8, "original_codes as a set: distinct, sorted, space-separated"),
+                Column::optional(
+                    "generated_set",
+                    Utf8,
+                    "new_codes as a set, written as original_set; NULL when the search decoded no code",
+                ),
+                count("original_patents", "Other patents with exactly original_set"),
+                share("original_mean_forward_citations", "Their mean forward citations; NULL without one"),
+                count("generated_patents", "Other patents with exactly generated_set; NULL without a generated set"),
+                share("generated_mean_forward_citations", "Their mean forward citations; NULL without one"),
+            ],
+            partition_by: vec![],
+            sort_by: vec!["patent_id"],
+        },
+        TableDef {
             name: Table::ValidationSummary.name(),
             version: 1,
             doc: "Every summary statistic of the validate stage in long form: reliability of the model on the test split, \
                   descriptive statistics and tests of the micro- and macro-validation",
             columns: vec![
-                Column::required("section", Utf8, "`reliability`, `micro` or `macro`"),
+                Column::required(
+                    "section",
+                    Utf8,
+                    "`reliability`, `micro`, `macro`, `micro-exact` or `macro-exact` (the exact-set analyses)",
+                ),
                 Column::required(
                     "group",
                     Utf8,

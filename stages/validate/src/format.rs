@@ -38,6 +38,10 @@ const COUNTS: &[&str] = &[
     "macro_years",
     "window_years",
     "wilcoxon_pairs_tied",
+    "explored_patents",
+    "patents_with_match",
+    "citing_patents",
+    "labelled_patents",
 ];
 
 /// The kind of the metric called `name` (a `validation_summary` metric or a manifest field):

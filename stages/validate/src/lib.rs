@@ -4,7 +4,8 @@
 //! moved toward the suggested domain against those that remained) and macro-validation of the
 //! suggested domains against the original ones ([`run`], [`sql`]), with rank tests (crate `stats`) and
 //! an HTML report that explains itself ([`report`]: overview, [`findings`], [`opportunities`],
-//! [`figures`], numbers by kind through [`format`]).
+//! [`figures`], numbers by kind through [`format`]); and the summary of a sweep of one explore setting
+//! over several validation runs ([`sweep`], binary `validation-sweep`).
 
 pub mod figures;
 pub mod findings;
@@ -14,5 +15,6 @@ pub mod overview;
 pub mod report;
 pub mod run;
 pub mod sql;
+pub mod sweep;
 
 pub use run::{Statistic, ValidateInputs, ValidateOptions, run};

@@ -18,6 +18,13 @@ struct Cli {
     /// suggested and original domains are compared.
     #[arg(long, default_value_t = 5)]
     macro_years: i32,
+    /// Micro- and macro-validate only the explored patents whose search reached the threshold.
+    #[arg(long)]
+    reached_only: bool,
+    /// Compare only patents whose citation window is complete (citing patents in the micro-, domain
+    /// patents in the macro-validation).
+    #[arg(long)]
+    complete_windows_only: bool,
     /// Skip the HTML report.
     #[arg(long)]
     no_report: bool,
@@ -33,6 +40,8 @@ fn main() -> ExitCode {
             (StoreLocation::parse(ingest)?, StoreLocation::parse(labels)?, StoreLocation::parse(explore)?);
         let options = ValidateOptions {
             macro_years: cli.macro_years,
+            reached_only: cli.reached_only,
+            complete_windows_only: cli.complete_windows_only,
             report: !cli.no_report,
             engine: cli.stage.engine(),
             fingerprint: cli.stage.fingerprint.clone(),

@@ -67,8 +67,12 @@ impl Overview {
             Engine::Standalone => "standalone Ballista".to_string(),
             Engine::Cluster(url) => format!("Ballista at {url}"),
         };
-        let validate: [(&str, serde_json::Value); 2] =
-            [("macro_years", options.macro_years.into()), ("engine", engine.into())];
+        let validate: [(&str, serde_json::Value); 4] = [
+            ("macro_years", options.macro_years.into()),
+            ("reached_only", options.reached_only.into()),
+            ("complete_windows_only", options.complete_windows_only.into()),
+            ("engine", engine.into()),
+        ];
         overview.settings.extend(validate.into_iter().map(|(name, value)| setting("validate", name, value)));
         if let Some(m) = labels.as_ref().and_then(|l| l.metrics_as::<LabelsMetrics>().ok()) {
             let fields: [(&str, serde_json::Value); 5] = [

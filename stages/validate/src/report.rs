@@ -21,7 +21,7 @@ use crate::overview::{Overview, Setting};
 use crate::run::{Statistic, ValidateInputs, ValidateOptions};
 
 /// The report's sections after the overview and the opportunities: id, heading, what it shows.
-const SECTIONS: [(&str, &str, &str); 4] = [
+const SECTIONS: [(&str, &str, &str); 6] = [
     (
         "reliability",
         "Model reliability",
@@ -39,6 +39,21 @@ const SECTIONS: [(&str, &str, &str); 4] = [
         "Macro-validation",
         "The domains (codes) the search added to each explored patent against the ones it held, compared on the \
          forward citations of the patents granted in them after the patent's grant year.",
+    ),
+    (
+        "micro-exact",
+        "Micro-validation by exact code sets",
+        "As the reference paper matched them: at each CPC level, the citing patents whose code set equals the \
+         generated set (the inclusion ratio: explored patents with at least one; P_citing/shifted: those of searches \
+         that moved outside the original set) or the original set (P_citing/remained), their forward citations \
+         against the population's 90th percentile, and two tests the paper did not run (Mann-Whitney U of shifted \
+         against remained; the exact binomial test of the shifted share above the percentile).",
+    ),
+    (
+        "macro-exact",
+        "Macro-validation by exact code sets",
+        "Per explored patent, the mean forward citations of the other patents with exactly its generated code set \
+         against those with exactly its original set, compared in pairs (Wilcoxon signed-rank).",
     ),
     ("exploration", "Exploration", "The gradient ascent of predicted P(L1) in the model's latent space."),
 ];

@@ -31,6 +31,10 @@ pub struct ValidateInputs<'a> {
 pub struct ValidateOptions {
     /// Years after (and before) an explored patent's grant year over which domains are compared.
     pub macro_years: i32,
+    /// Micro- and macro-validation of only the explored patents whose search reached the threshold.
+    pub reached_only: bool,
+    /// Compare only patents (citing patents, domain patents) whose citation window is complete.
+    pub complete_windows_only: bool,
     /// Write the HTML report.
     pub report: bool,
     pub engine: EngineOptions,
@@ -85,9 +89,12 @@ async fn write_run(
         .await?
         .with_context(|| format!("nothing is published at {}", inputs.explore.url()))?;
     let column = code_column(&explored, inputs.explore)?;
+    let (reached, complete) = (options.reached_only, options.complete_windows_only);
     for (t, query) in [
-        (Table::MicroCiting, sql::micro_citing(column)),
-        (Table::MacroDomains, sql::macro_domains(column, options.macro_years)),
+        (Table::MicroCiting, sql::micro_citing(column, reached, complete)),
+        (Table::MacroDomains, sql::macro_domains(column, options.macro_years, reached, complete)),
+        (Table::MicroExact, sql::micro_exact(column, reached, complete)),
+        (Table::MacroExact, sql::macro_exact(column, reached, complete)),
     ] {
         write_table(&ctx, &query, t.def(), &run.table(t)).await?;
         register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
@@ -95,6 +102,8 @@ async fn write_run(
     let mut summary = reliability(&ctx).await?;
     let micro_test = micro(&ctx, &mut summary).await?;
     let macro_test = macro_validation(&ctx, &mut summary).await?;
+    micro_exact(&ctx, column, reached, &mut summary).await?;
+    macro_exact(&ctx, &mut summary).await?;
     write_batches(
         &ctx,
         vec![summary_batch(&summary)?],
@@ -269,36 +278,195 @@ async fn micro(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Opt
     Ok(test)
 }
 
-async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<SignedRankTest>> {
-    let metrics = ["domains", "patents_after", "mean_forward_citations", "mean_l1_share", "mean_growth"];
-    push_grouped(ctx, sql::MACRO_ROLES, "macro", &metrics, summary).await?;
-    let paired: Vec<(f64, f64)> = rows::<sql::PairedDomains>(ctx, sql::MACRO_PAIRED)
+/// The exact-set micro-validation (`micro-exact`): per level, the inclusion and higher-impact
+/// ratios; the forward citations of P_citing/shifted (citing patents equal to a generated set
+/// outside the original) and P_citing/remained (equal to the original set; also averaged per
+/// explored patent, as the paper reports it), their shares above the population's 90th percentile,
+/// and two tests the paper did not run: Mann-Whitney U of shifted against remained (independent
+/// groups of skewed counts, so a rank test; citing patents of one explored patent are not
+/// independent, which it ignores) and the exact binomial test of the shifted share above the cut
+/// against the population's share above it.
+async fn micro_exact(
+    ctx: &SessionContext,
+    column: &str,
+    reached_only: bool,
+    summary: &mut Vec<Statistic>,
+) -> Result<()> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let explored = one_row::<sql::ExploredCount>(ctx, &sql::explored_count(reached_only)).await?.explored;
+    let matches = rows::<sql::LevelMatches>(ctx, sql::MICRO_EXACT_MATCHES).await?;
+    for (level, ..) in sql::exact_levels(column) {
+        let (with_match, higher, comparable) =
+            matches.iter().find(|m| m.level == level).map_or((0, 0, 0), |m| (m.with_match, m.higher, m.comparable));
+        summary.extend([
+            stat("micro-exact", level, "explored_patents", Some(explored as f64)),
+            stat("micro-exact", level, "patents_with_match", Some(with_match as f64)),
+            stat("micro-exact", level, "inclusion_ratio", (explored > 0).then(|| with_match as f64 / explored as f64)),
+            stat(
+                "micro-exact",
+                level,
+                "higher_impact_ratio",
+                (comparable > 0).then(|| higher as f64 / comparable as f64),
+            ),
+        ]);
+    }
+    let population: Vec<(f64, u64)> =
+        rows::<sql::ValueCount>(ctx, sql::POPULATION_COUNTS).await?.into_iter().map(|r| (r.value, r.patents)).collect();
+    let cut = stats::quantile_of_counts(&population, 0.9);
+    let above = |values: &[f64]| cut.map(|q| values.iter().filter(|&&v| v > q).count());
+    let population_size: u64 = population.iter().map(|&(_, n)| n).sum();
+    let population_share = cut.map(|q| {
+        population.iter().filter(|&&(v, _)| v > q).map(|&(_, n)| n).sum::<u64>() as f64 / population_size as f64
+    });
+    summary.push(stat("micro-exact", "population", "labelled_patents", Some(population_size as f64)));
+    summary.push(stat("micro-exact", "population", "forward_citations_q90", cut));
+    summary.push(stat("micro-exact", "population", "share_above_q90", population_share));
+
+    let mut groups: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+    for row in rows::<sql::GroupedCiting>(ctx, sql::MICRO_EXACT_GROUPS).await? {
+        groups.entry(row.group_name).or_default().push((row.patent_id, row.value));
+    }
+    let empty = Vec::new();
+    for (level, ..) in sql::exact_levels(column) {
+        let (shifted, remained) = (
+            groups.get(&format!("{level} shifted")).unwrap_or(&empty),
+            groups.get(&format!("{level} remained")).unwrap_or(&empty),
+        );
+        for (name, rows) in [("shifted", shifted), ("remained", remained)] {
+            let group = format!("{level} {name}");
+            let values: Vec<f64> = rows.iter().map(|(_, v)| *v).collect();
+            let explored: BTreeSet<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+            summary.push(stat("micro-exact", &group, "explored_patents", Some(explored.len() as f64)));
+            summary.push(stat("micro-exact", &group, "citing_patents", Some(values.len() as f64)));
+            describe(&group, CITING, &values, summary);
+            let share = above(&values).filter(|_| !values.is_empty()).map(|k| k as f64 / values.len() as f64);
+            summary.push(stat("micro-exact", &group, "share_above_q90", share));
+            if name == "remained" {
+                // The paper's P_citing/remained: the citing patents' mean per explored patent, described.
+                let mut per_patent: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+                for (p, v) in rows {
+                    let e = per_patent.entry(p).or_default();
+                    *e = (e.0 + v, e.1 + 1);
+                }
+                let means: Vec<f64> = per_patent.values().map(|(sum, n)| sum / *n as f64).collect();
+                describe(&group, PER_PATENT, &means, summary);
+            } else {
+                let p = match (above(&values), population_share) {
+                    (Some(k), Some(share)) if !values.is_empty() => {
+                        Some(stats::binomial_upper_tail(values.len() as u64, k as u64, share))
+                    }
+                    _ => None,
+                };
+                summary.push(stat("micro-exact", &group, "binomial_above_q90_p", p));
+            }
+        }
+        let counts = tied_counts(shifted, remained);
+        summary.extend(test_statistics("micro-exact", &format!("{level} shifted vs remained"), mann_whitney(&counts)));
+    }
+    Ok(())
+}
+
+/// Rows `(value, in x, in y)` of two samples' values, for the rank tests.
+fn tied_counts(x: &[(String, f64)], y: &[(String, f64)]) -> Vec<(f64, u64, u64)> {
+    let mut counts: std::collections::BTreeMap<u64, (f64, u64, u64)> = Default::default();
+    for (sample, is_x) in [(x, true), (y, false)] {
+        for (_, v) in sample {
+            let e = counts.entry(v.to_bits()).or_insert((*v, 0, 0));
+            if is_x { e.1 += 1 } else { e.2 += 1 }
+        }
+    }
+    counts.into_values().collect()
+}
+
+/// Names of the descriptive statistics [`describe`] pushes: of citing patents' forward citations,
+/// and of their means per explored patent.
+const CITING: [&str; 5] = [
+    "mean_forward_citations",
+    "median_forward_citations",
+    "sd_forward_citations",
+    "min_forward_citations",
+    "max_forward_citations",
+];
+const PER_PATENT: [&str; 5] = [
+    "per_patent_mean_forward_citations",
+    "per_patent_median_forward_citations",
+    "per_patent_sd_forward_citations",
+    "per_patent_min_forward_citations",
+    "per_patent_max_forward_citations",
+];
+
+/// Pushes the mean, median, standard deviation (n - 1), minimum and maximum of `values` under
+/// `names` (undefined when empty; the deviation below two values).
+fn describe(group: &str, names: [&'static str; 5], values: &[f64], summary: &mut Vec<Statistic>) {
+    let n = values.len() as f64;
+    let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / n);
+    let sd = mean
+        .filter(|_| values.len() > 1)
+        .map(|m| (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+    let counts: Vec<(f64, u64)> = values.iter().map(|&v| (v, 1)).collect();
+    let median = stats::quantile_of_counts(&counts, 0.5);
+    let min = values.iter().copied().reduce(f64::min);
+    let max = values.iter().copied().reduce(f64::max);
+    for (metric, value) in names.into_iter().zip([mean, median, sd, min, max]) {
+        summary.push(stat("micro-exact", group, metric, value));
+    }
+}
+
+/// The exact-set macro-validation (`macro-exact`): per explored patent whose generated set differs
+/// from its original one and whose two exact-set domains both hold patents, the domains' mean
+/// forward citations compared in pairs (the share where the generated domain is the more cited,
+/// Wilcoxon signed-rank of the differences).
+async fn macro_exact(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<()> {
+    let paired = paired_domains(ctx, sql::MACRO_EXACT_PAIRED).await?;
+    paired_comparison("macro-exact", "generated vs original", &paired, summary);
+    Ok(())
+}
+
+/// Rows of a [`sql::PairedDomains`] query, each value rounded to 12 significant digits (so that
+/// equal means summed in another order tie).
+async fn paired_domains(ctx: &SessionContext, query: &str) -> Result<Vec<(f64, f64)>> {
+    Ok(rows::<sql::PairedDomains>(ctx, query)
         .await?
         .into_iter()
         .map(|r| (round_significant(r.new_domains), round_significant(r.original_domains)))
-        .collect();
+        .collect())
+}
+
+/// The paired comparison of new (or generated) against original domains: pairs compared, the
+/// share where the new one is the more cited, the means of both, and the Wilcoxon signed-rank test.
+fn paired_comparison(
+    section: &'static str,
+    group: &str,
+    paired: &[(f64, f64)],
+    summary: &mut Vec<Statistic>,
+) -> Option<SignedRankTest> {
     let better = paired.iter().filter(|(new, original)| new > original).count();
-    let group = "new vs original";
-    summary.push(stat("macro", group, "explored_patents_compared", Some(paired.len() as f64)));
-    summary.push(stat(
-        "macro",
-        group,
-        "share_new_domains_more_cited",
-        (!paired.is_empty()).then(|| better as f64 / paired.len() as f64),
-    ));
+    let n = paired.len() as f64;
+    let defined = |v: f64| (!paired.is_empty()).then_some(v);
+    summary.push(stat(section, group, "explored_patents_compared", Some(n)));
+    summary.push(stat(section, group, "share_new_domains_more_cited", defined(better as f64 / n)));
+    summary.push(stat(section, group, "mean_new_domains", defined(paired.iter().map(|p| p.0).sum::<f64>() / n)));
+    summary.push(stat(section, group, "mean_original_domains", defined(paired.iter().map(|p| p.1).sum::<f64>() / n)));
     // Paired by explored patent: the signed-rank test of the differences, not a two-sample test.
     let differences: Vec<f64> = paired.iter().map(|(new, original)| round_significant(new - original)).collect();
     let test = wilcoxon_signed_rank(&differences);
     let value = |f: fn(&SignedRankTest) -> f64| test.as_ref().map(f);
     summary.extend([
-        stat("macro", group, "wilcoxon_pairs_tied", value(|t| t.zeros as f64)),
-        stat("macro", group, "wilcoxon_w_plus", value(|t| t.w_plus)),
-        stat("macro", group, "wilcoxon_w_minus", value(|t| t.w_minus)),
-        stat("macro", group, "wilcoxon_z", value(|t| t.z)),
-        stat("macro", group, "wilcoxon_p", value(|t| t.p_value)),
-        stat("macro", group, "matched_pairs_rank_biserial", value(|t| t.rank_biserial)),
+        stat(section, group, "wilcoxon_pairs_tied", value(|t| t.zeros as f64)),
+        stat(section, group, "wilcoxon_w_plus", value(|t| t.w_plus)),
+        stat(section, group, "wilcoxon_w_minus", value(|t| t.w_minus)),
+        stat(section, group, "wilcoxon_z", value(|t| t.z)),
+        stat(section, group, "wilcoxon_p", value(|t| t.p_value)),
+        stat(section, group, "matched_pairs_rank_biserial", value(|t| t.rank_biserial)),
     ]);
-    Ok(test)
+    test
+}
+
+async fn macro_validation(ctx: &SessionContext, summary: &mut Vec<Statistic>) -> Result<Option<SignedRankTest>> {
+    let metrics = ["domains", "patents_after", "mean_forward_citations", "mean_l1_share", "mean_growth"];
+    push_grouped(ctx, sql::MACRO_ROLES, "macro", &metrics, summary).await?;
+    let paired = paired_domains(ctx, sql::MACRO_PAIRED).await?;
+    Ok(paired_comparison("macro", "new vs original", &paired, summary))
 }
 
 fn summary_batch(summary: &[Statistic]) -> Result<RecordBatch> {

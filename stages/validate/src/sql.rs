@@ -61,12 +61,12 @@ FROM exploration
 WHERE split = 'test'
 GROUP BY start_probability";
 
-/// The `micro_citing` rows: the citing patents (with codes at `code_column`) of each explored patent.
-pub fn micro_citing(code_column: &str) -> String {
+/// The `micro_citing` rows: the citing patents (with codes at `code_column`) of each explored
+/// patent (those that reached the threshold when `reached_only`; citing patents with a complete
+/// citation window when `complete_only`).
+pub fn micro_citing(code_column: &str, reached_only: bool, complete_only: bool) -> String {
     format!(
-        "WITH explored AS (
-  SELECT patent_id, original_codes, new_codes FROM exploration
-), cites AS (
+        "WITH {explored}, cites AS (
   SELECT DISTINCT e.patent_id, c.patent_id AS citing_patent_id
   FROM explored e JOIN citations c ON c.cited_patent_id = e.patent_id
 ), citing_codes AS (
@@ -84,7 +84,9 @@ pub fn micro_citing(code_column: &str) -> String {
 SELECT s.patent_id, s.citing_patent_id, s.jaccard_original, s.jaccard_new,
        CASE WHEN s.jaccard_new > s.jaccard_original THEN 'shifted' ELSE 'remained' END AS \"group\",
        l.forward_citations, l.label
-FROM scored s LEFT JOIN impact_labels l ON l.patent_id = s.citing_patent_id",
+FROM scored s LEFT JOIN impact_labels l ON l.patent_id = s.citing_patent_id{complete}",
+        explored = explored(reached_only),
+        complete = if complete_only { "\nWHERE l.window_complete" } else { "" },
         original = jaccard("cc.codes", "e.original_codes"),
         new = jaccard("cc.codes", "e.new_codes"),
     )
@@ -116,18 +118,20 @@ WHERE forward_citations IS NOT NULL
 GROUP BY forward_citations";
 
 /// The `macro_domains` rows: per explored patent and code (added: `new`; held: `original`), the
-/// patents granted with the code in the `window` years after and before the patent's grant year.
-pub fn macro_domains(code_column: &str, window: i32) -> String {
+/// patents granted with the code in the `window` years after and before the patent's grant year
+/// (explored patents that reached the threshold when `reached_only`; domain patents with a
+/// complete citation window when `complete_only`).
+pub fn macro_domains(code_column: &str, window: i32, reached_only: bool, complete_only: bool) -> String {
     format!(
-        "WITH domain_year AS (
+        "WITH {explored}, domain_year AS (
   SELECT c.code, l.grant_year, COUNT(*) AS patents, SUM(l.forward_citations) AS citations,
          COUNT(l.label) AS labelled, COUNT(*) FILTER (WHERE l.label = 'L1') AS l1
   FROM (SELECT DISTINCT patent_id, {code_column} AS code FROM cpc) c
-  JOIN impact_labels l ON l.patent_id = c.patent_id
+  JOIN impact_labels l ON l.patent_id = c.patent_id{complete}
   GROUP BY c.code, l.grant_year
 ), focal AS (
   SELECT e.patent_id, l.grant_year AS focal_year, e.added_codes, e.original_codes
-  FROM exploration e JOIN impact_labels l ON l.patent_id = e.patent_id
+  FROM explored e JOIN impact_labels l ON l.patent_id = e.patent_id
 ), roles AS (
   SELECT patent_id, focal_year, 'new' AS role, unnest(added_codes) AS code FROM focal
   UNION ALL
@@ -147,7 +151,9 @@ SELECT patent_id, focal_year, role, code,
        CAST(citations_after AS DOUBLE) / NULLIF(patents_after, 0) AS mean_forward_citations,
        CAST(l1_after AS DOUBLE) / NULLIF(labelled_after, 0) AS l1_share,
        CAST(patents_after AS DOUBLE) / NULLIF(patents_before, 0) AS growth
-FROM windows"
+FROM windows",
+        explored = explored(reached_only),
+        complete = if complete_only { " AND l.window_complete" } else { "" },
     )
 }
 
@@ -287,3 +293,232 @@ pub struct PathStep {
     pub pc1: f64,
     pub pc2: f64,
 }
+
+/// The CPC levels at or above the model's code level (`cpc_subclass` or `cpc_main_group`), as
+/// `(level name, cpc column, characters of a model-level code that give the level's symbol)`:
+/// CPC symbols put the section in 1 character, the class in 3, the subclass in 4; a main-group code
+/// is its own main group (`None`).
+pub fn exact_levels(code_column: &str) -> Vec<(&'static str, &'static str, Option<usize>)> {
+    let mut levels = vec![
+        ("section", "cpc_section", Some(1)),
+        ("class", "cpc_class", Some(3)),
+        ("subclass", "cpc_subclass", Some(4)),
+    ];
+    if code_column == "cpc_main_group" {
+        levels.push(("main-group", "cpc_main_group", None));
+    }
+    levels
+}
+
+/// The CTE `explored`: the explored patents the micro- and macro-validation read, every row of
+/// `exploration` or only the searches that reached the threshold when `reached_only`.
+fn explored(reached_only: bool) -> &'static str {
+    if reached_only {
+        "explored AS (\n  SELECT * FROM exploration WHERE reached_threshold\n)"
+    } else {
+        "explored AS (\n  SELECT * FROM exploration\n)"
+    }
+}
+
+/// A code set as one comparable value: its distinct codes sorted and joined by spaces (CPC symbols
+/// hold none), so that set equality is string equality and a hash join.
+fn set_key(codes: &str) -> String {
+    format!("array_to_string(array_sort(array_agg(DISTINCT {codes})), ' ')")
+}
+
+/// Each explored patent's original and generated (new_codes) sets at every level of `levels`
+/// ([`exact_levels`]), as the CTEs `explored_codes`, `leveled` and `focal` (one row per explored
+/// patent and level: original_set, generated_set (NULL when the search decoded no code) and
+/// whether the generated set holds a code outside the original one).
+fn focal_sets(levels: &[(&str, &str, Option<usize>)]) -> String {
+    let leveled: Vec<String> = levels
+        .iter()
+        .map(|(level, _, chars)| {
+            let code = chars.map_or("code".to_string(), |n| format!("substr(code, 1, {n})"));
+            format!("SELECT patent_id, role, '{level}' AS level, {code} AS code FROM explored_codes")
+        })
+        .collect();
+    format!(
+        "explored_codes AS (
+  SELECT patent_id, role, unnest(codes) AS code
+  FROM (SELECT patent_id, 'original' AS role, original_codes AS codes FROM explored
+        UNION ALL
+        SELECT patent_id, 'generated' AS role, new_codes AS codes FROM explored)
+), leveled AS (
+  {leveled}
+), sets AS (
+  SELECT patent_id, role, level, {key} AS code_set, array_agg(DISTINCT code) AS codes
+  FROM leveled
+  GROUP BY patent_id, role, level
+), focal AS (
+  SELECT o.patent_id, o.level, o.code_set AS original_set, g.code_set AS generated_set,
+         COALESCE(NOT array_has_all(o.codes, g.codes), false) AS generated_outside_original
+  FROM sets o LEFT JOIN sets g ON g.patent_id = o.patent_id AND g.level = o.level AND g.role = 'generated'
+  WHERE o.role = 'original'
+)",
+        leveled = leveled.join("\n  UNION ALL\n  "),
+        key = set_key("code"),
+    )
+}
+
+/// Every patent's code set at each of `levels`, for the patents `filter` keeps (a condition on
+/// `cpc.patent_id`), as the CTE `patent_sets`.
+fn patent_sets(levels: &[(&str, &str, Option<usize>)], filter: &str) -> String {
+    let leveled: Vec<String> = levels
+        .iter()
+        .map(|(level, column, _)| format!("SELECT patent_id, '{level}' AS level, {column} AS code FROM kept_cpc"))
+        .collect();
+    format!(
+        "kept_cpc AS (
+  SELECT * FROM cpc WHERE {filter}
+), patent_sets AS (
+  SELECT patent_id, level, {key} AS code_set
+  FROM ({leveled})
+  GROUP BY patent_id, level
+)",
+        leveled = leveled.join("\n        UNION ALL "),
+        key = set_key("code"),
+    )
+}
+
+/// The `micro_exact` rows: at each level at or above the model's, the citing patents of each
+/// explored patent whose code set equals the generated or the original set (the paper's exact-set
+/// matching), with their impact; citing patents with an incomplete citation window left out when
+/// `complete_only`.
+pub fn micro_exact(code_column: &str, reached_only: bool, complete_only: bool) -> String {
+    let levels = exact_levels(code_column);
+    let complete = if complete_only { "\n  AND l.window_complete" } else { "" };
+    format!(
+        "-- Citing patents whose code set equals an explored patent's generated or original set, per level
+WITH {explored}, {focal}, cites AS (
+  SELECT DISTINCT c.cited_patent_id AS patent_id, c.patent_id AS citing_patent_id
+  FROM citations c WHERE c.cited_patent_id IN (SELECT patent_id FROM explored)
+), {citing}
+SELECT f.patent_id, f.level, k.citing_patent_id,
+       COALESCE(s.code_set = f.generated_set, false) AS equals_generated,
+       s.code_set = f.original_set AS equals_original,
+       f.generated_outside_original,
+       l.forward_citations, l.label, COALESCE(l.window_complete, false) AS window_complete
+FROM focal f
+JOIN cites k ON k.patent_id = f.patent_id
+JOIN patent_sets s ON s.patent_id = k.citing_patent_id AND s.level = f.level
+LEFT JOIN impact_labels l ON l.patent_id = k.citing_patent_id
+WHERE (s.code_set = f.generated_set OR s.code_set = f.original_set){complete}",
+        explored = explored(reached_only),
+        focal = focal_sets(&levels),
+        citing = patent_sets(&levels, "patent_id IN (SELECT citing_patent_id FROM cites)"),
+    )
+}
+
+/// The `macro_exact` rows: per explored patent, the patents (itself left out) whose code set at
+/// the model's level equals its original set and those whose set equals its generated set, with
+/// their mean forward citations; only patents with a complete citation window when `complete_only`.
+pub fn macro_exact(code_column: &str, reached_only: bool, complete_only: bool) -> String {
+    let level = exact_levels(code_column).pop().expect("the model's level");
+    let complete = if complete_only { " AND l.window_complete" } else { "" };
+    format!(
+        "-- Per explored patent, the patents with exactly its original and exactly its generated code set
+WITH {explored}, focal AS (
+  -- the code lists as sets, written as patent_sets writes them
+  SELECT patent_id, array_to_string(array_sort(array_distinct(original_codes)), ' ') AS original_set,
+         CASE WHEN cardinality(new_codes) > 0
+              THEN array_to_string(array_sort(array_distinct(new_codes)), ' ') END AS generated_set
+  FROM explored
+), {sets}, domain AS (
+  SELECT s.code_set, s.patent_id, l.forward_citations
+  FROM patent_sets s JOIN impact_labels l ON l.patent_id = s.patent_id{complete}
+), matched AS (
+  SELECT f.patent_id, 'original' AS role, f.original_set AS code_set FROM focal f
+  UNION ALL
+  SELECT f.patent_id, 'generated' AS role, f.generated_set AS code_set FROM focal f WHERE f.generated_set IS NOT NULL
+), domains AS (
+  SELECT m.patent_id, m.role, COUNT(d.patent_id) AS patents, AVG(d.forward_citations) AS mean_forward_citations
+  FROM matched m LEFT JOIN domain d ON d.code_set = m.code_set AND d.patent_id <> m.patent_id
+  GROUP BY m.patent_id, m.role
+)
+SELECT f.patent_id, f.original_set, f.generated_set,
+       o.patents AS original_patents, o.mean_forward_citations AS original_mean_forward_citations,
+       g.patents AS generated_patents, g.mean_forward_citations AS generated_mean_forward_citations
+FROM focal f
+JOIN domains o ON o.patent_id = f.patent_id AND o.role = 'original'
+LEFT JOIN domains g ON g.patent_id = f.patent_id AND g.role = 'generated'",
+        explored = explored(reached_only),
+        sets = patent_sets(std::slice::from_ref(&level), "true"),
+    )
+}
+
+/// The explored patents the micro- and macro-validation count (the inclusion ratio's denominator).
+pub fn explored_count(reached_only: bool) -> String {
+    format!("-- Explored patents validated\nWITH {}\nSELECT COUNT(*) AS explored FROM explored", explored(reached_only))
+}
+
+/// A row of [`explored_count`].
+#[derive(Debug, serde::Deserialize)]
+pub struct ExploredCount {
+    pub explored: u64,
+}
+
+/// Per level, the explored patents with at least one citing patent whose set equals the generated
+/// one, and how many of those (with forward citations on both sides) have matching citing patents
+/// whose mean forward citations exceed their own (the higher-impact ratio's numerator and
+/// denominator).
+pub const MICRO_EXACT_MATCHES: &str = "-- Explored patents with a citing patent equal to the generated set, per level
+WITH matched AS (
+  SELECT level, patent_id, AVG(forward_citations) AS citing_mean
+  FROM micro_exact WHERE equals_generated
+  GROUP BY level, patent_id
+)
+SELECT m.level, COUNT(*) AS with_match,
+       COUNT(*) FILTER (WHERE m.citing_mean > own.forward_citations) AS higher,
+       COUNT(*) FILTER (WHERE m.citing_mean IS NOT NULL AND own.forward_citations IS NOT NULL) AS comparable
+FROM matched m LEFT JOIN impact_labels own ON own.patent_id = m.patent_id
+GROUP BY m.level";
+
+/// A row of [`MICRO_EXACT_MATCHES`].
+#[derive(Debug, serde::Deserialize)]
+pub struct LevelMatches {
+    pub level: String,
+    pub with_match: u64,
+    pub higher: u64,
+    pub comparable: u64,
+}
+
+/// Forward citations of the P_citing/shifted citing patents (equal to a generated set that is not
+/// a subset of the original) and of the P_citing/remained ones (equal to the original set), by
+/// level (`group_name` `LEVEL shifted` / `LEVEL remained`), with the explored patent.
+pub const MICRO_EXACT_GROUPS: &str = "-- P_citing/shifted and P_citing/remained citing patents per level
+SELECT level || ' shifted' AS group_name, patent_id, CAST(forward_citations AS DOUBLE) AS value
+FROM micro_exact WHERE equals_generated AND generated_outside_original AND forward_citations IS NOT NULL
+UNION ALL
+SELECT level || ' remained' AS group_name, patent_id, CAST(forward_citations AS DOUBLE) AS value
+FROM micro_exact WHERE equals_original AND forward_citations IS NOT NULL";
+
+/// A row of [`MICRO_EXACT_GROUPS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct GroupedCiting {
+    pub group_name: String,
+    pub patent_id: String,
+    pub value: f64,
+}
+
+/// The population's forward citations: labelled patents (complete windows) per count.
+pub const POPULATION_COUNTS: &str = "-- Labelled patents per forward-citation count
+SELECT CAST(forward_citations AS DOUBLE) AS value, COUNT(*) AS patents
+FROM impact_labels WHERE label IS NOT NULL
+GROUP BY forward_citations";
+
+/// A row of [`POPULATION_COUNTS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct ValueCount {
+    pub value: f64,
+    pub patents: u64,
+}
+
+/// Per explored patent whose generated set differs from its original one, with patents in both
+/// exact-set domains: the two domains' mean forward citations.
+pub const MACRO_EXACT_PAIRED: &str =
+    "-- Per explored patent, its generated and original exact-set domains' mean forward citations
+SELECT generated_mean_forward_citations AS new_domains, original_mean_forward_citations AS original_domains
+FROM macro_exact
+WHERE generated_set <> original_set
+  AND generated_mean_forward_citations IS NOT NULL AND original_mean_forward_citations IS NOT NULL";

@@ -64,36 +64,53 @@ const TITLES: [(&str, &str, &str); 3] = [
     ("G06", "class", "Computing or calculating; counting"),
 ];
 
-/// Publishes the inputs under `root`; with `titles`, ingest's output also has `patents` (titled)
-/// and `cpc_title`, which the report reads when they are there.
-async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation, StoreLocation, StoreLocation) {
+/// A hand-built corpus: patents (codes at the model's level), citations, the explore stage's
+/// `exploration` rows and the model's code level.
+struct Network {
+    patents: &'static [PatentRow],
+    citations: &'static [(&'static str, &'static str)],
+    exploration: RecordBatch,
+    code_level: &'static str,
+}
+
+/// Publishes `network` as ingest's, the labels stage's and the explore stage's outputs under `root`
+/// (a patent's labels row has a complete window exactly when it has a label); with `titles`,
+/// ingest's output also has `patents` (titled) and `cpc_title`, which the report reads when they
+/// are there. Codes are subclasses or main groups; the coarser levels are their first characters.
+async fn publish_network(
+    root: &std::path::Path,
+    network: Network,
+    titles: bool,
+) -> (StoreLocation, StoreLocation, StoreLocation) {
     let at = |name: &str| StoreLocation::parse(root.join(name).to_str().unwrap()).unwrap();
     let (ingest, labels, explore) = (at("ingest"), at("labels"), at("explore"));
-    let cpc: Vec<(&str, i32, &str, i32)> = PATENTS
+    let patents = network.patents;
+    let cpc: Vec<(&str, i32, &str, i32)> = patents
         .iter()
         .flat_map(|(id, year, _, _, codes)| codes.iter().enumerate().map(move |(i, c)| (*id, i as i32, *c, *year)))
         .collect();
     let cpc_batch = batch(vec![
         ("patent_id", strings(&cpc.iter().map(|r| r.0).collect::<Vec<_>>())),
         ("cpc_sequence", Arc::new(Int32Array::from(cpc.iter().map(|r| r.1).collect::<Vec<_>>()))),
-        ("subclass", strings(&cpc.iter().map(|r| r.2).collect::<Vec<_>>())),
+        ("code", strings(&cpc.iter().map(|r| r.2).collect::<Vec<_>>())),
         ("grant_year", Arc::new(Int32Array::from(cpc.iter().map(|r| r.3).collect::<Vec<_>>()))),
     ]);
-    let year_of = |id: &str| PATENTS.iter().find(|p| p.0 == id).unwrap().1;
+    let year_of = |id: &str| patents.iter().find(|p| p.0 == id).unwrap().1;
+    let citations = network.citations;
     let citation_batch = batch(vec![
-        ("patent_id", strings(&CITATIONS.iter().map(|c| c.0).collect::<Vec<_>>())),
-        ("cited_patent_id", strings(&CITATIONS.iter().map(|c| c.1).collect::<Vec<_>>())),
-        ("grant_year", Arc::new(Int32Array::from(CITATIONS.iter().map(|c| year_of(c.0)).collect::<Vec<_>>()))),
+        ("patent_id", strings(&citations.iter().map(|c| c.0).collect::<Vec<_>>())),
+        ("cited_patent_id", strings(&citations.iter().map(|c| c.1).collect::<Vec<_>>())),
+        ("grant_year", Arc::new(Int32Array::from(citations.iter().map(|c| year_of(c.0)).collect::<Vec<_>>()))),
     ]);
     let patent_batch = batch(vec![
-        ("patent_id", strings(&PATENTS.iter().map(|p| p.0).collect::<Vec<_>>())),
+        ("patent_id", strings(&patents.iter().map(|p| p.0).collect::<Vec<_>>())),
         (
             "title",
             strings(
-                &PATENTS.iter().map(|p| if p.0 == "E1" { "Harvester with a sensor" } else { p.0 }).collect::<Vec<_>>(),
+                &patents.iter().map(|p| if p.0 == "E1" { "Harvester with a sensor" } else { p.0 }).collect::<Vec<_>>(),
             ),
         ),
-        ("grant_year", Arc::new(Int32Array::from(PATENTS.iter().map(|p| p.1).collect::<Vec<_>>()))),
+        ("grant_year", Arc::new(Int32Array::from(patents.iter().map(|p| p.1).collect::<Vec<_>>()))),
     ]);
     let title_batch = batch(vec![
         ("code", strings(&TITLES.map(|t| t.0))),
@@ -103,7 +120,7 @@ async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation,
     let mut tables = vec![
         (
             Table::Cpc,
-            "SELECT patent_id, cpc_sequence, substr(subclass, 1, 1) AS cpc_section, substr(subclass, 1, 3) AS cpc_class, subclass AS cpc_subclass, subclass || '1/02' AS cpc_group, subclass || '1/00' AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc",
+            "SELECT patent_id, cpc_sequence, substr(code, 1, 1) AS cpc_section, substr(code, 1, 3) AS cpc_class, substr(code, 1, 4) AS cpc_subclass, CASE WHEN length(code) > 4 THEN code ELSE code || '1/00' END || '2' AS cpc_group, CASE WHEN length(code) > 4 THEN code ELSE code || '1/00' END AS cpc_main_group, 'inventional' AS cpc_type, grant_year FROM mem_cpc",
         ),
         (
             Table::Citations,
@@ -126,10 +143,10 @@ async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation,
     )
     .await;
     let label_batch = batch(vec![
-        ("patent_id", strings(&PATENTS.iter().map(|p| p.0).collect::<Vec<_>>())),
-        ("grant_year", Arc::new(Int32Array::from(PATENTS.iter().map(|p| p.1).collect::<Vec<_>>()))),
-        ("forward_citations", Arc::new(Int64Array::from(PATENTS.iter().map(|p| p.2).collect::<Vec<_>>()))),
-        ("label", Arc::new(StringArray::from(PATENTS.iter().map(|p| p.3).collect::<Vec<_>>()))),
+        ("patent_id", strings(&patents.iter().map(|p| p.0).collect::<Vec<_>>())),
+        ("grant_year", Arc::new(Int32Array::from(patents.iter().map(|p| p.1).collect::<Vec<_>>()))),
+        ("forward_citations", Arc::new(Int64Array::from(patents.iter().map(|p| p.2).collect::<Vec<_>>()))),
+        ("label", Arc::new(StringArray::from(patents.iter().map(|p| p.3).collect::<Vec<_>>()))),
     ]);
     publish_as(
         "labels",
@@ -139,6 +156,46 @@ async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation,
         &[(Table::ImpactLabels, "SELECT patent_id, 'X' AS field, forward_citations, DATE '2020-01-01' AS window_end, label IS NOT NULL AS window_complete, CAST(NULL AS BIGINT) AS group_size, CAST(NULL AS BIGINT) AS citation_rank, label, grant_year FROM mem_labels")],
     )
     .await;
+    let explored_ids: Vec<String> = {
+        use arrow::array::AsArray;
+        network.exploration.column(0).as_string::<i32>().iter().map(|s| s.unwrap().to_string()).collect()
+    };
+    let paths = batch(vec![
+        ("patent_id", strings(&[explored_ids[0].as_str(), explored_ids[0].as_str()])),
+        ("step", Arc::new(Int32Array::from(vec![0, 1]))),
+        ("probability", Arc::new(Float64Array::from(vec![0.7, 0.9]))),
+        ("pc1", Arc::new(Float64Array::from(vec![0.0, 1.0]))),
+        ("pc2", Arc::new(Float64Array::from(vec![0.0, 0.5]))),
+    ]);
+    let explored = schemas::metrics::ExploreMetrics {
+        device: "cpu".into(),
+        code_level: network.code_level.into(),
+        explored: 1,
+        reached_threshold: 1,
+        step_size: 0.1,
+        iterations: 1,
+        threshold: 0.9,
+        step_past_threshold: false,
+        cited_only: false,
+        decoding: "greedy".into(),
+        beam_width: 1,
+        mean_start_probability: 0.7,
+        mean_end_probability: 0.9,
+    };
+    let serde_json::Value::Object(metrics) = serde_json::to_value(explored).unwrap() else { unreachable!() };
+    publish_as(
+        "explore",
+        metrics,
+        &explore,
+        vec![("mem_exploration", network.exploration), ("mem_paths", paths)],
+        &[(Table::Exploration, "SELECT * FROM mem_exploration"), (Table::ExplorationPaths, "SELECT * FROM mem_paths")],
+    )
+    .await;
+    (ingest, labels, explore)
+}
+
+/// Publishes the first network (subclass codes) under `root`; `titles` as in [`publish_network`].
+async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation, StoreLocation, StoreLocation) {
     // E1 moves from {A01B, B65D} to {A01B, G06N}; E2 stays; E3 adds A61K; E4 (train split) stays.
     let exploration = batch(vec![
         ("patent_id", strings(&["E1", "E2", "E3", "E4"])),
@@ -157,38 +214,20 @@ async fn publish_inputs(root: &std::path::Path, titles: bool) -> (StoreLocation,
         ("added_codes", lists(&[&["G06N"], &[], &["A61K"], &[]])),
         ("removed_codes", lists(&[&["B65D"], &[], &[], &[]])),
     ]);
-    let paths = batch(vec![
-        ("patent_id", strings(&["E1", "E1"])),
-        ("step", Arc::new(Int32Array::from(vec![0, 1]))),
-        ("probability", Arc::new(Float64Array::from(vec![0.7, 0.9]))),
-        ("pc1", Arc::new(Float64Array::from(vec![0.0, 1.0]))),
-        ("pc2", Arc::new(Float64Array::from(vec![0.0, 0.5]))),
-    ]);
-    let explored = schemas::metrics::ExploreMetrics {
-        device: "cpu".into(),
-        code_level: "subclass".into(),
-        explored: 1,
-        reached_threshold: 1,
-        step_size: 0.1,
-        iterations: 1,
-        threshold: 0.9,
-        step_past_threshold: false,
-        cited_only: false,
-        decoding: "greedy".into(),
-        beam_width: 1,
-        mean_start_probability: 0.7,
-        mean_end_probability: 0.9,
-    };
-    let serde_json::Value::Object(metrics) = serde_json::to_value(explored).unwrap() else { unreachable!() };
-    publish_as(
-        "explore",
-        metrics,
-        &explore,
-        vec![("mem_exploration", exploration), ("mem_paths", paths)],
-        &[(Table::Exploration, "SELECT * FROM mem_exploration"), (Table::ExplorationPaths, "SELECT * FROM mem_paths")],
-    )
-    .await;
-    (ingest, labels, explore)
+    let network = Network { patents: &PATENTS, citations: &CITATIONS, exploration, code_level: "subclass" };
+    publish_network(root, network, titles).await
+}
+
+/// Options of a validate run on a hand-built network: 2-year macro windows, filters as given.
+fn options(report: bool, reached_only: bool, complete_windows_only: bool) -> ValidateOptions {
+    ValidateOptions {
+        macro_years: 2,
+        reached_only,
+        complete_windows_only,
+        report,
+        engine: EngineOptions::default(),
+        fingerprint: None,
+    }
 }
 
 #[tokio::test]
@@ -196,7 +235,7 @@ async fn hand_built_citation_network() {
     let tmp = tempfile::tempdir().unwrap();
     let (ingest, labels, explore) = publish_inputs(tmp.path(), false).await;
     let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
-    let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
+    let options = options(true, false, false);
     let published =
         run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
     let ctx =
@@ -325,6 +364,213 @@ async fn hand_built_citation_network() {
     assert!(html.contains("<td>f1</td><td class=\"n\">0.6667</td>"));
 }
 
+/// The second network, at the main-group level as the reference paper ran it: four explored
+/// patents (X), their citing patents (Y) and patents in their exact-set domains (D).
+const EXACT_PATENTS: [PatentRow; 16] = [
+    ("X1", 2010, 2, Some("L2"), &["A01B1/00", "A01B3/00"]),
+    ("X2", 2010, 5, Some("L1"), &["H04L9/00"]),
+    ("X3", 2010, 1, Some("L2"), &["C07D1/00", "C07D5/00"]),
+    ("X4", 2010, 0, Some("L2"), &["F16H1/00"]),
+    ("Y1", 2012, 9, Some("L1"), &["A01B1/00", "G06N3/00"]),
+    ("Y2", 2012, 4, Some("L2"), &["A01B2/00", "G06N7/00"]),
+    ("Y3", 2012, 1, Some("L2"), &["A01B1/00", "A01B3/00"]),
+    ("Y4", 2012, 0, Some("L2"), &["B65D1/00"]),
+    ("Y5", 2012, 3, Some("L2"), &["H04L9/00"]),
+    // Y6's citation window is incomplete: no label.
+    ("Y6", 2012, 7, None, &["C07D1/00", "C07D9/00"]),
+    ("Y7", 2012, 2, Some("L2"), &["C07D5/00", "C07D1/00"]),
+    ("D1", 2011, 6, Some("L1"), &["G06N3/00", "A01B1/00"]),
+    ("D2", 2011, 0, Some("L2"), &["A01B1/00", "A01B3/00"]),
+    ("D3", 2011, 4, Some("L2"), &["F16H1/00"]),
+    ("D4", 2011, 1, Some("L2"), &["F16H3/00"]),
+    ("D5", 2011, 0, Some("L2"), &["C07D1/00", "C07D1/00"]),
+];
+
+const EXACT_CITATIONS: [(&str, &str); 8] =
+    [("Y1", "X1"), ("Y2", "X1"), ("Y3", "X1"), ("Y4", "X1"), ("Y5", "X2"), ("Y6", "X3"), ("Y7", "X3"), ("Y7", "X3")];
+
+/// Publishes the second network: X1 moves from {A01B1/00, A01B3/00} to {A01B1/00, G06N3/00}
+/// (outside its set at every level); X2 stays; X3 narrows to {C07D1/00} (inside; its search did not
+/// reach the threshold); X4 moves from F16H1/00 to F16H3/00 (outside at the main-group level only).
+async fn publish_exact_inputs(root: &std::path::Path) -> (StoreLocation, StoreLocation, StoreLocation) {
+    let original: [&[&str]; 4] = [&["A01B1/00", "A01B3/00"], &["H04L9/00"], &["C07D1/00", "C07D5/00"], &["F16H1/00"]];
+    let new: [&[&str]; 4] = [&["A01B1/00", "G06N3/00"], &["H04L9/00"], &["C07D1/00"], &["F16H3/00"]];
+    let exploration = batch(vec![
+        ("patent_id", strings(&["X1", "X2", "X3", "X4"])),
+        ("split", strings(&["test"; 4])),
+        ("l1", Arc::new(BooleanArray::from(vec![false, true, false, false]))),
+        ("original_codes", lists(&original)),
+        ("reconstructed_codes", lists(&original)),
+        ("start_probability", Arc::new(Float64Array::from(vec![0.4, 0.6, 0.2, 0.1]))),
+        ("end_probability", Arc::new(Float64Array::from(vec![0.9, 0.85, 0.5, 0.8]))),
+        ("iterations", Arc::new(Int32Array::from(vec![3, 2, 30, 12]))),
+        ("reached_threshold", Arc::new(BooleanArray::from(vec![true, true, false, true]))),
+        ("latent_distance", Arc::new(Float64Array::from(vec![1.0, 0.5, 2.0, 2.0]))),
+        ("greedy_codes", lists(&new)),
+        ("beam_codes", lists(&new)),
+        ("new_codes", lists(&new)),
+        ("added_codes", lists(&[&["G06N3/00"], &[], &[], &["F16H3/00"]])),
+        ("removed_codes", lists(&[&["A01B3/00"], &[], &["C07D5/00"], &["F16H1/00"]])),
+    ]);
+    let network =
+        Network { patents: &EXACT_PATENTS, citations: &EXACT_CITATIONS, exploration, code_level: "main-group" };
+    publish_network(root, network, false).await
+}
+
+/// The summary of a validate run as `(section, group, metric) -> value` (NaN when undefined).
+async fn summary_of(output: &StoreLocation) -> std::collections::BTreeMap<(String, String, String), f64> {
+    let ctx = pipeline_tests::published_tables(output, &[Table::ValidationSummary]).await;
+    query(&ctx, "SELECT section, \"group\", metric, value FROM validation_summary")
+        .await
+        .into_iter()
+        .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), r[3].parse::<f64>().unwrap_or(f64::NAN)))
+        .collect()
+}
+
+/// The reference paper's exact-set micro- and macro-validation at four levels, and the filters,
+/// on the second network; every figure counted by hand in the comments.
+#[tokio::test]
+async fn exact_set_validation_at_four_levels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ingest, labels, explore) = publish_exact_inputs(tmp.path()).await;
+    let inputs = ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore };
+    let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
+    run(&inputs, &output, &options(false, false, false)).await.unwrap();
+    let ctx = pipeline_tests::published_tables(&output, &[Table::MicroExact, Table::MacroExact]).await;
+
+    // Matches (G: equals the generated set, O: the original one) per level, from the code sets:
+    // X1 G {A01B1/00, G06N3/00}, O {A01B1/00, A01B3/00}: Y1 G at every level; Y2 {A01B2/00,
+    // G06N7/00} G from the subclass up ({A01B, G06N}), no match at main group; Y3 O everywhere; Y4
+    // never. X2 G = O = {H04L9/00}: Y5 both. X3 G {C07D1/00}, O {C07D1/00, C07D5/00}: Y6 {C07D1/00,
+    // C07D9/00} no match at main group, both from the subclass up ({C07D}); Y7 (citing twice) O at
+    // main group, both above. X4 has no citing patent.
+    let rows = query(&ctx, "SELECT level, patent_id, citing_patent_id, equals_generated, equals_original, generated_outside_original FROM micro_exact WHERE level IN ('main-group', 'subclass') ORDER BY 1, 2, 3").await;
+    let want = [
+        ["main-group", "X1", "Y1", "true", "false", "true"],
+        ["main-group", "X1", "Y3", "false", "true", "true"],
+        ["main-group", "X2", "Y5", "true", "true", "false"],
+        ["main-group", "X3", "Y7", "false", "true", "false"],
+        ["subclass", "X1", "Y1", "true", "false", "true"],
+        ["subclass", "X1", "Y2", "true", "false", "true"],
+        ["subclass", "X1", "Y3", "false", "true", "true"],
+        ["subclass", "X2", "Y5", "true", "true", "false"],
+        ["subclass", "X3", "Y6", "true", "true", "false"],
+        ["subclass", "X3", "Y7", "true", "true", "false"],
+    ];
+    assert_eq!(rows, want.map(|r| r.map(String::from).to_vec()).to_vec());
+    // Section and class match as the subclass does here.
+    let per_level = query(&ctx, "SELECT level, COUNT(*) FROM micro_exact GROUP BY level ORDER BY level").await;
+    assert_eq!(
+        per_level,
+        [["class", "6"], ["main-group", "4"], ["section", "6"], ["subclass", "6"]]
+            .map(|r| r.map(String::from).to_vec())
+            .to_vec()
+    );
+
+    // Macro, at main group, other patents with exactly each set: X1 O {A01B1/00, A01B3/00}: Y3 (1),
+    // D2 (0) -> 0.5; G {A01B1/00, G06N3/00}: Y1 (9), D1 (6) -> 7.5. X2 O = G {H04L9/00}: Y5 (3).
+    // X3 O: Y7 (2); G {C07D1/00}: D5 (its repeated code is one code) (0). X4 O: D3 (4); G: D4 (1).
+    let macro_rows = query(&ctx, "SELECT patent_id, original_set, generated_set, original_patents, original_mean_forward_citations, generated_patents, generated_mean_forward_citations FROM macro_exact ORDER BY 1").await;
+    let want = [
+        ["X1", "A01B1/00 A01B3/00", "A01B1/00 G06N3/00", "2", "0.5", "2", "7.5"],
+        ["X2", "H04L9/00", "H04L9/00", "1", "3.0", "1", "3.0"],
+        ["X3", "C07D1/00 C07D5/00", "C07D1/00", "1", "2.0", "1", "0.0"],
+        ["X4", "F16H1/00", "F16H3/00", "1", "4.0", "1", "1.0"],
+    ];
+    assert_eq!(macro_rows, want.map(|r| r.map(String::from).to_vec()).to_vec());
+
+    let summary = summary_of(&output).await;
+    let stat = |section: &str, group: &str, metric: &str| {
+        *summary
+            .get(&(section.into(), group.into(), metric.into()))
+            .unwrap_or_else(|| panic!("{section} {group} {metric}"))
+    };
+    let close = |got: f64, want: f64, what: &str| assert!((got - want).abs() < 1e-9, "{what}: {got} vs {want}");
+    let micro = |group: &str, metric: &str| stat("micro-exact", group, metric);
+
+    // Inclusion: explored patents with a citing patent equal to the generated set, of 4: X1, X2 at
+    // main group; X1, X2, X3 above. Higher impact: of those, the ones whose matching citing patents'
+    // mean forward citations exceed their own: main group X1 (9 > 2), not X2 (3 < 5) -> 1/2;
+    // subclass X1 ((9 + 4) / 2 > 2), X3 ((7 + 2) / 2 > 1), not X2 -> 2/3.
+    for (level, inclusion, higher) in [
+        ("main-group", 0.5, 0.5),
+        ("subclass", 0.75, 2.0 / 3.0),
+        ("class", 0.75, 2.0 / 3.0),
+        ("section", 0.75, 2.0 / 3.0),
+    ] {
+        close(micro(level, "explored_patents"), 4.0, level);
+        close(micro(level, "inclusion_ratio"), inclusion, level);
+        close(micro(level, "higher_impact_ratio"), higher, level);
+    }
+    // The population, the labelled patents (Y6 is not): X 2 5 1 0, Y 9 4 1 0 3 2, D 6 0 4 1 0, sorted
+    // 0 0 0 0 1 1 1 2 2 3 4 4 5 6 9; q90 at position 14 x 0.9 = 12.6: 5 + 0.6 x (6 - 5) = 5.6;
+    // above it 6 and 9: 2/15.
+    close(micro("population", "labelled_patents"), 15.0, "population");
+    close(micro("population", "forward_citations_q90"), 5.6, "q90");
+    close(micro("population", "share_above_q90"), 2.0 / 15.0, "population share");
+    // P_citing/shifted (generated outside the original): main group Y1 (9): 1 above the cut of 1;
+    // binomial P(X >= 1 | 1, 2/15) = 2/15. Subclass Y1 (9), Y2 (4): mean 6.5, median 6.5, sd
+    // sqrt(2 x 2.5^2) = sqrt(12.5); 1 of 2 above: P(X >= 1 | 2, 2/15) = 1 - (13/15)^2 = 56/225.
+    close(micro("main-group shifted", "citing_patents"), 1.0, "shifted");
+    close(micro("main-group shifted", "share_above_q90"), 1.0, "shifted share");
+    close(micro("main-group shifted", "binomial_above_q90_p"), 2.0 / 15.0, "binomial");
+    close(micro("subclass shifted", "explored_patents"), 1.0, "shifted X1");
+    close(micro("subclass shifted", "mean_forward_citations"), 6.5, "mean");
+    close(micro("subclass shifted", "median_forward_citations"), 6.5, "median");
+    close(micro("subclass shifted", "sd_forward_citations"), 12.5f64.sqrt(), "sd");
+    close(micro("subclass shifted", "share_above_q90"), 0.5, "share");
+    close(micro("subclass shifted", "binomial_above_q90_p"), 56.0 / 225.0, "binomial");
+    // P_citing/remained (equal to the original set): main group Y3 (1) of X1, Y5 (3) of X2, Y7 (2)
+    // of X3; per explored patent 1, 3, 2: mean 2, sd 1. Subclass: Y3, Y5, Y6 (7), Y7 (2): X3's mean
+    // 4.5; per patent 1, 3, 4.5: mean 17/6, median 3; 1 of the 4 citing patents (Y6) above 5.6.
+    close(micro("main-group remained", "citing_patents"), 3.0, "remained");
+    close(micro("main-group remained", "per_patent_mean_forward_citations"), 2.0, "per-patent mean");
+    close(micro("main-group remained", "per_patent_sd_forward_citations"), 1.0, "per-patent sd");
+    close(micro("subclass remained", "explored_patents"), 3.0, "remained patents");
+    close(micro("subclass remained", "per_patent_mean_forward_citations"), 17.0 / 6.0, "per-patent mean");
+    close(micro("subclass remained", "per_patent_median_forward_citations"), 3.0, "per-patent median");
+    close(micro("subclass remained", "per_patent_max_forward_citations"), 4.5, "per-patent max");
+    close(micro("subclass remained", "share_above_q90"), 0.25, "remained share");
+    // Mann-Whitney, shifted against remained citing patents: main group 9 above 1, 3, 2 -> U 3 of 3;
+    // subclass 9 above 1, 3, 7, 2 (4) and 4 above 1, 3, 2 (3) -> U 7 of 8.
+    close(micro("main-group shifted vs remained", "mann_whitney_u"), 3.0, "U");
+    close(micro("subclass shifted vs remained", "mann_whitney_u"), 7.0, "U");
+    close(micro("subclass shifted vs remained", "common_language_effect"), 7.0 / 8.0, "A");
+
+    // Macro pairs (generated set differs, both domains hold patents): X1 7.5 vs 0.5 (+7), X3 0 vs
+    // 2 (-2), X4 1 vs 4 (-3); ranks of |d| 3, 1, 2: W+ 3, W- 3; mean generated 8.5/3, original 6.5/3.
+    let macro_stat = |metric: &str| stat("macro-exact", "generated vs original", metric);
+    close(macro_stat("explored_patents_compared"), 3.0, "pairs");
+    close(macro_stat("share_new_domains_more_cited"), 1.0 / 3.0, "share");
+    close(macro_stat("mean_new_domains"), 8.5 / 3.0, "generated");
+    close(macro_stat("mean_original_domains"), 6.5 / 3.0, "original");
+    close(macro_stat("wilcoxon_w_plus"), 3.0, "W+");
+    close(macro_stat("wilcoxon_w_minus"), 3.0, "W-");
+    // Exact two-sided p of W = 3 with n = 3: the 8 sign assignments give W+ 0 1 2 3 3 4 5 6, so
+    // P(W+ <= 3) = 5/8 and p = min(1, 2 x 5/8) = 1.
+    close(macro_stat("wilcoxon_p"), 1.0, "p");
+
+    // Filters. Only searches that reached the threshold: X3 out, 3 explored; main group inclusion
+    // X1, X2 -> 2/3; subclass remained Y3, Y5 -> 2 citing patents; macro pairs X1, X4.
+    let reached = StoreLocation::parse(tmp.path().join("reached").to_str().unwrap()).unwrap();
+    run(&inputs, &reached, &options(false, true, false)).await.unwrap();
+    let summary = summary_of(&reached).await;
+    let stat = |section: &str, group: &str, metric: &str| summary[&(section.into(), group.into(), metric.into())];
+    close(stat("micro-exact", "main-group", "explored_patents"), 3.0, "reached");
+    close(stat("micro-exact", "main-group", "inclusion_ratio"), 2.0 / 3.0, "reached inclusion");
+    close(stat("micro-exact", "subclass remained", "citing_patents"), 2.0, "reached remained");
+    close(stat("macro-exact", "generated vs original", "explored_patents_compared"), 2.0, "reached pairs");
+    // Complete citation windows only: Y6 out; subclass remained Y3, Y5, Y7 (1, 3, 2), none above
+    // 5.6; X3 still included (Y7).
+    let complete = StoreLocation::parse(tmp.path().join("complete").to_str().unwrap()).unwrap();
+    run(&inputs, &complete, &options(false, false, true)).await.unwrap();
+    let summary = summary_of(&complete).await;
+    let stat = |group: &str, metric: &str| summary[&("micro-exact".into(), group.into(), metric.into())];
+    close(stat("subclass remained", "citing_patents"), 3.0, "complete remained");
+    close(stat("subclass remained", "share_above_q90"), 0.0, "complete share");
+    close(stat("subclass", "inclusion_ratio"), 0.75, "complete inclusion");
+}
+
 /// The report as a browser shows it: headless Chromium loads `index.html` without a console
 /// message (a JavaScript error, a failed resource the page asks the console about) and its DOM
 /// holds every section, the titles next to the codes and the figures, whose PNGs exist. The same
@@ -345,7 +591,7 @@ async fn report_renders_in_headless_chromium() {
 
     let (ingest, labels, explore) = publish_inputs(tmp.path(), true).await;
     let output = StoreLocation::parse(tmp.path().join("validation").to_str().unwrap()).unwrap();
-    let options = ValidateOptions { macro_years: 2, report: true, engine: EngineOptions::default(), fingerprint: None };
+    let options = options(true, false, false);
     let published =
         run(&ValidateInputs { ingest: &ingest, labels: &labels, explore: &explore }, &output, &options).await.unwrap();
     let report = tmp.path().join("validation").join(&published.run_prefix).join("report");
@@ -484,8 +730,12 @@ mod sql_snapshots {
     #[test]
     fn queries() {
         insta::assert_snapshot!("reliability", sql::reliability());
-        insta::assert_snapshot!("micro_citing", sql::micro_citing("explored_codes"));
-        insta::assert_snapshot!("macro_domains", sql::macro_domains("explored_codes", 5));
+        insta::assert_snapshot!("micro_citing", sql::micro_citing("explored_codes", false, false));
+        insta::assert_snapshot!("macro_domains", sql::macro_domains("explored_codes", 5, false, false));
+        insta::assert_snapshot!("micro_citing_filtered", sql::micro_citing("explored_codes", true, true));
+        insta::assert_snapshot!("micro_exact", sql::micro_exact("cpc_main_group", false, false));
+        insta::assert_snapshot!("macro_exact", sql::macro_exact("cpc_main_group", true, true));
+        insta::assert_snapshot!("explored_count", sql::explored_count(true));
         insta::assert_snapshot!("paths_shown", sql::paths_shown(12));
         insta::assert_snapshot!("top_opportunities", sql::top_opportunities(20, true));
         insta::assert_snapshot!("titles_of", sql::titles_of(&["G06N", "A01B", "G06N", "O'X"]));
@@ -497,6 +747,10 @@ mod sql_snapshots {
             ("macro_paired", sql::MACRO_PAIRED),
             ("micro_forward", sql::MICRO_FORWARD),
             ("macro_forward", sql::MACRO_FORWARD),
+            ("micro_exact_groups", sql::MICRO_EXACT_GROUPS),
+            ("population_counts", sql::POPULATION_COUNTS),
+            ("macro_exact_paired", sql::MACRO_EXACT_PAIRED),
+            ("micro_exact_matches", sql::MICRO_EXACT_MATCHES),
         ] {
             insta::assert_snapshot!(name, query);
         }
