@@ -14,6 +14,7 @@ mod gpu_check;
 mod injected_rejects;
 mod json_logs;
 mod leases;
+mod paper_pipeline;
 mod published_tables;
 mod s3_resilience;
 mod s3_round_trip;
