@@ -221,7 +221,7 @@ impl<'a> Headline<'a> {
             points: values.iter().map(|&v| (v, self.get(v, section, group, metric).unwrap_or(f64::NAN))).collect(),
         };
         let inclusion = LineChart {
-            title: format!("Inclusion ratio by CPC level against the {parameter}"),
+            title: format!("Inclusion ratio by CPC level, by {parameter}"),
             x_label: parameter.to_string(),
             y_label: "explored patents with a citing patent equal to the generated set".into(),
             series: self.levels.iter().map(|level| series(level, "micro-exact", level, "inclusion_ratio")).collect(),
@@ -230,13 +230,13 @@ impl<'a> Headline<'a> {
         };
         let shifted = format!("{} shifted", self.model_level);
         let impact = LineChart {
-            title: format!("Searches reaching the threshold and P_citing/shifted impact against the {parameter}"),
+            title: format!("Searches reaching the threshold, and P_citing/shifted above q90, by {parameter}"),
             x_label: parameter.to_string(),
             y_label: "share".into(),
             series: vec![
-                series("searches reaching the threshold", "exploration", "searches", "reached_share"),
-                series("P_citing/shifted above the population's q90", "micro-exact", &shifted, "share_above_q90"),
-                series("population above its q90", "micro-exact", "population", "share_above_q90"),
+                series("searches reached", "exploration", "searches", "reached_share"),
+                series("shifted > q90", "micro-exact", &shifted, "share_above_q90"),
+                series("population > q90", "micro-exact", "population", "share_above_q90"),
             ],
             reference_y: None,
             integer_x: false,
