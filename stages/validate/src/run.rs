@@ -292,7 +292,6 @@ async fn micro_exact(
     reached_only: bool,
     summary: &mut Vec<Statistic>,
 ) -> Result<()> {
-    use std::collections::{BTreeMap, BTreeSet};
     let explored = one_row::<sql::ExploredCount>(ctx, &sql::explored_count(reached_only)).await?.explored;
     let matches = rows::<sql::LevelMatches>(ctx, sql::MICRO_EXACT_MATCHES).await?;
     for (level, ..) in sql::exact_levels(column) {
@@ -313,69 +312,53 @@ async fn micro_exact(
     let population: Vec<(f64, u64)> =
         rows::<sql::ValueCount>(ctx, sql::POPULATION_COUNTS).await?.into_iter().map(|r| (r.value, r.patents)).collect();
     let cut = stats::quantile_of_counts(&population, 0.9);
-    let above = |values: &[f64]| cut.map(|q| values.iter().filter(|&&v| v > q).count());
+    // How many of a sample, given as (value, count) rows, lie above the population's cut.
+    let above =
+        |values: &[(f64, u64)]| cut.map(|q| values.iter().filter(|&&(v, _)| v > q).map(|&(_, c)| c).sum::<u64>());
     let population_size: u64 = population.iter().map(|&(_, n)| n).sum();
-    let population_share = cut.map(|q| {
-        population.iter().filter(|&&(v, _)| v > q).map(|&(_, n)| n).sum::<u64>() as f64 / population_size as f64
-    });
+    let population_share = above(&population).map(|k| k as f64 / population_size as f64);
     summary.push(stat("micro-exact", "population", "labelled_patents", Some(population_size as f64)));
     summary.push(stat("micro-exact", "population", "forward_citations_q90", cut));
     summary.push(stat("micro-exact", "population", "share_above_q90", population_share));
 
-    let mut groups: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
-    for row in rows::<sql::GroupedCiting>(ctx, sql::MICRO_EXACT_GROUPS).await? {
-        groups.entry(row.group_name).or_default().push((row.patent_id, row.value));
-    }
-    let empty = Vec::new();
+    // Counts by value only (bounded by the distinct citation counts, not by the citing patents).
+    let counts = rows::<sql::LevelTiedCounts>(ctx, sql::MICRO_EXACT_COUNTS).await?;
+    let patents = rows::<sql::LevelPatents>(ctx, sql::MICRO_EXACT_PATENTS).await?;
+    let means = rows::<sql::LevelValueCount>(ctx, sql::MICRO_EXACT_REMAINED_MEANS).await?;
     for (level, ..) in sql::exact_levels(column) {
-        let (shifted, remained) = (
-            groups.get(&format!("{level} shifted")).unwrap_or(&empty),
-            groups.get(&format!("{level} remained")).unwrap_or(&empty),
-        );
-        for (name, rows) in [("shifted", shifted), ("remained", remained)] {
+        let tied: Vec<(f64, u64, u64)> =
+            counts.iter().filter(|c| c.level == level).map(|c| (c.value, c.x, c.y)).collect();
+        let (shifted_patents, remained_patents) =
+            patents.iter().find(|p| p.level == level).map_or((0, 0), |p| (p.shifted, p.remained));
+        let groups = [
+            ("shifted", shifted_patents, tied.iter().map(|&(v, x, _)| (v, x)).collect::<Vec<_>>()),
+            ("remained", remained_patents, tied.iter().map(|&(v, _, y)| (v, y)).collect()),
+        ];
+        for (name, explored, values) in groups {
             let group = format!("{level} {name}");
-            let values: Vec<f64> = rows.iter().map(|(_, v)| *v).collect();
-            let explored: BTreeSet<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
-            summary.push(stat("micro-exact", &group, "explored_patents", Some(explored.len() as f64)));
-            summary.push(stat("micro-exact", &group, "citing_patents", Some(values.len() as f64)));
+            let n: u64 = values.iter().map(|&(_, c)| c).sum();
+            summary.push(stat("micro-exact", &group, "explored_patents", Some(explored as f64)));
+            summary.push(stat("micro-exact", &group, "citing_patents", Some(n as f64)));
             describe(&group, CITING, &values, summary);
-            let share = above(&values).filter(|_| !values.is_empty()).map(|k| k as f64 / values.len() as f64);
+            let above = above(&values);
+            let share = above.filter(|_| n > 0).map(|k| k as f64 / n as f64);
             summary.push(stat("micro-exact", &group, "share_above_q90", share));
             if name == "remained" {
                 // The paper's P_citing/remained: the citing patents' mean per explored patent, described.
-                let mut per_patent: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
-                for (p, v) in rows {
-                    let e = per_patent.entry(p).or_default();
-                    *e = (e.0 + v, e.1 + 1);
-                }
-                let means: Vec<f64> = per_patent.values().map(|(sum, n)| sum / *n as f64).collect();
-                describe(&group, PER_PATENT, &means, summary);
+                let per_patent: Vec<(f64, u64)> =
+                    means.iter().filter(|m| m.level == level).map(|m| (m.value, m.patents)).collect();
+                describe(&group, PER_PATENT, &per_patent, summary);
             } else {
-                let p = match (above(&values), population_share) {
-                    (Some(k), Some(share)) if !values.is_empty() => {
-                        Some(stats::binomial_upper_tail(values.len() as u64, k as u64, share))
-                    }
+                let p = match (above, population_share) {
+                    (Some(k), Some(share)) if n > 0 => Some(stats::binomial_upper_tail(n, k, share)),
                     _ => None,
                 };
                 summary.push(stat("micro-exact", &group, "binomial_above_q90_p", p));
             }
         }
-        let counts = tied_counts(shifted, remained);
-        summary.extend(test_statistics("micro-exact", &format!("{level} shifted vs remained"), mann_whitney(&counts)));
+        summary.extend(test_statistics("micro-exact", &format!("{level} shifted vs remained"), mann_whitney(&tied)));
     }
     Ok(())
-}
-
-/// Rows `(value, in x, in y)` of two samples' values, for the rank tests.
-fn tied_counts(x: &[(String, f64)], y: &[(String, f64)]) -> Vec<(f64, u64, u64)> {
-    let mut counts: std::collections::BTreeMap<u64, (f64, u64, u64)> = Default::default();
-    for (sample, is_x) in [(x, true), (y, false)] {
-        for (_, v) in sample {
-            let e = counts.entry(v.to_bits()).or_insert((*v, 0, 0));
-            if is_x { e.1 += 1 } else { e.2 += 1 }
-        }
-    }
-    counts.into_values().collect()
 }
 
 /// Names of the descriptive statistics [`describe`] pushes: of citing patents' forward citations,
@@ -395,18 +378,19 @@ const PER_PATENT: [&str; 5] = [
     "per_patent_max_forward_citations",
 ];
 
-/// Pushes the mean, median, standard deviation (n - 1), minimum and maximum of `values` under
-/// `names` (undefined when empty; the deviation below two values).
-fn describe(group: &str, names: [&'static str; 5], values: &[f64], summary: &mut Vec<Statistic>) {
-    let n = values.len() as f64;
-    let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / n);
+/// Pushes the mean, median, standard deviation (n - 1), minimum and maximum of the sample whose
+/// distinct values and their counts are `values`, under `names` (undefined when empty; the
+/// deviation below two values).
+fn describe(group: &str, names: [&'static str; 5], values: &[(f64, u64)], summary: &mut Vec<Statistic>) {
+    let values: Vec<(f64, u64)> = values.iter().copied().filter(|&(_, c)| c > 0).collect();
+    let n = values.iter().map(|&(_, c)| c).sum::<u64>() as f64;
+    let mean = (n > 0.0).then(|| values.iter().map(|&(v, c)| v * c as f64).sum::<f64>() / n);
     let sd = mean
-        .filter(|_| values.len() > 1)
-        .map(|m| (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-    let counts: Vec<(f64, u64)> = values.iter().map(|&v| (v, 1)).collect();
-    let median = stats::quantile_of_counts(&counts, 0.5);
-    let min = values.iter().copied().reduce(f64::min);
-    let max = values.iter().copied().reduce(f64::max);
+        .filter(|_| n > 1.0)
+        .map(|m| (values.iter().map(|&(v, c)| (v - m).powi(2) * c as f64).sum::<f64>() / (n - 1.0)).sqrt());
+    let median = stats::quantile_of_counts(&values, 0.5);
+    let min = values.iter().map(|&(v, _)| v).reduce(f64::min);
+    let max = values.iter().map(|&(v, _)| v).reduce(f64::max);
     for (metric, value) in names.into_iter().zip([mean, median, sd, min, max]) {
         summary.push(stat("micro-exact", group, metric, value));
     }

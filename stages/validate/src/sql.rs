@@ -483,22 +483,61 @@ pub struct LevelMatches {
     pub comparable: u64,
 }
 
-/// Forward citations of the P_citing/shifted citing patents (equal to a generated set that is not
-/// a subset of the original) and of the P_citing/remained ones (equal to the original set), by
-/// level (`group_name` `LEVEL shifted` / `LEVEL remained`), with the explored patent.
-pub const MICRO_EXACT_GROUPS: &str = "-- P_citing/shifted and P_citing/remained citing patents per level
-SELECT level || ' shifted' AS group_name, patent_id, CAST(forward_citations AS DOUBLE) AS value
-FROM micro_exact WHERE equals_generated AND generated_outside_original AND forward_citations IS NOT NULL
-UNION ALL
-SELECT level || ' remained' AS group_name, patent_id, CAST(forward_citations AS DOUBLE) AS value
-FROM micro_exact WHERE equals_original AND forward_citations IS NOT NULL";
+/// Per level and forward-citation count, the P_citing/shifted citing patents (x: equal to a
+/// generated set that is not a subset of the original) and the P_citing/remained ones (y: equal to
+/// the original set); a citing row is never both (equal to both sets, the two sets are equal).
+pub const MICRO_EXACT_COUNTS: &str =
+    "-- P_citing/shifted (x) and P_citing/remained (y) citing patents per level and forward-citation count
+SELECT level, CAST(forward_citations AS DOUBLE) AS value,
+       COUNT(*) FILTER (WHERE equals_generated AND generated_outside_original) AS x,
+       COUNT(*) FILTER (WHERE equals_original) AS y
+FROM micro_exact
+WHERE forward_citations IS NOT NULL
+GROUP BY level, forward_citations";
 
-/// A row of [`MICRO_EXACT_GROUPS`].
+/// A row of [`MICRO_EXACT_COUNTS`].
 #[derive(Debug, serde::Deserialize)]
-pub struct GroupedCiting {
-    pub group_name: String,
-    pub patent_id: String,
+pub struct LevelTiedCounts {
+    pub level: String,
     pub value: f64,
+    pub x: u64,
+    pub y: u64,
+}
+
+/// Per level, the explored patents with P_citing/shifted and with P_citing/remained citing patents.
+pub const MICRO_EXACT_PATENTS: &str = "-- Explored patents with shifted and with remained citing patents, per level
+SELECT level,
+       COUNT(DISTINCT CASE WHEN equals_generated AND generated_outside_original THEN patent_id END) AS shifted,
+       COUNT(DISTINCT CASE WHEN equals_original THEN patent_id END) AS remained
+FROM micro_exact
+WHERE forward_citations IS NOT NULL
+GROUP BY level";
+
+/// A row of [`MICRO_EXACT_PATENTS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct LevelPatents {
+    pub level: String,
+    pub shifted: u64,
+    pub remained: u64,
+}
+
+/// Per level, the P_citing/remained citing patents' mean forward citations per explored patent
+/// (the paper's figure), counted by value.
+pub const MICRO_EXACT_REMAINED_MEANS: &str =
+    "-- Mean forward citations of each explored patent's remained citing patents, per level, counted
+SELECT level, value, COUNT(*) AS patents
+FROM (SELECT level, patent_id, AVG(CAST(forward_citations AS DOUBLE)) AS value
+      FROM micro_exact
+      WHERE equals_original AND forward_citations IS NOT NULL
+      GROUP BY level, patent_id)
+GROUP BY level, value";
+
+/// A row of [`MICRO_EXACT_REMAINED_MEANS`].
+#[derive(Debug, serde::Deserialize)]
+pub struct LevelValueCount {
+    pub level: String,
+    pub value: f64,
+    pub patents: u64,
 }
 
 /// The population's forward citations: labelled patents (complete windows) per count.
