@@ -111,12 +111,13 @@ async fn write_run(
     let values: Vec<f64> = points.iter().map(|p| p.value).collect();
     let model_level = code_level.unwrap_or_default();
     let headline = Headline::new(&table, &model_level);
-    run.run.put_bytes("summary.md", headline.markdown(&options.parameter, &values).into_bytes()).await?;
+    let markdown = headline.markdown(&options.parameter, &values);
+    tracing::info!("sweep summary\n{markdown}");
+    run.run.put_bytes("summary.md", markdown.into_bytes()).await?;
     let mut files = vec!["summary.md".to_string()];
-    for (stem, chart) in headline.charts(&options.parameter) {
+    for (stem, chart) in headline.charts(&options.parameter, &values) {
         files.extend(plots::put(&run.run, stem, &render_line(&chart)?).await?);
     }
-    tracing::info!("sweep summary\n{}", headline.markdown(&options.parameter, &values));
 
     let mut manifest = new_manifest("validation-sweep", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     manifest.tables.insert(Table::SweepSummary.name().into(), run.describe_parquet(Table::SweepSummary.def()).await?);
@@ -209,13 +210,10 @@ impl<'a> Headline<'a> {
 
     /// The charts: inclusion ratio per level, and the shifted citing patents' share above q90 with
     /// the share of searches that reached the threshold, against the swept value.
-    fn charts(&self, parameter: &str) -> Vec<(&'static str, LineChart)> {
-        let values: Vec<f64> = {
-            let mut v: Vec<f64> = self.rows.keys().map(|k| f64::from_bits(k.0)).collect();
-            v.sort_by(f64::total_cmp);
-            v.dedup();
-            v
-        };
+    fn charts(&self, parameter: &str, values: &[f64]) -> Vec<(&'static str, LineChart)> {
+        // Drawn left to right, whatever order the values were given in.
+        let mut values = values.to_vec();
+        values.sort_by(f64::total_cmp);
         let series = |name: &str, section: &str, group: &str, metric: &str| Series {
             name: name.to_string(),
             points: values.iter().map(|&v| (v, self.get(v, section, group, metric).unwrap_or(f64::NAN))).collect(),
