@@ -3,7 +3,7 @@
 //! its own last element, not from the padding), and pooling over the non-padding positions.
 
 use burn::module::Module;
-use burn::nn::{Gru, GruConfig};
+use burn::nn::{Gru, GruConfig, Linear};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Bool, Int, Tensor};
 
@@ -155,6 +155,17 @@ fn at_position<B: Backend>(x: Tensor<B, 3>, position: Tensor<B, 1, Int>) -> Tens
     let width = x.dims()[2];
     let index = position.clamp_min(0).unsqueeze_dim::<2>(1).unsqueeze_dim::<3>(2).repeat_dim(2, width);
     x.gather(1, index).squeeze_dim::<2>(1)
+}
+
+/// `linear` applied to each row of `x` [batch, len, input]: [batch, len, output]. The rows are
+/// flattened to one matrix first because burn's weight gradient of a linear layer on a 3-d input
+/// multiplies per batch row ([batch, input, output], summed afterwards): for the decoder's output
+/// layer that is a vocabulary-wide matrix per patent and step, which made training memory-bound.
+pub fn linear_rows<B: Backend>(linear: &Linear<B>, x: Tensor<B, 3>) -> Tensor<B, 3> {
+    let [batch, len, input] = x.dims();
+    let out = linear.forward(x.reshape([batch * len, input]));
+    let output = out.dims()[1];
+    out.reshape([batch, len, output])
 }
 
 /// Mean of `x` [batch, len, width] over the positions where `keep` [batch, len] is true.

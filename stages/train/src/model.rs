@@ -28,7 +28,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::layers::{GruStack, SecondDirection, StackConfig, masked_max, masked_mean};
+use crate::layers::{GruStack, SecondDirection, StackConfig, linear_rows, masked_max, masked_mean};
 use crate::vocab::{BOS, EOS, PAD, SPECIAL, UNK};
 
 /// How the CPC encoder's states become one vector.
@@ -433,7 +433,7 @@ impl<B: Backend> Model<B> {
         let Some(forced) = teacher_forced.filter(|forced| forced.iter().any(|f| !f)) else {
             let lengths = Tensor::<B, 1, Int>::full([batch], steps as i64, &inputs.device());
             let embedded = self.cpc_dropout.forward(embedding.forward(inputs));
-            return self.decoder_out.forward(self.decoder.forward(embedded, lengths, Some(initial)).states);
+            return linear_rows(&self.decoder_out, self.decoder.forward(embedded, lengths, Some(initial)).states);
         };
         let mut states = initial;
         let mut logits = Vec::with_capacity(steps);
@@ -445,7 +445,7 @@ impl<B: Backend> Model<B> {
             };
             let (out, next) = self.decoder.step(self.cpc_dropout.forward(embedding.forward(input)), states);
             states = next;
-            let step_logits = self.decoder_out.forward(out);
+            let step_logits = linear_rows(&self.decoder_out, out);
             previous = Some(step_logits.clone().argmax(2).squeeze_dim::<2>(2));
             logits.push(step_logits);
         }
@@ -501,7 +501,7 @@ impl<B: Backend> Model<B> {
     fn decode_step(&self, tokens: Tensor<B, 1, Int>, states: Vec<Tensor<B, 2>>) -> (Tensor<B, 2>, Vec<Tensor<B, 2>>) {
         let embedded = self.decoder_embedding().forward(tokens.unsqueeze_dim::<2>(1));
         let (out, states) = self.decoder.step(embedded, states);
-        (log_softmax(self.decoder_out.forward(out).squeeze_dim::<2>(1), 1), states)
+        (log_softmax(self.decoder_out.forward(out.squeeze_dim::<2>(1)), 1), states)
     }
 
     /// Beam-search decoding of latent points z [batch, latent] into code sets: `width` hypotheses

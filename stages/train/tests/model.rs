@@ -2,7 +2,8 @@
 //! computation, the loss falling on a tiny generated set, checkpoint round trip, and determinism
 //! under a seed; the paper's options: its parameter count against a hand count, lengths respected
 //! by the two-way encoder, stepped and parallel decoding agreeing, the predictor untouched while
-//! pretraining, the global gradient norm clipped, the KL schedules and class weights by hand. The
+//! pretraining, the global gradient norm clipped, the KL schedules and class weights by hand, and a
+//! linear layer on flattened rows (the decoder's output layer) equal to burn's on 3-d input. The
 //! backend's random generator is process-wide, so the tests that draw from it take turns.
 
 use std::sync::Mutex;
@@ -441,4 +442,33 @@ fn kl_schedules_and_class_weights_by_hand() {
     config.pretrain_epochs = 2;
     assert_eq!(config.loss_weights(2, 0.1).prediction, 0.0);
     assert_eq!(config.loss_weights(3, 0.1).prediction, config.lambda);
+}
+
+#[test]
+fn a_linear_layer_on_flattened_rows_gives_its_outputs_and_gradients() {
+    use burn::nn::LinearConfig;
+    let device = Default::default();
+    let layer = LinearConfig::new(3, 5).init::<CpuTrain>(&device);
+    let values: Vec<f32> = (0..2 * 4 * 3).map(|i| ((i * 7 % 11) as f32 - 5.0) / 4.0).collect();
+    let x = Tensor::<CpuTrain, 3>::from_data(TensorData::new(values, [2, 4, 3]), &device);
+    // a loss that weighs every output differently, so each gradient entry is checked
+    let weights = Tensor::<CpuTrain, 3>::from_data(
+        TensorData::new((0..2 * 4 * 5).map(|i| i as f32 / 10.0).collect::<Vec<_>>(), [2, 4, 5]),
+        &device,
+    );
+    let run = |out: Tensor<CpuTrain, 3>| {
+        let grads = (out.clone() * weights.clone()).sum().backward();
+        let of = |t: Tensor<Cpu, 2>| t.into_data().to_vec::<f32>().unwrap();
+        let weight = of(layer.weight.val().grad(&grads).unwrap());
+        let bias = layer.bias.as_ref().unwrap().val().grad(&grads).unwrap().into_data().to_vec::<f32>().unwrap();
+        (out.inner().into_data().to_vec::<f32>().unwrap(), weight, bias)
+    };
+    let direct = run(layer.forward(x.clone()));
+    let flattened = run(train::layers::linear_rows(&layer, x));
+    for (a, b) in [(&direct.0, &flattened.0), (&direct.1, &flattened.1), (&direct.2, &flattened.2)] {
+        assert_eq!(a.len(), b.len());
+        for (a, b) in a.iter().zip(b) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
 }
