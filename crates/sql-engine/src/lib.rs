@@ -8,6 +8,6 @@ pub mod session;
 pub mod state;
 
 pub use session::{
-    WRITE_ROW_GROUP_ROWS, one_row, register_listing, register_parquet, register_published, rows, session, set_option,
-    write_batches, write_table,
+    WRITE_ROW_GROUP_ROWS, collect, one_row, register_listing, register_parquet, register_published, rows, session,
+    set_option, stream, write_batches, write_table,
 };

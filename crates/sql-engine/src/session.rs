@@ -1,17 +1,28 @@
 //! DataFusion sessions for the SQL stages, on the engine a stage was given ([`stage_runtime::Engine`]): a
 //! bounded memory pool that spills to disk, the stage's object stores registered, and published
 //! tables registered by name with their partition columns.
+//!
+//! Every async function here hands back a boxed future built in this crate. An async function's
+//! body is compiled in the crate that awaits it, and these bodies hold DataFusion's SQL planner
+//! (sqlparser's visitors, `SqlToRel`) and Ballista's session start: awaited directly, each stage
+//! binary compiled its own copy, most of a stage binary's build. Boxed, they are compiled once, here.
+//! Stages reach DataFusion's planning through these functions ([`collect`], [`stream`]) rather than
+//! `SessionContext::sql`.
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::TableReference;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use schemas::{Table, TableDef};
 
 use ballista::prelude::SessionContextExt;
@@ -36,7 +47,14 @@ fn with_write_settings(mut config: SessionConfig) -> SessionConfig {
 /// A session on `options.engine` with the project's SQL functions, a bounded, spilling memory pool,
 /// and the given stores registered. For Ballista, this process's S3 settings go into the session
 /// options, from which executors make their stores.
-pub async fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Result<SessionContext> {
+pub fn session<'a>(
+    options: &'a EngineOptions,
+    stores: &'a [&'a StoreLocation],
+) -> BoxFuture<'a, Result<SessionContext>> {
+    async move { start_session(options, stores).await }.boxed()
+}
+
+async fn start_session(options: &EngineOptions, stores: &[&StoreLocation]) -> Result<SessionContext> {
     let disk = match &options.spill_dir {
         Some(dir) => DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
         None => DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
@@ -73,33 +91,52 @@ pub async fn session(options: &EngineOptions, stores: &[&StoreLocation]) -> Resu
 /// Sets the session option `key` (such as `datafusion.optimizer.join_reordering`) to `value` by SQL
 /// `SET`, so that it travels with the session's options to Ballista's executors too.
 pub async fn set_option(ctx: &SessionContext, key: &str, value: impl std::fmt::Display) -> Result<()> {
-    ctx.sql(&format!("SET {key} = {value}")).await?.collect().await.with_context(|| format!("setting {key}"))?;
+    collect(ctx, &format!("SET {key} = {value}")).await.with_context(|| format!("setting {key}"))?;
     Ok(())
+}
+
+/// Plans and runs `query`, its result in memory.
+pub fn collect<'a>(ctx: &'a SessionContext, query: &'a str) -> BoxFuture<'a, Result<Vec<RecordBatch>>> {
+    async move { ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}")) }.boxed()
+}
+
+/// Plans and starts `query`, its result streamed (for results too large to hold).
+pub fn stream<'a>(ctx: &'a SessionContext, query: &'a str) -> BoxFuture<'a, Result<SendableRecordBatchStream>> {
+    async move { ctx.sql(query).await?.execute_stream().await.with_context(|| format!("running {query}")) }.boxed()
 }
 
 /// Registers the Parquet table stored at `location` under `name`, with the schema and partition
 /// columns of `def`.
-pub async fn register_parquet(
-    ctx: &SessionContext,
-    name: &str,
-    location: &StoreLocation,
-    def: &TableDef,
-) -> Result<()> {
+pub fn register_parquet<'a>(
+    ctx: &'a SessionContext,
+    name: &'a str,
+    location: &'a StoreLocation,
+    def: &'a TableDef,
+) -> BoxFuture<'a, Result<()>> {
     let partitions = def.partition_columns().into_iter().map(|(n, t)| (n.to_string(), t)).collect();
-    register_listing(ctx, name, location, partitions, Some(def.file_schema())).await
+    register_listing(ctx, name, location, partitions, Some(def.file_schema()))
 }
 
 /// Registers the Parquet files below `location` as table `name` (which may be qualified,
 /// `schema.table`), hive partition columns `partitions` read from the folder names; the files'
 /// schema is `file_schema`, or inferred from the files when `None`.
-pub async fn register_listing(
-    ctx: &SessionContext,
+pub fn register_listing<'a>(
+    ctx: &'a SessionContext,
     name: impl Into<TableReference>,
+    location: &'a StoreLocation,
+    partitions: Vec<(String, DataType)>,
+    file_schema: Option<SchemaRef>,
+) -> BoxFuture<'a, Result<()>> {
+    register_listing_named(ctx, name.into(), location, partitions, file_schema).boxed()
+}
+
+async fn register_listing_named(
+    ctx: &SessionContext,
+    name: TableReference,
     location: &StoreLocation,
     partitions: Vec<(String, DataType)>,
     file_schema: Option<SchemaRef>,
 ) -> Result<()> {
-    let name = name.into();
     let url = ListingTableUrl::parse(location.url()).with_context(|| format!("table url {}", location.url()))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
@@ -117,7 +154,16 @@ pub async fn register_listing(
 /// Writes the result of `query` as table `def` below `target` (a folder URL): columns are selected by
 /// name and cast to the catalogue's types, so every file matches `schemas`; partition columns become
 /// hive folders. Returns the number of rows written.
-pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, target: &StoreLocation) -> Result<u64> {
+pub fn write_table<'a>(
+    ctx: &'a SessionContext,
+    query: &'a str,
+    def: &'a TableDef,
+    target: &'a StoreLocation,
+) -> BoxFuture<'a, Result<u64>> {
+    write_query(ctx, query, def, target).boxed()
+}
+
+async fn write_query(ctx: &SessionContext, query: &str, def: &TableDef, target: &StoreLocation) -> Result<u64> {
     use datafusion::dataframe::DataFrameWriteOptions;
     use datafusion::prelude::{cast, col};
     let df = ctx.sql(query).await.with_context(|| format!("planning table {}", def.name))?;
@@ -141,9 +187,18 @@ pub async fn write_table(ctx: &SessionContext, query: &str, def: &TableDef, targ
 
 /// Writes the in-memory `batches` as table `def` to `target`, rows ordered by the table's sort
 /// columns; returns the number of rows written.
-pub async fn write_batches(
+pub fn write_batches<'a>(
+    ctx: &'a SessionContext,
+    batches: Vec<RecordBatch>,
+    def: &'a TableDef,
+    target: &'a StoreLocation,
+) -> BoxFuture<'a, Result<u64>> {
+    write_in_memory(ctx, batches, def, target).boxed()
+}
+
+async fn write_in_memory(
     ctx: &SessionContext,
-    batches: Vec<arrow::array::RecordBatch>,
+    batches: Vec<RecordBatch>,
     def: &TableDef,
     target: &StoreLocation,
 ) -> Result<u64> {
@@ -157,12 +212,20 @@ pub async fn write_batches(
     let name = format!("in_memory_{}", def.name);
     local.register_table(&name, Arc::new(datafusion::datasource::MemTable::try_new(schema, vec![batches])?))?;
     let order = if def.sort_by.is_empty() { String::new() } else { format!(" ORDER BY {}", def.sort_by.join(", ")) };
-    write_table(&local, &format!("SELECT * FROM {name}{order}"), def, target).await
+    write_query(&local, &format!("SELECT * FROM {name}{order}"), def, target).await
 }
 
 /// Registers `table` of the output published at `output` (its current run) under its name, once its
 /// files are checked against the manifest ([`stage_runtime::integrity::check_table_files`]).
-pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, table: Table) -> Result<()> {
+pub fn register_published<'a>(
+    ctx: &'a SessionContext,
+    output: &'a StoreLocation,
+    table: Table,
+) -> BoxFuture<'a, Result<()>> {
+    register_current_run(ctx, output, table).boxed()
+}
+
+async fn register_current_run(ctx: &SessionContext, output: &StoreLocation, table: Table) -> Result<()> {
     let name = table.name();
     let published = stage_runtime::read_published(output)
         .await?
@@ -179,7 +242,7 @@ pub async fn register_published(ctx: &SessionContext, output: &StoreLocation, ta
 /// column `T` names but the result lacks, or a type that does not convert, is an error naming the
 /// query.
 pub async fn rows<T: serde::de::DeserializeOwned>(ctx: &SessionContext, query: &str) -> Result<Vec<T>> {
-    let batches = ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))?;
+    let batches = collect(ctx, query).await?;
     let mut rows = Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
     for batch in &batches {
         let batch_rows: Vec<T> =

@@ -64,7 +64,7 @@ async fn explored_splits(ctx: &SessionContext, explored: Explored, cited_only: b
         explored.condition()
     );
     let mut out = HashMap::new();
-    for batch in ctx.sql(&query).await?.collect().await? {
+    for batch in sql_engine::collect(ctx, &query).await? {
         let ids = cast(batch.column(0), &DataType::Utf8)?;
         let splits = cast(batch.column(1), &DataType::Utf8)?;
         for (id, split) in ids.as_string::<i32>().iter().zip(splits.as_string::<i32>().iter()) {

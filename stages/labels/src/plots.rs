@@ -18,7 +18,7 @@ pub async fn write(ctx: &SessionContext, folder: &StoreLocation, options: &Label
                         AVG(CASE WHEN label = 'L2' THEN forward_citations END)
                  FROM impact_labels WHERE label IS NOT NULL GROUP BY grant_year ORDER BY grant_year";
     let mut series = [("L1 (breakthrough)", vec![]), ("L2", vec![])];
-    for batch in ctx.sql(query).await?.collect().await? {
+    for batch in sql_engine::collect(ctx, query).await? {
         let columns = batch.columns().iter().map(|c| cast(c, &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             let year = columns[0].as_primitive::<Float64Type>().value(i);

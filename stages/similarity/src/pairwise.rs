@@ -96,7 +96,7 @@ pub async fn pairwise(
     };
     tracing::debug!("pairwise:\n{sql};");
     let mut out = vec![];
-    for batch in ctx.sql(&sql).await?.collect().await? {
+    for batch in sql_engine::collect(&ctx, &sql).await? {
         let column = |name: &str, to: &DataType| cast(batch.column_by_name(name).expect("selected column"), to);
         let ints = |name: &str| column(name, &DataType::Int64);
         let (a, b) = (column("patent_a", &DataType::Utf8)?, column("patent_b", &DataType::Utf8)?);

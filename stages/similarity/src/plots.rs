@@ -30,7 +30,7 @@ pub async fn write(
         "SELECT filing_year, {quantiles} FROM patent_similarity WHERE log_q IS NOT NULL GROUP BY filing_year ORDER BY filing_year"
     );
     let mut rows: Vec<(f64, Vec<f64>)> = vec![];
-    for batch in ctx.sql(&query).await?.collect().await? {
+    for batch in sql_engine::collect(ctx, &query).await? {
         let columns = batch.columns().iter().map(|c| cast(c, &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             let values = columns

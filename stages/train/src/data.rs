@@ -163,7 +163,7 @@ ORDER BY l.patent_id",
         column = level.column()
     );
     let mut out = vec![];
-    let mut batches = ctx.sql(&query).await?.execute_stream().await?;
+    let mut batches = sql_engine::stream(ctx, &query).await?;
     while let Some(batch) = batches.next().await {
         let batch = batch.context("reading the training examples")?;
         let column = |name: &str| batch.column_by_name(name).with_context(|| format!("the examples have no {name}"));

@@ -170,7 +170,7 @@ async fn push_grouped(
 ) -> Result<()> {
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Float64Type};
-    for batch in ctx.sql(query).await?.collect().await.with_context(|| format!("running {query}"))? {
+    for batch in sql_engine::collect(ctx, query).await? {
         let column = |name: &str| batch.column_by_name(name).with_context(|| format!("{query} has no column {name}"));
         let names = arrow::compute::cast(column("group_name")?, &DataType::Utf8)?;
         let values = metrics
@@ -248,7 +248,7 @@ async fn mean_bleu1(ctx: &SessionContext) -> Result<Option<f64>> {
         Ok(values.as_string::<i32>().iter().flatten().map(str::to_string).collect())
     };
     let (mut sum, mut n) = (0.0, 0usize);
-    let mut batches = ctx.sql(sql::RECONSTRUCTIONS).await?.execute_stream().await?;
+    let mut batches = sql_engine::stream(ctx, sql::RECONSTRUCTIONS).await?;
     while let Some(batch) = batches.next().await {
         let batch = batch?;
         let as_list = |i: usize| batch.column(i).as_any().downcast_ref::<ListArray>().context("code lists");
