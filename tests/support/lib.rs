@@ -80,7 +80,7 @@ pub fn run_ok(name: &str, args: &[&str], envs: &[(&str, &str)]) -> String {
 
 /// Runs a query and returns its rows as strings.
 pub async fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
-    let batches = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).collect().await.unwrap();
+    let batches = sql_engine::collect(ctx, sql).await.unwrap_or_else(|e| panic!("{sql}: {e:#}"));
     let mut rows = vec![];
     for b in batches {
         for r in 0..b.num_rows() {
@@ -236,7 +236,7 @@ impl PublishedTable {
     /// The rows that pass `filter`, sorted by the non-float columns and then the float columns.
     async fn sorted(&self, filter: &str) -> SortedRows {
         let sql = format!("SELECT * FROM {} WHERE {filter} ORDER BY {}", self.name, self.order);
-        let stream = self.ctx.sql(&sql).await.unwrap().execute_stream().await.unwrap();
+        let stream = sql_engine::stream(&self.ctx, &sql).await.unwrap();
         SortedRows { stream, batch: None }
     }
 }

@@ -67,7 +67,10 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Runs one query and writes its result as the command line says.
+/// Runs one query and writes its result as the command line says. It plans with
+/// `SessionContext::sql` itself, for the result's schema when no row comes back (this crate is at
+/// opt-level 1, where the planner compiled in `datafusion` is reused).
+#[allow(clippy::disallowed_methods)]
 async fn run(ctx: &SessionContext, query: &str, cli: &Cli) -> Result<()> {
     let df = ctx.sql(query).await?;
     let schema = df.schema().inner().clone();

@@ -303,7 +303,7 @@ async fn read_stage_output(
     };
     let mut pairs = BTreeMap::new();
     let sql = "SELECT level, year, code_a, code_b, o, mu, var, z, n_a, n_b, patents FROM cpc_pair_stats";
-    for b in ctx.sql(sql).await.unwrap().collect().await.unwrap() {
+    for b in sql_engine::collect(&ctx, sql).await.unwrap() {
         let s = |c: usize, i: usize| b.column(c).as_string::<i32>().value(i).to_string();
         let i64_at = |c: usize, i: usize| b.column(c).as_primitive::<Int64Type>().value(i);
         for i in 0..b.num_rows() {
@@ -323,7 +323,7 @@ async fn read_stage_output(
     let mut features = BTreeMap::new();
     let sql = "SELECT level, patent_id, year, n_codes, n_pairs, min_z, p10_z, median_z, share_negative, novel, \
                conventional, profile FROM patent_novelty";
-    for b in ctx.sql(sql).await.unwrap().collect().await.unwrap() {
+    for b in sql_engine::collect(&ctx, sql).await.unwrap() {
         let s = |c: usize, i: usize| {
             let a = b.column(c).as_string::<i32>();
             (!a.is_null(i)).then(|| a.value(i).to_string())

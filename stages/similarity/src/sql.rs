@@ -534,6 +534,7 @@ mod tests {
     }
 
     #[tokio::test]
+    #[allow(clippy::disallowed_methods)] // inspects the physical plan, which only the DataFrame gives
     async fn patent_terms_is_never_a_hash_join_build_side() {
         let ctx = SessionContext::new();
         use schemas::Table::{PatentTerms, SimCentroids, SimNorms, Vocabulary};

@@ -438,7 +438,7 @@ async fn read_published(output: &StoreLocation) -> Published {
     }
     let query = |sql: &'static str| {
         let ctx = &ctx;
-        async move { ctx.sql(sql).await.unwrap().collect().await.unwrap() }
+        async move { sql_engine::collect(ctx, sql).await.unwrap() }
     };
     let mut vocabulary = BTreeMap::new();
     for b in query("SELECT * FROM vocabulary").await {

@@ -169,7 +169,7 @@ fn run_pipeline(manifest: &Path, root: &Path) -> Result<()> {
 /// Every row of `sql` as strings (NULL as an empty string).
 async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>> {
     let mut out = vec![];
-    for batch in ctx.sql(sql).await?.collect().await? {
+    for batch in sql_engine::collect(ctx, sql).await? {
         let columns = batch.columns().iter().map(|c| cast(c, &DataType::Utf8)).collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             out.push(
