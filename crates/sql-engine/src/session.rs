@@ -51,7 +51,7 @@ pub fn session<'a>(
     options: &'a EngineOptions,
     stores: &'a [&'a StoreLocation],
 ) -> BoxFuture<'a, Result<SessionContext>> {
-    async move { start_session(options, stores).await }.boxed()
+    start_session(options, stores).boxed()
 }
 
 async fn start_session(options: &EngineOptions, stores: &[&StoreLocation]) -> Result<SessionContext> {

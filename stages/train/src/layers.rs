@@ -1,6 +1,7 @@
 //! Building blocks of the model beyond burn's own layers: a stack of GRU layers, one or two
 //! directions, that respects each sequence's length (the reverse direction reads each sequence from
-//! its own last element, not from the padding), and pooling over the non-padding positions.
+//! its own last element, not from the padding), pooling over the non-padding positions, and a linear
+//! layer applied to flattened rows ([`linear_rows`]).
 
 use burn::module::Module;
 use burn::nn::{Gru, GruConfig, Linear};
