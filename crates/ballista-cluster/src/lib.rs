@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_executor::executor_process::ExecutorProcessConfig;
 use ballista_scheduler::config::SchedulerConfig;
-use sql_engine::state::{ballista_session_config, cluster_runtime_env, cluster_session_state};
+use sql_engine::cluster::{ballista_session_config, cluster_runtime_env, cluster_session_state};
 
 /// `config` with the project's session config, session builder and (through it) runtime.
 pub fn scheduler_config(config: SchedulerConfig) -> SchedulerConfig {

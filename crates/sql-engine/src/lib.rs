@@ -1,9 +1,12 @@
 //! The SQL engine of the stages that run queries: DataFusion sessions, local or on Ballista, with a
 //! bounded, spilling memory pool, the project's SQL functions and object stores
 //! ([`session`]), published tables registered by name, query results written as tables, and the
-//! session state that stage clients, Ballista schedulers and executors build alike ([`state`]).
+//! session state that stage clients, Ballista schedulers and executors build alike ([`state`], and
+//! with the `ballista` feature `cluster`).
 //! The runner and the generator do without it: they need only `stage-runtime`.
 
+#[cfg(feature = "ballista")]
+pub mod cluster;
 pub mod session;
 pub mod state;
 

@@ -20,16 +20,20 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use schemas::{Table, TableDef};
 
+#[cfg(feature = "ballista")]
 use ballista::prelude::SessionContextExt;
 
 use stage_runtime::{Engine, EngineOptions, S3Settings, StoreLocation};
 
-use crate::state::{self, SessionS3};
+#[cfg(feature = "ballista")]
+use crate::cluster;
+use crate::state;
 
 /// Rows per Parquet row group written by a session. A writer holds its open row group in memory,
 /// outside the memory pool, and a partitioned write keeps one writer open per partition until its
@@ -65,27 +69,55 @@ async fn start_session(options: &EngineOptions, stores: &[&StoreLocation]) -> Re
     for loc in stores {
         runtime.register_object_store(&loc.base_url, loc.store.clone());
     }
-    let mut config = match options.engine {
-        Engine::Local => SessionConfig::new(),
-        Engine::Standalone | Engine::Cluster(_) => {
-            state::ballista_session_config().with_option_extension(SessionS3(s3))
-        }
+    // The caller's settings, on the local engine's or Ballista's config.
+    let configure = |config: SessionConfig| {
+        let config = match options.target_partitions {
+            Some(n) => config.with_target_partitions(n),
+            None => config,
+        };
+        with_write_settings(config)
     };
-    if let Some(n) = options.target_partitions {
-        config = config.with_target_partitions(n);
-    }
-    let state = state::session_state(with_write_settings(config), runtime)?;
-    let ctx = match &options.engine {
-        Engine::Local => return Ok(SessionContext::new_with_state(state)),
-        Engine::Standalone => {
-            SessionContext::standalone_with_state(state).await.context("starting in-process Ballista")?
+    match &options.engine {
+        Engine::Local => {
+            Ok(SessionContext::new_with_state(state::session_state(configure(SessionConfig::new()), runtime)?))
         }
+        engine => ballista_session(engine, s3, runtime, configure).await,
+    }
+}
+
+/// A Ballista session (`standalone` in this process, or on the scheduler at `df://...`), this
+/// process's S3 settings among its options, from which executors make their stores.
+#[cfg(feature = "ballista")]
+async fn ballista_session(
+    engine: &Engine,
+    s3: S3Settings,
+    runtime: Arc<RuntimeEnv>,
+    configure: impl FnOnce(SessionConfig) -> SessionConfig,
+) -> Result<SessionContext> {
+    let config = configure(cluster::ballista_session_config().with_option_extension(cluster::SessionS3(s3)));
+    let state = state::session_state(config, runtime)?;
+    let ctx = match engine {
         Engine::Cluster(url) => SessionContext::remote_with_state(url, state)
             .await
             .with_context(|| format!("connecting to the Ballista scheduler at {url}"))?,
+        _ => SessionContext::standalone_with_state(state).await.context("starting in-process Ballista")?,
     };
     state::add_functions(&mut ctx.state_ref().write())?;
     Ok(ctx)
+}
+
+/// A build without the `ballista` feature (the README's first command) refuses Ballista engines.
+#[cfg(not(feature = "ballista"))]
+async fn ballista_session(
+    engine: &Engine,
+    _s3: S3Settings,
+    _runtime: Arc<RuntimeEnv>,
+    _configure: impl FnOnce(SessionConfig) -> SessionConfig,
+) -> Result<SessionContext> {
+    anyhow::bail!(
+        "engine `{engine}` needs Ballista, which this build leaves out: build with `cargo build --release \
+         --workspace` (which adds it to every stage through the cluster binaries) or `--features sql-engine/ballista`"
+    )
 }
 
 /// Sets the session option `key` (such as `datafusion.optimizer.join_reordering`) to `value` by SQL
