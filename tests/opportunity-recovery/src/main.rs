@@ -7,8 +7,9 @@
 //! by frequency), the lift over the better one, and what micro- and macro-validation say. The
 //! figures are printed and written to `<root>/recovery.json`.
 //!
-//! `cargo build --release --workspace && target/release/opportunity-recovery` (about 5 minutes on
-//! 2 cores at the default 60,000 patents). The defaults plant strong opportunities (8x the expected
+//! `cargo build --release --workspace --exclude ballista-cluster --exclude pipeline-tests &&
+//! target/release/opportunity-recovery` (about 5 minutes on 2 cores at the default 60,000 patents;
+//! the README's first command's feature set, so its build is reused). The defaults plant strong opportunities (8x the expected
 //! citations, 15 % of a planted topic's patents carry the code) and explore with smaller steps than
 //! the default manifest (10 instead of 40), so a search stays near its patent's topic; the README
 //! gives the figures at synth's own 4x and a 10 % share too.
