@@ -38,7 +38,8 @@ pub struct IngestMetrics {
     /// Uncompressed TSV bytes read.
     pub tsv_bytes: u64,
     /// Wall seconds of the whole run (ingest publishes without `write_and_publish`, so it records
-    /// this itself), and of its parse phase.
+    /// this itself), and of its phase 1 (the files parsed into staging Parquet: on the local engine
+    /// patents, applications and CPC titles; the child tables are parsed as the layout reads them).
     pub seconds: f64,
     pub parse_seconds: f64,
     /// Per dump file (its name in the input folder): what it held.

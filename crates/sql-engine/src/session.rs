@@ -42,9 +42,16 @@ use crate::state;
 /// that below about 25 MB per open partition and still give readers row groups worth pruning.
 pub const WRITE_ROW_GROUP_ROWS: usize = 64 * 1024;
 
-/// `config` with the project's Parquet write settings ([`WRITE_ROW_GROUP_ROWS`]).
+/// Compression of the Parquet files a session writes. DataFusion's default, zstd level 3, spent a
+/// third of ingest's layout time at 1 M patents compressing claim text; level 1 took half as
+/// long, for files about 6 % larger (ingest's output at 1 M patents: 1,841 MB against about 1.7 GB).
+const WRITE_COMPRESSION: &str = "zstd(1)";
+
+/// `config` with the project's Parquet write settings ([`WRITE_ROW_GROUP_ROWS`], [`WRITE_COMPRESSION`]).
 fn with_write_settings(mut config: SessionConfig) -> SessionConfig {
-    config.options_mut().execution.parquet.max_row_group_size = WRITE_ROW_GROUP_ROWS;
+    let parquet = &mut config.options_mut().execution.parquet;
+    parquet.max_row_group_size = WRITE_ROW_GROUP_ROWS;
+    parquet.compression = Some(WRITE_COMPRESSION.into());
     config
 }
 

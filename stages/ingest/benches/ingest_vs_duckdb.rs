@@ -98,7 +98,7 @@ fn main() -> Result<()> {
         &medians,
     );
     println!(
-        "\ningest phases (last run): parse {:.1} s, layout (joins, checks, sort, partitioned write) {:.1} s",
+        "\ningest phases (last run): staging {:.1} s, layout (child tables parsed, joins, checks, sort, partitioned write) {:.1} s",
         metrics.parse_seconds,
         metrics.seconds - metrics.parse_seconds
     );

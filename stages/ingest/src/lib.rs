@@ -3,6 +3,7 @@ pub mod convert;
 pub mod layout;
 pub mod parse;
 pub mod run;
+pub mod scan;
 pub mod sources;
 pub mod sql;
 pub mod tsv;

@@ -1,12 +1,14 @@
-//! Phase 1 of ingest: every dump file streamed through the TSV reader into a typed staging Parquet
-//! file, with its malformed rows into a staging rejects file. Files are read in parallel; within a
-//! file, parsing (a blocking thread) and Parquet encoding (an async task) overlap.
+//! Phase 1 of ingest: dump files streamed through the TSV reader into typed staging Parquet files,
+//! with their malformed rows into staging rejects files. Files are read in parallel; within a file,
+//! parsing (a blocking thread) and Parquet encoding (an async task) overlap. The same parser feeds
+//! the layout's direct scans of the child tables ([`crate::scan`]).
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{RecordBatch, StringBuilder, UInt64Builder};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -43,46 +45,103 @@ pub struct ParseOptions {
     pub parallel_files: usize,
 }
 
+/// Counts of the files parsed so far, by file name, shared by phase 1 and the layout's scans of
+/// the files read straight from the dump ([`crate::scan`]); a file parsed twice keeps its last counts.
+#[derive(Debug, Default, Clone)]
+pub struct ParsedFiles(Arc<Mutex<BTreeMap<String, FileStats>>>);
+
+impl ParsedFiles {
+    fn contains(&self, file: &str) -> bool {
+        self.0.lock().expect("counts lock").contains_key(file)
+    }
+
+    fn record(&self, stats: FileStats) {
+        self.0.lock().expect("counts lock").insert(stats.file.clone(), stats);
+    }
+
+    /// Rows parsed from the files of `kind`.
+    pub fn rows(&self, kind: DumpKind) -> u64 {
+        self.0.lock().expect("counts lock").values().filter(|s| s.kind == kind).map(|s| s.rows).sum()
+    }
+
+    /// Every file's counts, in file name order.
+    pub fn all(&self) -> Vec<FileStats> {
+        self.0.lock().expect("counts lock").values().cloned().collect()
+    }
+}
+
 /// Stages every file below `staging/<staging table>/` and `staging/rejects/`.
 pub async fn stage_files(
     files: Vec<DumpFile>,
     staging: &StoreLocation,
     options: &ParseOptions,
-) -> Result<Vec<FileStats>> {
-    let results: Vec<Result<FileStats>> = futures::stream::iter(files)
-        .map(|file| stage_file(file, staging.clone(), options.clone()))
+    parsed: &ParsedFiles,
+) -> Result<()> {
+    futures::stream::iter(files)
+        .map(|file| stage_file(file, staging, options, parsed))
         .buffer_unordered(options.parallel_files.max(1))
-        .collect()
-        .await;
-    results.into_iter().collect()
+        .try_collect()
+        .await
 }
 
-async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOptions) -> Result<FileStats> {
-    let stem = file.display.replace('/', "_");
+async fn stage_file(
+    file: DumpFile,
+    staging: &StoreLocation,
+    options: &ParseOptions,
+    parsed: &ParsedFiles,
+) -> Result<()> {
     let table = staging_table(file.name.kind);
-    let data_path = staging.child(table.name).path(&format!("{stem}.parquet"));
-    let rejects_path = staging.child("rejects").path(&format!("{stem}.parquet"));
+    let data_path = staging.child(table.name).path(&format!("{}.parquet", file_stem(&file)));
     let (data_tx, data_rx) = mpsc::channel(4);
-    let (rejects_tx, rejects_rx) = mpsc::channel(4);
     let data_writer = tokio::spawn(write_parquet(staging.clone(), data_path, table.arrow_schema(), data_rx));
-    let rejects_writer =
-        tokio::spawn(write_parquet(staging.clone(), rejects_path, Table::Rejects.def().arrow_schema(), rejects_rx));
+    let parsed_file = parse_file(file, staging, options, parsed, data_tx).await;
+    // The sender is dropped with the parser, so the writer finishes either way.
+    let written = data_writer.await.context("staging writer")?;
+    parsed_file?;
+    written
+}
+
+/// The name of a file's staged Parquet files.
+fn file_stem(file: &DumpFile) -> String {
+    file.display.replace('/', "_")
+}
+
+/// Parses `file` on a blocking thread: its rows go to `data` in batches of the staging table, its
+/// malformed rows to `staging/rejects/` (unless `parsed` has the file already: a second scan of a
+/// file, for its orphans, leaves its rejects as the first wrote them), its counts to `parsed`.
+pub async fn parse_file(
+    file: DumpFile,
+    staging: &StoreLocation,
+    options: &ParseOptions,
+    parsed: &ParsedFiles,
+    data: mpsc::Sender<RecordBatch>,
+) -> Result<()> {
+    let rejects_path = staging.child("rejects").path(&format!("{}.parquet", file_stem(&file)));
+    let (rejects_tx, rejects_rx) = mpsc::channel(4);
+    let rejects_writer = if parsed.contains(&file.display) {
+        tokio::spawn(async move {
+            let mut rejects_rx = rejects_rx;
+            while rejects_rx.recv().await.is_some() {}
+            Ok(())
+        })
+    } else {
+        tokio::spawn(write_parquet(staging.clone(), rejects_path, Table::Rejects.def().arrow_schema(), rejects_rx))
+    };
     let handle = tokio::runtime::Handle::current();
+    let options = options.clone();
     let parse = tokio::task::spawn_blocking(move || {
         file.with_reader(&handle, |reader, size| {
             // One bar (or line series) per file, over its uncompressed bytes.
             let progress = Progress::over_bytes(file.display.clone(), size);
-            let stats = parse_stream(&file, reader, &options, &data_tx, &rejects_tx, &progress);
+            let stats = parse_stream(&file, reader, &options, &data, &rejects_tx, &progress);
             progress.finish();
             stats
         })
     });
     let stats = parse.await.context("parser thread")?;
-    // The senders are dropped with the parser, so the writers finish either way.
-    let written = data_writer.await.context("staging writer")?;
+    // The sender is dropped with the parser, so the writer finishes either way.
     let rejects_written = rejects_writer.await.context("rejects writer")?;
     let stats = stats?;
-    written?;
     rejects_written?;
     tracing::info!(
         file = %stats.file,
@@ -91,7 +150,8 @@ async fn stage_file(file: DumpFile, staging: StoreLocation, options: ParseOption
         tsv_mb = stats.bytes as f64 / 1e6,
         "dump file parsed"
     );
-    Ok(stats)
+    parsed.record(stats);
+    Ok(())
 }
 
 fn parse_stream(
@@ -118,7 +178,7 @@ fn parse_stream(
     let (mut rows, mut rejected) = (0u64, 0u64);
     let mut reported_bytes = tsv.bytes_read();
     let send = |tx: &mpsc::Sender<RecordBatch>, b: RecordBatch| {
-        tx.blocking_send(b).map_err(|_| anyhow::anyhow!("Parquet writer stopped"))
+        tx.blocking_send(b).map_err(|_| anyhow::anyhow!("the reader of the parsed rows stopped"))
     };
     loop {
         // A read error (a corrupt zip's bad checksum, a lost connection) names the file and line.

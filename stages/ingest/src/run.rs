@@ -7,12 +7,12 @@ use schemas::metrics::{FileCounts, IngestMetrics};
 use schemas::patentsview::DumpKind;
 use sql_engine::session;
 use stage_runtime::{
-    EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest,
+    Engine, EngineOptions, InputRef, PublishedManifest, RunWriter, StoreLocation, fingerprint_input, new_manifest,
 };
 
-use crate::layout;
-use crate::parse::{FileStats, ParseOptions, stage_files};
+use crate::parse::{FileStats, ParseOptions, ParsedFiles, stage_files};
 use crate::sources::discover;
+use crate::{layout, sql};
 
 /// Ingest settings beyond input and output.
 #[derive(Debug, Clone)]
@@ -94,7 +94,8 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
 }
 
 /// Parses, lays out and describes the tables of one run; returns the manifest to publish, the
-/// per-file counts and when parsing ended.
+/// per-file counts and when phase 1 ended. On the local engine, phase 1 stages only the patents,
+/// applications and CPC titles; the layout's queries read the child tables' dump files directly.
 async fn write_run(
     run: &RunWriter,
     files: Vec<crate::sources::DumpFile>,
@@ -102,15 +103,19 @@ async fn write_run(
     options: &IngestOptions,
 ) -> Result<(PublishedManifest, Vec<FileStats>, std::time::Instant)> {
     let staging = run.run.child("_staging");
-    let stats = stage_files(files, &staging, &options.parse).await?;
+    let scan_directly = options.engine.engine == Engine::Local;
+    let (scanned, staged): (Vec<_>, Vec<_>) =
+        files.into_iter().partition(|f| scan_directly && sql::is_child(f.name.kind));
+    let parsed = ParsedFiles::default();
+    stage_files(staged, &staging, &options.parse, &parsed).await?;
     let parsed_at = std::time::Instant::now();
     let ctx = session(&options.engine, stores).await?;
-    layout::register_staging(&ctx, &staging).await?;
-    layout::write_tables(&ctx, run).await?;
+    layout::register_staging(&ctx, &staging, scan_directly.then_some(&scanned[..]), &options.parse, &parsed).await?;
+    layout::write_tables(&ctx, run, &parsed).await?;
     staging.delete_all().await?;
     let mut manifest = new_manifest("ingest", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     for &t in schemas::catalogue::ingest::WRITES {
         manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
-    Ok((manifest, stats, parsed_at))
+    Ok((manifest, parsed.all(), parsed_at))
 }
