@@ -41,7 +41,7 @@ pub struct IngestMetrics {
     /// this itself), and of its phase 1 (the files parsed into staging Parquet: on the local engine
     /// patents, applications and CPC titles; the child tables are parsed as the layout reads them).
     pub seconds: f64,
-    pub parse_seconds: f64,
+    pub staging_seconds: f64,
     /// Per dump file (its name in the input folder): what it held.
     pub files: BTreeMap<String, FileCounts>,
 }

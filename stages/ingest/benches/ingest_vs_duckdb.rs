@@ -99,8 +99,8 @@ fn main() -> Result<()> {
     );
     println!(
         "\ningest phases (last run): staging {:.1} s, layout (child tables parsed, joins, checks, sort, partitioned write) {:.1} s",
-        metrics.parse_seconds,
-        metrics.seconds - metrics.parse_seconds
+        metrics.staging_seconds,
+        metrics.seconds - metrics.staging_seconds
     );
     Ok(())
 }

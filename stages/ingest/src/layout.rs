@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use datafusion::prelude::SessionContext;
 use schemas::Table;
-use schemas::patentsview::DUMP_TABLES;
+use schemas::patentsview::{DUMP_TABLES, DumpKind};
 use sql_engine::{register_parquet, write_table};
 use stage_runtime::telemetry::with_heartbeat;
 use stage_runtime::{RunWriter, StoreLocation};
@@ -60,13 +60,17 @@ pub async fn register_staging(
 pub async fn write_tables(ctx: &SessionContext, run: &RunWriter, parsed: &ParsedFiles) -> Result<()> {
     write(ctx, &sql::patents(), run, Table::Patents).await?;
     register_parquet(ctx, "patents", &run.table(Table::Patents), Table::Patents.def()).await?;
-    let mut with_orphans = Vec::new();
-    for (table, kind, _) in sql::CHILD_TABLES {
+    // CPC and citations at once: each is one dump file, parsed on one thread, so alone either
+    // would leave the other cores idle. Claims, many files, after them.
+    let child = |(table, kind, _): (Table, DumpKind, &str)| async move {
         let written = write(ctx, &sql::child_table(table, kind), run, table).await?;
-        if written != parsed.rows(kind) {
-            with_orphans.push(table);
-        }
-    }
+        anyhow::Ok((table, written != parsed.rows(kind)))
+    };
+    let [cpc, citations, claims] = sql::CHILD_TABLES;
+    let (cpc, citations) = futures::try_join!(child(cpc), child(citations))?;
+    let claims = child(claims).await?;
+    let with_orphans: Vec<Table> =
+        [cpc, citations, claims].into_iter().filter(|(_, lost)| *lost).map(|(table, _)| table).collect();
     write(ctx, &sql::cpc_title(), run, Table::CpcTitle).await?;
     write(ctx, &sql::rejects(&with_orphans), run, Table::Rejects).await?;
     Ok(())

@@ -41,7 +41,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
 
     let run = RunWriter::begin(output).await?;
     let written = write_run(&run, files, &[input, output], options).await;
-    let (mut manifest, stats, parsed_at) = match written {
+    let (mut manifest, stats, staged_at) = match written {
         Ok(written) => written,
         Err(e) => {
             // Nothing of a failed run is worth keeping; the published output is untouched either way.
@@ -54,13 +54,13 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     let ratio = if rows_read == 0 { 0.0 } else { rejected as f64 / rows_read as f64 };
     let tsv_bytes: u64 = stats.iter().map(|s| s.bytes).sum();
     let seconds = started.elapsed().as_secs_f64();
-    let parsed_at = parsed_at.duration_since(started).as_secs_f64();
+    let staged_at = staged_at.duration_since(started).as_secs_f64();
     tracing::info!(
         rows = rows_read,
         tsv_mb = tsv_bytes as f64 / 1e6,
         secs = seconds,
         mb_per_sec = tsv_bytes as f64 / 1e6 / seconds.max(1e-9),
-        parse_secs = parsed_at,
+        staging_secs = staged_at,
         rejected,
         rejected_pct = 100.0 * ratio,
         "dumps read"
@@ -87,7 +87,7 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
         rows_rejected: rejected,
         tsv_bytes,
         seconds,
-        parse_seconds: parsed_at,
+        staging_seconds: staged_at,
         files,
     })?;
     run.publish(manifest).await
@@ -108,7 +108,7 @@ async fn write_run(
         files.into_iter().partition(|f| scan_directly && sql::is_child(f.name.kind));
     let parsed = ParsedFiles::default();
     stage_files(staged, &staging, &options.parse, &parsed).await?;
-    let parsed_at = std::time::Instant::now();
+    let staged_at = std::time::Instant::now();
     let ctx = session(&options.engine, stores).await?;
     layout::register_staging(&ctx, &staging, scan_directly.then_some(&scanned[..]), &options.parse, &parsed).await?;
     layout::write_tables(&ctx, run, &parsed).await?;
@@ -117,5 +117,5 @@ async fn write_run(
     for &t in schemas::catalogue::ingest::WRITES {
         manifest.tables.insert(t.name().into(), run.describe_parquet(t.def()).await?);
     }
-    Ok((manifest, parsed.all(), parsed_at))
+    Ok((manifest, parsed.all(), staged_at))
 }
