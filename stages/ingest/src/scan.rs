@@ -9,6 +9,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
@@ -167,15 +168,14 @@ impl ExecutionPlan for DumpFilesExec {
         let files = self.partitions[partition].clone();
         let (staging, options, parsed, projection) =
             (self.staging.clone(), self.options.clone(), self.parsed.clone(), self.projection.clone());
-        let (tx, rx) = mpsc::channel::<Result<arrow::array::RecordBatch>>(2);
+        let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(2);
         tokio::spawn(async move {
             for file in files {
-                let (data_tx, mut data_rx) = mpsc::channel(2);
+                let (data_tx, mut data_rx) = mpsc::channel::<RecordBatch>(2);
                 let forward = {
                     let (tx, projection) = (tx.clone(), projection.clone());
                     async move {
                         while let Some(batch) = data_rx.recv().await {
-                            let batch: arrow::array::RecordBatch = batch;
                             let batch = match &projection {
                                 Some(p) => batch.project(p).map_err(DataFusionError::from),
                                 None => Ok(batch),
