@@ -27,7 +27,7 @@ use datafusion::physical_plan::{
 };
 use futures::StreamExt;
 use stage_runtime::StoreLocation;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::parse::{ParseOptions, ParsedFiles, parse_file};
 use crate::sources::DumpFile;
@@ -166,35 +166,29 @@ impl ExecutionPlan for DumpFilesExec {
 
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let files = self.partitions[partition].clone();
-        let (staging, options, parsed, projection) =
-            (self.staging.clone(), self.options.clone(), self.parsed.clone(), self.projection.clone());
-        let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(2);
+        let (staging, options, parsed) = (self.staging.clone(), self.options.clone(), self.parsed.clone());
+        // The parser's batches, file after file, then its error if a file failed.
+        let (tx, rx) = mpsc::channel::<RecordBatch>(2);
+        let (failed_tx, failed_rx) = oneshot::channel::<anyhow::Error>();
         tokio::spawn(async move {
             for file in files {
-                let (data_tx, mut data_rx) = mpsc::channel::<RecordBatch>(2);
-                let forward = {
-                    let (tx, projection) = (tx.clone(), projection.clone());
-                    async move {
-                        while let Some(batch) = data_rx.recv().await {
-                            let batch = match &projection {
-                                Some(p) => batch.project(p).map_err(DataFusionError::from),
-                                None => Ok(batch),
-                            };
-                            if tx.send(batch).await.is_err() {
-                                // The query stopped reading; dropping the receiver stops the parser.
-                                return;
-                            }
-                        }
-                    }
-                };
-                let (parsed_file, ()) = tokio::join!(parse_file(file, &staging, &options, &parsed, data_tx), forward);
-                if let Err(e) = parsed_file {
-                    let _ = tx.send(Err(DataFusionError::External(format!("{e:#}").into()))).await;
+                if let Err(e) = parse_file(file, &staging, &options, &parsed, tx.clone()).await {
+                    let _ = failed_tx.send(e);
                     return;
                 }
             }
         });
-        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream.boxed())))
+        let projection = self.projection.clone();
+        let batches =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) }).map(move |batch| {
+                match &projection {
+                    Some(p) => batch.project(p).map_err(DataFusionError::from),
+                    None => Ok(batch),
+                }
+            });
+        let failure = futures::stream::once(failed_rx).filter_map(|failed| async move {
+            failed.ok().map(|e| Err(DataFusionError::External(format!("{e:#}").into())))
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), batches.chain(failure).boxed())))
     }
 }
