@@ -158,6 +158,22 @@ pub fn register_parquet<'a>(
     register_listing(ctx, name, location, partitions, Some(def.file_schema()))
 }
 
+/// [`register_parquet`], telling the planner that the rows of every file are in `def.sort_by` order
+/// (ascending), so that it can skip sorts and merge instead. Only for tables whose writer sorts each
+/// file: the planner trusts the claim, and a wrong one gives wrong results.
+pub fn register_sorted_parquet<'a>(
+    ctx: &'a SessionContext,
+    name: &'a str,
+    location: &'a StoreLocation,
+    def: &'a TableDef,
+) -> BoxFuture<'a, Result<()>> {
+    use datafusion::prelude::col;
+    let partitions = def.partition_columns().into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    let order: Vec<_> = def.sort_by.iter().map(|c| col(format!("\"{c}\"")).sort(true, false)).collect();
+    let orders = if order.is_empty() { vec![] } else { vec![order] };
+    register_listing_named(ctx, name.into(), location, partitions, Some(def.file_schema()), orders).boxed()
+}
+
 /// Registers the Parquet files below `location` as table `name` (which may be qualified,
 /// `schema.table`), hive partition columns `partitions` read from the folder names; the files'
 /// schema is `file_schema`, or inferred from the files when `None`.
@@ -168,7 +184,7 @@ pub fn register_listing<'a>(
     partitions: Vec<(String, DataType)>,
     file_schema: Option<SchemaRef>,
 ) -> BoxFuture<'a, Result<()>> {
-    register_listing_named(ctx, name.into(), location, partitions, file_schema).boxed()
+    register_listing_named(ctx, name.into(), location, partitions, file_schema, vec![]).boxed()
 }
 
 async fn register_listing_named(
@@ -177,11 +193,13 @@ async fn register_listing_named(
     location: &StoreLocation,
     partitions: Vec<(String, DataType)>,
     file_schema: Option<SchemaRef>,
+    file_sort_order: Vec<Vec<datafusion::logical_expr::SortExpr>>,
 ) -> Result<()> {
     let url = ListingTableUrl::parse(location.url()).with_context(|| format!("table url {}", location.url()))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
-        .with_table_partition_cols(partitions);
+        .with_table_partition_cols(partitions)
+        .with_file_sort_order(file_sort_order);
     let config = ListingTableConfig::new(url).with_listing_options(options);
     let config = match file_schema {
         Some(schema) => config.with_schema(schema),

@@ -33,6 +33,16 @@ pub(super) fn tables() -> Vec<TableDef> {
         ]
     };
     let unit_id = |name, doc| Column::required(name, Int64, doc);
+    // One integer for a pair of code ids: the fold groups, joins and sorts on it where two id columns
+    // would go through DataFusion's multi-column row encoding.
+    let pair_key = || {
+        Column::required(
+            "pair",
+            Int64,
+            "The pair's code ids packed: id_a * 2^32 + id_b, id_a <= id_b (ids tell the level); sorting by it \
+             sorts by (id_a, id_b)",
+        )
+    };
     // The pair statistics' columns after the pair's codes (shared by the published table and the work table
     // that holds them with the codes' ids).
     let pair_moments = || {
@@ -149,14 +159,13 @@ pub(super) fn tables() -> Vec<TableDef> {
         },
         TableDef {
             name: Table::CoocPatentPairs.name(),
-            version: 1,
+            version: 2,
             doc: "The code pairs of each patent of `year`, per level, with the patent's contribution to o",
             columns: vec![
                 Column::required("level", Utf8, "Aggregation level"),
                 Column::required("patent_id", Utf8, "Patent"),
-                unit_id("code_a", "First code (id; code_a <= code_b)"),
-                unit_id("code_b", "Second code (id)"),
-                Column::required("w", Int64, "Distinct group pairs the patent holds across (code_a, code_b)"),
+                pair_key(),
+                Column::required("w", Int64, "Distinct group pairs the patent holds across the pair"),
                 year("The patent's year; hive partition key"),
             ],
             partition_by: vec!["year"],
@@ -177,20 +186,12 @@ pub(super) fn tables() -> Vec<TableDef> {
         },
         TableDef {
             name: Table::CoocPairMoments.name(),
-            version: 1,
-            doc: "`cpc_pair_stats` with the codes' ids instead of the codes: what the next year and the novelty \
-                  features read",
-            columns: [
-                vec![
-                    unit_id("code_a", "First code (id; code_a <= code_b; the id tells the level)"),
-                    unit_id("code_b", "Second code (id)"),
-                ],
-                pair_moments(),
-                vec![year("Cumulative year; hive partition key")],
-            ]
-            .concat(),
+            version: 2,
+            doc: "`cpc_pair_stats` with the pair's key instead of its codes, sorted by the key: what the next year \
+                  and the novelty features read",
+            columns: [vec![pair_key()], pair_moments(), vec![year("Cumulative year; hive partition key")]].concat(),
             partition_by: vec!["year"],
-            sort_by: vec![],
+            sort_by: vec!["pair"],
         },
     ]
 }

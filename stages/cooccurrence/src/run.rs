@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 use schemas::Table;
 use schemas::catalogue::cooccurrence::{WORK, WRITES};
 use schemas::metrics::CooccurrenceMetrics;
-use sql_engine::{register_parquet, register_published, rows, session, write_table};
+use sql_engine::{register_parquet, register_published, register_sorted_parquet, rows, session, write_table};
 use stage_runtime::telemetry::Progress;
 use stage_runtime::{PublishedManifest, RunWriter, StoreLocation, new_manifest, write_and_publish};
 
@@ -42,7 +42,9 @@ async fn write_run(
     }
     let work = run.run.child("_work");
     for &t in WORK {
-        register_parquet(&ctx, t.name(), &work.child(t.name()), t.def()).await?;
+        // Work tables are written in their declared order (`cooc_pair_moments` by its pair key), so
+        // the planner may rely on it.
+        register_sorted_parquet(&ctx, t.name(), &work.child(t.name()), t.def()).await?;
     }
     for &t in WRITES {
         register_parquet(&ctx, t.name(), &run.table(t), t.def()).await?;
@@ -56,6 +58,9 @@ async fn write_run(
     )
     .await?;
     tracing::info!(units, "numbered the codes of every level");
+    if units >= sql::PAIR_BASE.unsigned_abs() {
+        bail!("{units} codes: the pair key packs two code ids below 2^32");
+    }
     let codes = write_table(
         &ctx,
         &sql::patent_codes(options.year_field),
@@ -107,7 +112,7 @@ async fn write_run(
             &work.child(Table::CoocUnitCounts.name()),
         )
         .await?;
-        progress.set_step(format!("{year}: pair statistics"));
+        progress.set_step(format!("{year}: pair moments"));
         write_table(
             &ctx,
             &queries.pair_moments(),
@@ -115,6 +120,7 @@ async fn write_run(
             &work.child(Table::CoocPairMoments.name()),
         )
         .await?;
+        progress.set_step(format!("{year}: pair statistics"));
         let pairs =
             write_table(&ctx, &queries.pair_stats(), Table::CpcPairStats.def(), &run.table(Table::CpcPairStats))
                 .await?;

@@ -6,8 +6,10 @@
 //!
 //! Codes are numbered once (`cooc_units`, in (level, code) order) and every join, grouping and sort
 //! of the year fold is on those numbers: hashing and comparing 8-byte integers instead of code
-//! strings made the fold about twice as fast. The codes come back only for the published table, whose
-//! rows are sorted by the ids, which is code order.
+//! strings made the fold about twice as fast. A pair of codes is one integer, `pair` = id_a * 2^32 +
+//! id_b ([`pair_key`]), so that grouping, joining and sorting pairs is on one column rather than
+//! through DataFusion's multi-column row encoding. The codes come back only for the published table,
+//! whose rows are sorted by the pair key, which is (id_a, id_b) order and so code order.
 //!
 //! Notation: for a unit A at some level, its *atoms* are the codes whose counts are summed: the
 //! groups inside A ([`CoarseGraining::SumCodePairs`]) or A itself ([`CoarseGraining::MapDedupe`],
@@ -20,6 +22,19 @@
 //! The A = B forms are sums of non-negative terms, so no cancellation when one group dominates.
 
 use crate::options::{CoarseGraining, Level, Marginals, YearField};
+
+/// The base of the pair key: ids are below it (checked when the codes are numbered).
+pub const PAIR_BASE: i64 = 1 << 32;
+
+/// The pair key of the ids `a` and `b` (SQL expressions).
+fn pair_key(a: &str, b: &str) -> String {
+    format!("{a} * {PAIR_BASE} + {b}")
+}
+
+/// The first and second id of a pair key (SQL expressions).
+fn pair_ids(pair: &str) -> (String, String) {
+    (format!("{pair} / {PAIR_BASE}"), format!("{pair} % {PAIR_BASE}"))
+}
 
 /// The `cpc` rows the fold counts, with the year that places them: the grant year, or the filing year
 /// of patents that have one.
@@ -195,18 +210,19 @@ impl YearQueries<'_> {
             .join(" UNION ALL ")
     }
 
-    /// The unordered unit pairs of each patent of the year (code_a <= code_b), with the patent's
-    /// contribution w to o: c_A c_B, or c_A (c_A - 1) / 2 for pairs of groups inside one unit.
+    /// The unordered unit pairs of each patent of the year (id_a <= id_b, as a pair key), with the
+    /// patent's contribution w to o: c_A c_B, or c_A (c_A - 1) / 2 for pairs of groups inside one unit.
     pub fn patent_pairs(&self) -> String {
         let t = self.year;
         format!(
             "WITH u AS ({units}) \
-             SELECT a.level, a.patent_id, a.unit AS code_a, b.unit AS code_b, \
+             SELECT a.level, a.patent_id, {pair} AS pair, \
                     CASE WHEN a.unit = b.unit THEN a.c * (a.c - 1) / 2 ELSE a.c * b.c END AS w, \
                     CAST({t} AS INT) AS year \
              FROM u a JOIN u b ON a.patent_id = b.patent_id AND a.level = b.level \
              WHERE a.unit < b.unit OR (a.unit = b.unit AND a.c > 1)",
-            units = self.units(self.levels)
+            units = self.units(self.levels),
+            pair = pair_key("a.unit", "b.unit"),
         )
     }
 
@@ -246,7 +262,7 @@ impl YearQueries<'_> {
             .join(" UNION ALL ")
     }
 
-    /// `moments(code_a, code_b, o, n_a, n_b, mu, var)` for every observed pair (the ids tell the level).
+    /// `moments(pair, o, n_a, n_b, mu, var)` for every observed pair (the ids tell the level).
     fn moments(&self) -> String {
         let p = format!("CAST({} AS DOUBLE)", self.patents);
         // P^2 (P - 1); with fewer than two patents the variance is undefined and set to 0 (z NULL).
@@ -265,7 +281,7 @@ impl YearQueries<'_> {
                  sides AS (SELECT m.unit, m.s, m.sf, m.within_mu, m.within_var, c.n \
                            FROM marg m JOIN counts c ON c.unit = m.unit), \
                  moments AS ( \
-                   SELECT p.code_a, p.code_b, p.o, a.n AS n_a, b.n AS n_b, \
+                   SELECT p.pair, p.o, a.n AS n_a, b.n AS n_b, \
                           CASE WHEN p.code_a = p.code_b THEN CAST(a.within_mu AS DOUBLE) / (2.0 * {p}) \
                                ELSE CAST(a.s AS DOUBLE) * CAST(b.s AS DOUBLE) / {p} END AS mu, \
                           CASE WHEN p.code_a = p.code_b THEN {var_within} \
@@ -279,7 +295,7 @@ impl YearQueries<'_> {
             ),
             Marginals::EnumeratePairs => format!(
                 "moments AS ( \
-                   SELECT p.code_a, p.code_b, p.o, ca.n AS n_a, cb.n AS n_b, \
+                   SELECT p.pair, p.o, ca.n AS n_a, cb.n AS n_b, \
                           SUM(CAST(x.n AS DOUBLE) * CAST(y.n AS DOUBLE)) * half / {p} AS mu, \
                           {var_sum} AS var \
                    FROM (SELECT *, CASE WHEN code_a = code_b THEN 0.5 ELSE 1.0 END AS half FROM pairs) p \
@@ -288,7 +304,7 @@ impl YearQueries<'_> {
                    JOIN counts ca ON ca.unit = p.code_a \
                    JOIN counts cb ON cb.unit = p.code_b \
                    WHERE x.atom <> y.atom \
-                   GROUP BY p.code_a, p.code_b, p.o, p.half, ca.n, cb.n)",
+                   GROUP BY p.pair, p.o, p.half, ca.n, cb.n)",
                 var_sum = var(&format!(
                     "SUM(CAST(x.n * ({n} - x.n) AS DOUBLE) * CAST(y.n * ({n} - y.n) AS DOUBLE)) * half",
                     n = self.patents
@@ -298,22 +314,26 @@ impl YearQueries<'_> {
     }
 
     /// `cooc_pair_moments` for the year: last year's o plus this year's pair contributions, with mu,
-    /// var, z and the unit counts, on the codes' ids.
+    /// var, z and the unit counts, sorted by the pair key (the sort is on one integer and numbers;
+    /// `cpc_pair_stats` then keeps that order without sorting its wider rows).
     pub fn pair_moments(&self) -> String {
         let t = self.year;
+        let (id_a, id_b) = pair_ids("pair");
         format!(
             "WITH pairs AS ( \
-               SELECT code_a, code_b, SUM(o) AS o FROM ( \
-                 {previous}SELECT code_a, code_b, w AS o FROM cooc_patent_pairs WHERE year = {t} \
-               ) x GROUP BY code_a, code_b), \
+               SELECT pair, {id_a} AS code_a, {id_b} AS code_b, o FROM ( \
+                 SELECT pair, SUM(o) AS o FROM ( \
+                   {previous}SELECT pair, w AS o FROM cooc_patent_pairs WHERE year = {t} \
+                 ) x GROUP BY pair) y), \
              counts AS (SELECT level, unit, n FROM cooc_unit_counts WHERE year = {t}), \
              atoms AS ({atoms}), \
              {moments} \
-             SELECT code_a, code_b, o, mu, var, \
+             SELECT pair, o, mu, var, \
                     CASE WHEN var > 0 THEN (CAST(o AS DOUBLE) - mu) / sqrt(var) END AS z, \
                     n_a, n_b, CAST({patents} AS BIGINT) AS patents, CAST({t} AS INT) AS year \
-             FROM moments",
-            previous = self.previous("SELECT code_a, code_b, o FROM cooc_pair_moments"),
+             FROM moments \
+             ORDER BY pair",
+            previous = self.previous("SELECT pair, o FROM cooc_pair_moments"),
             atoms = self.atoms(),
             moments = self.moments(),
             patents = self.patents,
@@ -321,18 +341,22 @@ impl YearQueries<'_> {
     }
 
     /// `cpc_pair_stats` for the year: the year's `cooc_pair_moments` with the codes and level in place
-    /// of their ids, sorted by the ids (their order is the codes' within a level, and group ids come
-    /// before subclass ids before class ids).
+    /// of their ids, in pair key order (the codes' order within a level; group ids come before subclass
+    /// ids before class ids). The code table comes first in each join: with no statistics for a join
+    /// on a computed key the planner keeps that order, so it builds its hash tables from the codes and
+    /// streams the sorted pairs through them in their order (no sort).
     pub fn pair_stats(&self) -> String {
+        let (id_a, _) = pair_ids("m.pair");
+        let (_, id_b_of_named) = pair_ids("named.pair");
         format!(
-            "SELECT code_a, code_b, o, mu, var, z, n_a, n_b, patents, level, year FROM ( \
-               SELECT ua.unit AS code_a, ub.unit AS code_b, m.o, m.mu, m.var, m.z, m.n_a, m.n_b, m.patents, \
-                      ua.level, m.year, m.code_a AS id_a, m.code_b AS id_b \
-               FROM cooc_pair_moments m \
-               JOIN cooc_units ua ON ua.id = m.code_a \
-               JOIN cooc_units ub ON ub.id = m.code_b \
-               WHERE m.year = {t}) \
-             ORDER BY id_a, id_b",
+            "SELECT named.code_a, ub.unit AS code_b, named.o, named.mu, named.var, named.z, named.n_a, named.n_b, \
+                    named.patents, named.level, named.year \
+             FROM cooc_units ub JOIN ( \
+               SELECT ua.unit AS code_a, ua.level, m.* \
+               FROM cooc_units ua JOIN cooc_pair_moments m ON ua.id = {id_a} \
+               WHERE m.year = {t}) named \
+             ON ub.id = {id_b_of_named} \
+             ORDER BY named.pair",
             t = self.year
         )
     }
@@ -346,7 +370,7 @@ impl YearQueries<'_> {
         format!(
             "WITH scored AS ( \
                SELECT pp.level, pp.patent_id, s.z FROM cooc_patent_pairs pp \
-               JOIN cooc_pair_moments s ON s.year = {t} AND s.code_a = pp.code_a AND s.code_b = pp.code_b \
+               JOIN cooc_pair_moments s ON s.year = {t} AND s.pair = pp.pair \
                WHERE pp.year = {t}), \
              ranked AS ( \
                SELECT level, patent_id, z, \

@@ -417,6 +417,37 @@ async fn check(corpus: &[Patent], options: CooccurrenceOptions) {
     assert!(want_pairs.values().any(|s| s.z.is_some_and(|z| z < 0.0)), "{label}: no negative z exercised");
     assert!(want_features.values().any(|f| f.n_pairs == 0), "{label}: no pairless patent exercised");
     assert_eq!(manifest.tables["cpc_pair_stats"].rows, want_pairs.len() as u64);
+    assert_pair_files_sorted(&dir.path().join("cooccurrence"), &label);
+}
+
+/// Every `cpc_pair_stats` file below `dir` holds its rows in (code_a, code_b) order, as the catalogue
+/// promises (the stage's plan sorts nothing there: it relies on the work table's declared order).
+fn assert_pair_files_sorted(dir: &std::path::Path, label: &str) {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut folders = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet")
+                && path.to_string_lossy().contains("cpc_pair_stats")
+            {
+                let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap()).unwrap();
+                let mut rows = Vec::new();
+                for batch in reader.build().unwrap() {
+                    let batch = batch.unwrap();
+                    let column = |name: &str| batch.column_by_name(name).unwrap().as_string::<i32>().clone();
+                    let (a, b) = (column("code_a"), column("code_b"));
+                    rows.extend((0..batch.num_rows()).map(|i| (a.value(i).to_string(), b.value(i).to_string())));
+                }
+                assert!(rows.is_sorted(), "{label}: {} is not in (code_a, code_b) order", path.display());
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 0, "{label}: no cpc_pair_stats files under {}", dir.display());
 }
 
 fn options(year_field: YearField, coarse_graining: CoarseGraining, marginals: Marginals) -> CooccurrenceOptions {
