@@ -12,6 +12,5 @@ pub mod state;
 
 pub use session::{
     WRITE_ROW_GROUP_ROWS, collect, one_row, register_listing, register_parquet, register_published,
-    register_sorted_parquet, rows, session,
-    set_option, stream, write_batches, write_table,
+    register_sorted_parquet, rows, session, set_option, stream, write_batches, write_table,
 };
