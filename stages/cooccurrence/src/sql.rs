@@ -9,7 +9,9 @@
 //! strings made the fold about twice as fast. A pair of codes is one integer, `pair` = id_a * 2^32 +
 //! id_b ([`pair_key`]), so that grouping, joining and sorting pairs is on one column rather than
 //! through DataFusion's multi-column row encoding. The codes come back only for the published table,
-//! whose rows are sorted by the pair key, which is (id_a, id_b) order and so code order.
+//! whose rows are in pair key order, which is (id_a, id_b) order and so code order: the year's
+//! `cooc_pair_moments` is written sorted by the key, and the published query keeps that order through
+//! its joins instead of sorting its wider rows.
 //!
 //! Notation: for a unit A at some level, its *atoms* are the codes whose counts are summed: the
 //! groups inside A ([`CoarseGraining::SumCodePairs`]) or A itself ([`CoarseGraining::MapDedupe`],
