@@ -154,8 +154,7 @@ pub fn register_parquet<'a>(
     location: &'a StoreLocation,
     def: &'a TableDef,
 ) -> BoxFuture<'a, Result<()>> {
-    let partitions = def.partition_columns().into_iter().map(|(n, t)| (n.to_string(), t)).collect();
-    register_listing(ctx, name, location, partitions, Some(def.file_schema()))
+    register_def(ctx, name, location, def, false)
 }
 
 /// [`register_parquet`], telling the planner that the rows of every file are in `def.sort_by` order
@@ -167,9 +166,21 @@ pub fn register_sorted_parquet<'a>(
     location: &'a StoreLocation,
     def: &'a TableDef,
 ) -> BoxFuture<'a, Result<()>> {
+    register_def(ctx, name, location, def, true)
+}
+
+/// `def`'s table at `location` as `name`; with `sorted`, `def.sort_by` declared as every file's order.
+fn register_def<'a>(
+    ctx: &'a SessionContext,
+    name: &'a str,
+    location: &'a StoreLocation,
+    def: &'a TableDef,
+    sorted: bool,
+) -> BoxFuture<'a, Result<()>> {
     use datafusion::prelude::col;
     let partitions = def.partition_columns().into_iter().map(|(n, t)| (n.to_string(), t)).collect();
-    let order: Vec<_> = def.sort_by.iter().map(|c| col(format!("\"{c}\"")).sort(true, false)).collect();
+    let order: Vec<_> =
+        if sorted { def.sort_by.iter().map(|c| col(format!("\"{c}\"")).sort(true, false)).collect() } else { vec![] };
     let orders = if order.is_empty() { vec![] } else { vec![order] };
     register_listing_named(ctx, name.into(), location, partitions, Some(def.file_schema()), orders).boxed()
 }
