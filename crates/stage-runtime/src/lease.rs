@@ -164,9 +164,10 @@ impl Lease {
         Ok(())
     }
 
-    /// Stops the heartbeat and deletes the lease if it is still this run's.
-    pub async fn release(self) {
+    /// Stops the heartbeat (it has ended when this returns) and deletes the lease if it is still this run's.
+    pub async fn release(mut self) {
         self.heartbeat.abort();
+        let _ = (&mut self.heartbeat).await;
         if let Ok(Some((holder, _))) = read(&self.location).await
             && holder.run_id == self.run_id
             && let Err(e) = self.location.store.delete(&self.location.path(LEASE)).await

@@ -17,6 +17,9 @@ use schemas::patentsview::DumpKind;
 use stage_runtime::StoreLocation;
 use stage_runtime::telemetry::Progress;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::convert::{BatchBuilder, map_header, staging_table};
 use crate::sources::DumpFile;
@@ -45,28 +48,51 @@ pub struct ParseOptions {
     pub parallel_files: usize,
 }
 
-/// Counts of the files parsed so far, by file name, shared by phase 1 and the layout's scans of
-/// the files read straight from the dump ([`crate::scan`]); a file parsed twice keeps its last counts.
+/// The files of one run parsed so far and the tasks parsing and writing them, shared by phase 1 and
+/// the layout's scans of the files read straight from the dump ([`crate::scan`]). Counts are kept
+/// by file name; a file parsed twice keeps its last counts. Every parser thread and staging writer
+/// is spawned here, so a failed run can stop them and wait for them ([`ParsedFiles::stop`]) before
+/// it deletes its folder: a writer left running would write into the deleted folder.
 #[derive(Debug, Default, Clone)]
-pub struct ParsedFiles(Arc<Mutex<BTreeMap<String, FileStats>>>);
+pub struct ParsedFiles {
+    counts: Arc<Mutex<BTreeMap<String, FileStats>>>,
+    tasks: TaskTracker,
+    stopped: CancellationToken,
+}
 
 impl ParsedFiles {
     fn contains(&self, file: &str) -> bool {
-        self.0.lock().expect("counts lock").contains_key(file)
+        self.counts.lock().expect("counts lock").contains_key(file)
     }
 
     fn record(&self, stats: FileStats) {
-        self.0.lock().expect("counts lock").insert(stats.file.clone(), stats);
+        self.counts.lock().expect("counts lock").insert(stats.file.clone(), stats);
     }
 
     /// Rows parsed from the files of `kind`.
     pub fn rows(&self, kind: DumpKind) -> u64 {
-        self.0.lock().expect("counts lock").values().filter(|s| s.kind == kind).map(|s| s.rows).sum()
+        self.counts.lock().expect("counts lock").values().filter(|s| s.kind == kind).map(|s| s.rows).sum()
     }
 
     /// Every file's counts, in file name order.
     pub fn all(&self) -> Vec<FileStats> {
-        self.0.lock().expect("counts lock").values().cloned().collect()
+        self.counts.lock().expect("counts lock").values().cloned().collect()
+    }
+
+    /// Spawns `task` as one of the run's tasks.
+    pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.tasks.spawn(task)
+    }
+
+    /// Stops the parsers at their next batch and waits until every task of the run has ended.
+    pub async fn stop(&self) {
+        self.stopped.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 }
 
@@ -93,7 +119,7 @@ async fn stage_file(
     let table = staging_table(file.name.kind);
     let data_path = staging.child(table.name).path(&format!("{}.parquet", file_stem(&file)));
     let (data_tx, data_rx) = mpsc::channel(4);
-    let data_writer = tokio::spawn(write_parquet(staging.clone(), data_path, table.arrow_schema(), data_rx));
+    let data_writer = parsed.spawn(write_parquet(staging.clone(), data_path, table.arrow_schema(), data_rx));
     let parsed_file = parse_file(file, staging, options, parsed, data_tx).await;
     // The sender is dropped with the parser, so the writer finishes either way.
     let written = data_writer.await.context("staging writer")?;
@@ -119,21 +145,22 @@ pub async fn parse_file(
     let rejects_path = staging.child("rejects").path(&format!("{}.parquet", file_stem(&file)));
     let (rejects_tx, rejects_rx) = mpsc::channel(4);
     let rejects_writer = if parsed.contains(&file.display) {
-        tokio::spawn(async move {
+        parsed.spawn(async move {
             let mut rejects_rx = rejects_rx;
             while rejects_rx.recv().await.is_some() {}
             Ok(())
         })
     } else {
-        tokio::spawn(write_parquet(staging.clone(), rejects_path, Table::Rejects.def().arrow_schema(), rejects_rx))
+        parsed.spawn(write_parquet(staging.clone(), rejects_path, Table::Rejects.def().arrow_schema(), rejects_rx))
     };
     let handle = tokio::runtime::Handle::current();
     let options = options.clone();
-    let parse = tokio::task::spawn_blocking(move || {
+    let stopped = parsed.stopped.clone();
+    let parse = parsed.tasks.spawn_blocking(move || {
         file.with_reader(&handle, |reader, size| {
             // One bar (or line series) per file, over its uncompressed bytes.
             let progress = Progress::over_bytes(file.display.clone(), size);
-            let stats = parse_stream(&file, reader, &options, &data, &rejects_tx, &progress);
+            let stats = parse_stream(&file, reader, &options, &data, &rejects_tx, &stopped, &progress);
             progress.finish();
             stats
         })
@@ -160,6 +187,7 @@ fn parse_stream(
     options: &ParseOptions,
     data: &mpsc::Sender<RecordBatch>,
     rejects: &mpsc::Sender<RecordBatch>,
+    stopped: &CancellationToken,
     progress: &Progress,
 ) -> Result<FileStats> {
     let mut tsv = TsvReader::new(reader, options.max_record_bytes);
@@ -178,6 +206,9 @@ fn parse_stream(
     let (mut rows, mut rejected) = (0u64, 0u64);
     let mut reported_bytes = tsv.bytes_read();
     let send = |tx: &mpsc::Sender<RecordBatch>, b: RecordBatch| {
+        if stopped.is_cancelled() {
+            bail!("{}: stopped, another part of the run failed", file.display);
+        }
         tx.blocking_send(b).map_err(|_| anyhow::anyhow!("the reader of the parsed rows stopped"))
     };
     loop {

@@ -40,11 +40,14 @@ pub async fn run(input: &StoreLocation, output: &StoreLocation, options: &Ingest
     tracing::info!(files = files.len(), input = %input.url(), "reading dump files");
 
     let run = RunWriter::begin(output).await?;
-    let written = write_run(&run, files, &[input, output], options).await;
+    let parsed = ParsedFiles::default();
+    let written = write_run(&run, files, &[input, output], options, &parsed).await;
     let (mut manifest, stats, staged_at) = match written {
         Ok(written) => written,
         Err(e) => {
             // Nothing of a failed run is worth keeping; the published output is untouched either way.
+            // Its parsers and writers stop first, so none writes into the deleted folder.
+            parsed.stop().await;
             run.abandon().await;
             return Err(e);
         }
@@ -101,17 +104,17 @@ async fn write_run(
     files: Vec<crate::sources::DumpFile>,
     stores: &[&StoreLocation],
     options: &IngestOptions,
+    parsed: &ParsedFiles,
 ) -> Result<(PublishedManifest, Vec<FileStats>, std::time::Instant)> {
     let staging = run.run.child("_staging");
     let scan_directly = options.engine.engine == Engine::Local;
     let (scanned, staged): (Vec<_>, Vec<_>) =
         files.into_iter().partition(|f| scan_directly && sql::is_child(f.name.kind));
-    let parsed = ParsedFiles::default();
-    stage_files(staged, &staging, &options.parse, &parsed).await?;
+    stage_files(staged, &staging, &options.parse, parsed).await?;
     let staged_at = std::time::Instant::now();
     let ctx = session(&options.engine, stores).await?;
-    layout::register_staging(&ctx, &staging, scan_directly.then_some(&scanned[..]), &options.parse, &parsed).await?;
-    layout::write_tables(&ctx, run, &parsed).await?;
+    layout::register_staging(&ctx, &staging, scan_directly.then_some(&scanned[..]), &options.parse, parsed).await?;
+    layout::write_tables(&ctx, run, parsed).await?;
     staging.delete_all().await?;
     let mut manifest = new_manifest("ingest", env!("CARGO_PKG_VERSION"), options.fingerprint.clone());
     for &t in schemas::catalogue::ingest::WRITES {

@@ -170,7 +170,8 @@ impl ExecutionPlan for DumpFilesExec {
         // The parser's batches, file after file, then its error if a file failed.
         let (tx, rx) = mpsc::channel::<RecordBatch>(2);
         let (failed_tx, failed_rx) = oneshot::channel::<anyhow::Error>();
-        tokio::spawn(async move {
+        let tasks = parsed.clone();
+        tasks.spawn(async move {
             for file in files {
                 if let Err(e) = parse_file(file, &staging, &options, &parsed, tx.clone()).await {
                     let _ = failed_tx.send(e);

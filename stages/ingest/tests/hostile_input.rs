@@ -3,7 +3,8 @@
 //! in `rejects` with file, line and reason while the other rows are kept; a 100 MB field is read
 //! when the limit allows it. A truncated or corrupted zip, a zip holding two TSV files or none, and
 //! a header that is not UTF-8 fail naming the file, publish nothing, leave no run folder behind and
-//! keep the previous output published.
+//! keep the previous output published. A run that fails while other files are still being parsed
+//! stops their parsers and writers before it returns, so none of them writes into its deleted folder.
 
 mod common;
 
@@ -211,6 +212,12 @@ fn corrupt_zip_data(path: &Path) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// Writes `g_patent.tsv.zip` with a 0xff byte, never valid in UTF-8, inside a column name.
+fn write_patents_with_a_non_utf8_header(dir: &Path) {
+    let text = text_of("g_patent.tsv.zip").replacen("patent_title", "patent_t\u{0}tle", 1);
+    write_dump(dir, "g_patent.tsv.zip", text.bytes().map(|b| if b == 0 { 0xff } else { b }).collect::<Vec<u8>>());
+}
+
 /// Damages one file in a folder of good dumps.
 type Damage = fn(&Path);
 
@@ -249,19 +256,7 @@ async fn broken_zips_and_headers_fail_naming_the_file_and_keep_the_previous_outp
             |dir| write_zip(&dir.join("g_cpc_current.tsv.zip"), &[("README.txt", "nothing here")]),
             "g_cpc_current.tsv.zip should hold exactly one .tsv file, holds 0",
         ),
-        (
-            "a header that is not UTF-8",
-            |dir| {
-                // A 0xff byte, never valid in UTF-8, inside a column name.
-                let text = text_of("g_patent.tsv.zip").replacen("patent_title", "patent_t\u{0}tle", 1);
-                write_dump(
-                    dir,
-                    "g_patent.tsv.zip",
-                    text.bytes().map(|b| if b == 0 { 0xff } else { b }).collect::<Vec<u8>>(),
-                );
-            },
-            "g_patent.tsv.zip: header is not UTF-8",
-        ),
+        ("a header that is not UTF-8", write_patents_with_a_non_utf8_header, "g_patent.tsv.zip: header is not UTF-8"),
     ];
     for (case, prepare, expected) in cases {
         let bad = tmp.path().join(case.replace(' ', "-"));
@@ -269,6 +264,8 @@ async fn broken_zips_and_headers_fail_naming_the_file_and_keep_the_previous_outp
         prepare(&bad);
         let err = format!("{:#}", run(&location(&bad), &output, &options(0.9)).await.unwrap_err());
         assert!(err.contains(expected), "{case}: expected `{expected}` in: {err}");
+        let alive = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+        assert_eq!(alive, 0, "{case}: tasks of the failed run still alive after it returned");
         assert_eq!(read_published(&output).await.unwrap().as_ref(), Some(&first), "{case}: the published run changed");
         let runs: Vec<String> = std::fs::read_dir(tmp.path().join("out/runs"))
             .unwrap()
@@ -278,4 +275,29 @@ async fn broken_zips_and_headers_fail_naming_the_file_and_keep_the_previous_outp
     }
     let ctx = published_tables(&output, TABLES).await;
     assert_eq!(query(&ctx, "SELECT count(*) FROM patents").await, strings(&[&["3"]]), "the previous output reads");
+}
+
+/// g_patent's header fails while a long g_application is still being parsed on the other file
+/// slot. The run must stop that parser and its staging writers before it deletes its folder and
+/// returns: one left running would write into the deleted folder afterwards (CI once saw a run
+/// folder come back this way). So when `run` returns, no task it spawned on this runtime is alive.
+#[tokio::test]
+async fn a_failed_run_stops_its_other_files_before_it_returns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dumps = tmp.path().join("dumps");
+    current_dumps(&dumps);
+    let (header, rows) = text_of("g_application.tsv.zip").split_once('\n').unwrap();
+    let row = rows.lines().next().unwrap();
+    std::fs::remove_file(dumps.join("g_application.tsv.zip")).unwrap();
+    write_dump(&dumps, "g_application.tsv", format!("{header}\n{}", format!("{row}\n").repeat(500_000)));
+    write_patents_with_a_non_utf8_header(&dumps);
+
+    let output = location(&tmp.path().join("out"));
+    let err = format!("{:#}", run(&location(&dumps), &output, &options(0.9)).await.unwrap_err());
+    assert!(err.contains("g_patent.tsv.zip: header is not UTF-8"), "{err}");
+    let alive = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    assert_eq!(alive, 0, "tasks of the failed run still alive after it returned: {err}");
+    let runs = tmp.path().join("out/runs");
+    let left = std::fs::read_dir(&runs).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "the failed run left a folder in {}", runs.display());
 }
